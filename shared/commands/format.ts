@@ -1,0 +1,94 @@
+/**
+ * Text output of the CLI and ChatOps: kubectl-style tables and the bindings report.
+ */
+import type { BindingSet, PodBinding, ServiceBinding, WaypointRef } from '../domain/bindings.ts';
+import type { Diagnostic } from '../domain/diagnostics.ts';
+import type { BindingChange } from '../domain/diff.ts';
+
+/** Columns padded to the widest cell plus three spaces (kubectl's printer); the last is not padded. */
+export function formatTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)));
+  return all
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd((widths[i] ?? 0) + 3)))
+        .join('')
+        .trimEnd(),
+    )
+    .map((line) => `${line}\n`)
+    .join('');
+}
+
+function ref(waypoint: WaypointRef | null): string {
+  return waypoint === null ? '<none>' : `${waypoint.namespace}/${waypoint.name}`;
+}
+
+/** The bindings report as JSON: one entry per Service and Pod, and the diagnostics. */
+export interface BindingsReport {
+  readonly services: readonly ServiceBinding[];
+  readonly pods: readonly PodBinding[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export function bindingsReport(
+  bindings: BindingSet,
+  diagnostics: readonly Diagnostic[],
+): BindingsReport {
+  return { services: bindings.services, pods: bindings.pods, diagnostics };
+}
+
+/** The bindings report as tables: Services, Pods, then diagnostics. */
+export function formatBindings(report: BindingsReport): string {
+  const services = formatTable(
+    ['NAMESPACE', 'SERVICE', 'WAYPOINT', 'VIA', 'REASON'],
+    report.services.map((s) => [
+      s.namespace,
+      s.name,
+      ref(s.waypoint),
+      s.via ?? '-',
+      s.condition?.reason ?? '-',
+    ]),
+  );
+  const pods = formatTable(
+    ['NAMESPACE', 'POD', 'WAYPOINT', 'VIA'],
+    report.pods.map((p) => [p.namespace, p.name, ref(p.waypoint), p.via ?? '-']),
+  );
+  const parts = [services, pods];
+  if (report.diagnostics.length > 0) parts.push(formatDiagnostics(report.diagnostics));
+  return parts.join('\n');
+}
+
+export function formatDiagnostics(diagnostics: readonly Diagnostic[]): string {
+  return formatTable(
+    ['SEVERITY', 'CODE', 'SUBJECT', 'MESSAGE'],
+    diagnostics.map((d) => [d.severity, d.code, d.subject, d.message]),
+  );
+}
+
+function describeBinding(entry: BindingChange['before']): string {
+  if (entry === null) return '(absent)';
+  const reason =
+    'condition' in entry && entry.condition !== null && entry.condition.status === 'False';
+  const via = entry.via === null ? '' : ` via ${entry.via}`;
+  return `${ref(entry.waypoint)}${via}${reason && 'condition' in entry ? ` (${entry.condition?.reason})` : ''}`;
+}
+
+/** Binding changes as a table, or a line saying there are none. */
+export function formatChanges(changes: readonly BindingChange[]): string {
+  if (changes.length === 0) return 'No binding changes.\n';
+  return formatTable(
+    ['KIND', 'NAMESPACE', 'NAME', 'TRAFFIC', 'BEFORE', 'AFTER'],
+    changes.map((c) => [
+      c.kind,
+      c.namespace,
+      c.name,
+      c.traffic,
+      describeBinding(c.before),
+      describeBinding(c.after),
+    ]),
+  );
+}

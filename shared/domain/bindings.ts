@@ -1,0 +1,380 @@
+/**
+ * The binding engine: which waypoint each Service and Pod is bound to, exactly as istiod decides.
+ *
+ * A port of istio/istio 1.30.3 `pilot/pkg/serviceregistry/ambient/waypoints.go`
+ * (`getUseWaypoint`, `fetchWaypointForTarget`, `fetchWaypointForService`, `fetchWaypointForWorkload`,
+ * `fetchWaypointForInstance`, `Report*`), `services.go` (`serviceServiceBuilder`,
+ * `ingressUseWaypointFromLabels`) and `pilot/pkg/model/service.go` (`GetConditions`).
+ * Rule ids (P1, R1, K1, ...) refer to the semantics reference.
+ *
+ * Pods are bound by their labels alone: istiod builds a workload only for Running or Pending pods
+ * with an IP and without host networking, and the waypoint it gives that workload is the one
+ * computed here. Lifecycle is left out so that a binding does not flap while pods start and stop.
+ */
+import {
+  EAST_WEST_CONTROLLER,
+  GATEWAY_MANAGED,
+  GATEWAY_NAME,
+  INGRESS_USE_WAYPOINT,
+  MESH_CONTROLLER,
+  NO_WAYPOINT,
+  USE_WAYPOINT,
+  USE_WAYPOINT_NAMESPACE,
+} from './labels.ts';
+import type { ClusterSnapshot, ObjectMeta, Pod, Service, StringMap } from './model.ts';
+import {
+  allowsAttachment,
+  indexWaypoints,
+  namespaceLabelsByName,
+  type Waypoint,
+  type WaypointIndex,
+} from './waypoints.ts';
+
+/** A waypoint by namespace and name. */
+export interface WaypointRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** The `istio.io/WaypointBound` condition istiod writes on a Service. */
+export interface WaypointBoundCondition {
+  readonly status: 'True' | 'False';
+  readonly reason: BindingReason;
+  readonly message: string;
+}
+
+export type BindingReason =
+  | 'WaypointAccepted'
+  | 'WaypointIsNotReady'
+  | 'AttachmentDenied'
+  | 'UnsupportedTrafficType';
+
+/** Where the `istio.io/use-waypoint` label that decided a binding sits. */
+export type ServiceVia = 'service' | 'namespace';
+export type PodVia = 'pod' | 'namespace';
+
+/** The waypoint for traffic addressed to a Service (its VIP or hostname). */
+export interface ServiceBinding {
+  readonly namespace: string;
+  readonly name: string;
+  readonly waypoint: WaypointRef | null;
+  readonly via: ServiceVia | null;
+  readonly condition: WaypointBoundCondition | null;
+}
+
+/** The waypoint for traffic addressed to a Pod (its workload IP). */
+export interface PodBinding {
+  readonly namespace: string;
+  readonly name: string;
+  readonly waypoint: WaypointRef | null;
+  readonly via: PodVia | null;
+}
+
+/** The workload binding every pod of a namespace gets unless it carries its own label. */
+export interface NamespaceBinding {
+  readonly namespace: string;
+  readonly waypoint: WaypointRef | null;
+  readonly via: 'namespace' | null;
+}
+
+/** Bindings of a cluster or of one namespace. */
+export interface BindingSet {
+  readonly services: readonly ServiceBinding[];
+  readonly pods: readonly PodBinding[];
+  /** The default workload binding of each namespace (what an unlabelled pod gets). */
+  readonly namespaces: readonly NamespaceBinding[];
+}
+
+/** A reference that could not be honoured, as istiod reports it (`StatusMessage`). */
+export interface BindingError {
+  readonly reason: Exclude<BindingReason, 'WaypointAccepted'>;
+  readonly message: string;
+  readonly waypoint: WaypointRef;
+}
+
+/** The outcome of `fetchWaypointForTarget` for one object, with where the reference came from. */
+export interface Resolution {
+  readonly waypoint: Waypoint | null;
+  readonly via: 'object' | 'namespace' | null;
+  /** The reference that was followed, if any (also for failures). */
+  readonly ref: WaypointRef | null;
+  readonly error: BindingError | null;
+}
+
+type UseWaypoint = { kind: 'absent' } | { kind: 'none' } | { kind: 'ref'; ref: WaypointRef };
+
+/** `getUseWaypoint` (rules P1-P5). */
+export function parseUseWaypoint(
+  labels: StringMap | undefined,
+  defaultNamespace: string,
+): UseWaypoint {
+  const value = labels?.[USE_WAYPOINT];
+  if (value === undefined) return { kind: 'absent' };
+  if (value === NO_WAYPOINT) return { kind: 'none' };
+  const namespace = labels?.[USE_WAYPOINT_NAMESPACE] ?? defaultNamespace;
+  return { kind: 'ref', ref: { namespace, name: value } };
+}
+
+/** `ns/name`, as istiod prints a waypoint's resource name. */
+export function formatRef(ref: WaypointRef): string {
+  return `${ref.namespace}/${ref.name}`;
+}
+
+/** Go's `%q` for the label-value alphabet these names come from. */
+function quote(text: string): string {
+  return JSON.stringify(text);
+}
+
+function notReady(ref: WaypointRef): BindingError {
+  return {
+    reason: 'WaypointIsNotReady',
+    message: `waypoint ${quote(formatRef(ref))} is not ready`,
+    waypoint: ref,
+  };
+}
+
+function attachmentDenied(ref: WaypointRef): BindingError {
+  return {
+    reason: 'AttachmentDenied',
+    message: `we are not permitted to attach to waypoint ${quote(formatRef(ref))} (missing allowedRoutes?)`,
+    waypoint: ref,
+  };
+}
+
+function unsupportedTrafficType(ref: WaypointRef, traffic: 'service' | 'workload'): BindingError {
+  return {
+    reason: 'UnsupportedTrafficType',
+    message: `attempting to bind to traffic type ${quote(traffic)} which the waypoint ${quote(formatRef(ref))} does not support`,
+    waypoint: ref,
+  };
+}
+
+/** Reads a snapshot once and answers binding questions about its objects. */
+export class BindingContext {
+  readonly waypoints: WaypointIndex;
+  readonly namespaceLabels: ReadonlyMap<string, StringMap>;
+  readonly #namespaceDefaults = new Map<string, Resolution>();
+
+  constructor(snapshot: ClusterSnapshot) {
+    this.waypoints = indexWaypoints(snapshot.gateways, snapshot.gatewayClasses);
+    this.namespaceLabels = namespaceLabelsByName(snapshot.namespaces);
+  }
+
+  #lookup(ref: WaypointRef, fromNamespace: string, via: Resolution['via']): Resolution {
+    const waypoint = this.waypoints.get(formatRef(ref));
+    if (waypoint === undefined) return { waypoint: null, via, ref, error: notReady(ref) };
+    if (!allowsAttachment(waypoint, fromNamespace, this.namespaceLabels.get(fromNamespace))) {
+      return { waypoint: null, via, ref, error: attachmentDenied(ref) };
+    }
+    return { waypoint, via, ref, error: null };
+  }
+
+  /** The namespace step of `fetchWaypointForTarget` (R3, R6), cached per namespace. */
+  namespaceResolution(namespace: string): Resolution {
+    let resolution = this.#namespaceDefaults.get(namespace);
+    if (resolution === undefined) {
+      const labels = this.namespaceLabels.get(namespace);
+      const use = labels === undefined ? null : parseUseWaypoint(labels, namespace);
+      resolution =
+        use?.kind === 'ref'
+          ? this.#lookup(use.ref, namespace, 'namespace')
+          : { waypoint: null, via: null, ref: null, error: null };
+      this.#namespaceDefaults.set(namespace, resolution);
+    }
+    return resolution;
+  }
+
+  /** `fetchWaypointForTarget`: the object's label wins in every outcome (R1, R2, R4). */
+  resolve(meta: ObjectMeta): Resolution {
+    const namespace = meta.namespace ?? '';
+    const use = parseUseWaypoint(meta.labels, namespace);
+    if (use.kind === 'none') return { waypoint: null, via: 'object', ref: null, error: null };
+    if (use.kind === 'ref') return this.#lookup(use.ref, namespace, 'object');
+    return this.namespaceResolution(namespace);
+  }
+
+  /** Whether a pod is an instance of a usable waypoint in its own namespace (K1, K2). */
+  isWaypointInstance(pod: Pod): boolean {
+    const gatewayName = pod.metadata.labels?.[GATEWAY_NAME];
+    return (
+      gatewayName !== undefined &&
+      gatewayName !== '' &&
+      this.waypoints.has(`${pod.metadata.namespace ?? ''}/${gatewayName}`)
+    );
+  }
+
+  /** `fetchWaypointForService`: exempt Services, then resolution and the traffic type check (R5). */
+  serviceOutcome(service: Service): {
+    waypoint: Waypoint | null;
+    via: ServiceVia | null;
+    error: BindingError | null;
+  } {
+    if (isExemptService(service)) return { waypoint: null, via: null, error: null };
+    const resolution = this.resolve(service.metadata);
+    const via = resolution.via === 'object' ? 'service' : resolution.via;
+    const { waypoint, error } = resolution;
+    if (error !== null || waypoint === null) return { waypoint: null, via, error };
+    if (servesServices(waypoint)) return { waypoint, via, error: null };
+    return { waypoint: null, via, error: unsupportedTrafficType(refOf(waypoint), 'service') };
+  }
+
+  /** The waypoint for service-addressed traffic, with the condition istiod writes (§6, §9). */
+  bindService(service: Service): ServiceBinding {
+    const { namespace = '', name } = service.metadata;
+    const { waypoint, via, error } = this.serviceOutcome(service);
+    if (error !== null) {
+      const condition = { status: 'False', reason: error.reason, message: error.message } as const;
+      return { namespace, name, waypoint: null, via, condition };
+    }
+    if (waypoint === null) return { namespace, name, waypoint: null, via, condition: null };
+    const ref = refOf(waypoint);
+    const message = acceptedMessage(
+      ref,
+      service.metadata.labels,
+      this.namespaceLabels.get(namespace),
+    );
+    const condition = { status: 'True', reason: 'WaypointAccepted', message } as const;
+    return { namespace, name, waypoint: ref, via, condition };
+  }
+
+  /** The waypoint for workload-addressed traffic to a pod (§7). */
+  bindPod(pod: Pod): PodBinding {
+    const { namespace = '', name } = pod.metadata;
+    const { waypoint, via } = this.podOutcome(pod);
+    return { namespace, name, waypoint: waypoint === null ? null : refOf(waypoint), via };
+  }
+
+  /** `fetchWaypointForWorkload` with the error istiod keeps (UnsupportedTrafficType only for own labels). */
+  podOutcome(pod: Pod): {
+    waypoint: Waypoint | null;
+    via: PodVia | null;
+    error: BindingError | null;
+  } {
+    if (this.isWaypointInstance(pod)) return { waypoint: null, via: null, error: null };
+    const resolution = this.resolve(pod.metadata);
+    const via = resolution.via === 'object' ? 'pod' : resolution.via;
+    const { waypoint, error } = resolution;
+    if (error !== null || waypoint === null) return { waypoint: null, via, error };
+    if (servesWorkloads(waypoint)) return { waypoint, via, error: null };
+    const ownLabel = resolution.via === 'object';
+    return {
+      waypoint: null,
+      via,
+      error: ownLabel ? unsupportedTrafficType(refOf(waypoint), 'workload') : null,
+    };
+  }
+
+  /** What an unlabelled, non-instance pod of `namespace` is bound to. */
+  bindNamespace(namespace: string): NamespaceBinding {
+    const { waypoint, via } = this.namespaceResolution(namespace);
+    const served = waypoint !== null && servesWorkloads(waypoint) ? refOf(waypoint) : null;
+    return { namespace, waypoint: served, via: via === null ? null : 'namespace' };
+  }
+}
+
+function refOf(waypoint: Waypoint): WaypointRef {
+  return { namespace: waypoint.namespace, name: waypoint.name };
+}
+
+function servesWorkloads(waypoint: Waypoint): boolean {
+  return waypoint.trafficType === 'workload' || waypoint.trafficType === 'all';
+}
+
+function servesServices(waypoint: Waypoint): boolean {
+  return waypoint.trafficType === 'service' || waypoint.trafficType === 'all';
+}
+
+/** ExternalName Services are not in WDS; waypoint and east-west Services never get a waypoint. */
+function isExemptService(service: Service): boolean {
+  if (service.spec?.type === 'ExternalName') return true;
+  const managed = service.metadata.labels?.[GATEWAY_MANAGED];
+  return managed === MESH_CONTROLLER || managed === EAST_WEST_CONTROLLER;
+}
+
+/** Go's `strconv.ParseBool`. */
+function parseGoBool(value: string): boolean | undefined {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) return false;
+  return undefined;
+}
+
+/** `ServiceInfo.GetConditions` with `ingressUseWaypointFromLabels` (Service label, else Namespace). */
+function acceptedMessage(
+  ref: WaypointRef,
+  serviceLabels: StringMap | undefined,
+  namespaceLabels: StringMap | undefined,
+): string {
+  const base = `Successfully attached to waypoint ${formatRef(ref)}`;
+  const value = serviceLabels?.[INGRESS_USE_WAYPOINT] ?? namespaceLabels?.[INGRESS_USE_WAYPOINT];
+  if (value === undefined) return base;
+  if (parseGoBool(value) === true) return `${base}. Ingress traffic will traverse the waypoint`;
+  return `${base}. Ingress traffic is not using the waypoint, set the istio.io/ingress-use-waypoint label to true if desired.`;
+}
+
+function byNamespaceAndName(
+  a: { namespace: string; name: string },
+  b: { namespace: string; name: string },
+): number {
+  if (a.namespace !== b.namespace) return a.namespace < b.namespace ? -1 : 1;
+  if (a.name === b.name) return 0;
+  return a.name < b.name ? -1 : 1;
+}
+
+function namespacesOf(snapshot: ClusterSnapshot): string[] {
+  const names = new Set<string>(snapshot.namespaces.map((n) => n.metadata.name));
+  for (const s of snapshot.services) names.add(s.metadata.namespace ?? '');
+  for (const p of snapshot.pods) names.add(p.metadata.namespace ?? '');
+  return [...names].sort();
+}
+
+/**
+ * Every Service's and every Pod's binding, plus each namespace's default workload binding.
+ * Entries are sorted by namespace, then name.
+ */
+export function computeBindings(
+  snapshot: ClusterSnapshot,
+  context = new BindingContext(snapshot),
+): BindingSet {
+  const services = snapshot.services.map((s) => context.bindService(s)).sort(byNamespaceAndName);
+  const pods = snapshot.pods.map((p) => context.bindPod(p)).sort(byNamespaceAndName);
+  const namespaces = namespacesOf(snapshot).map((n) => context.bindNamespace(n));
+  return { services, pods, namespaces };
+}
+
+/** Whether a pod can differ from its namespace's default: it carries a label the rules read. */
+export function hasOwnBinding(pod: Pod): boolean {
+  const labels = pod.metadata.labels;
+  return (
+    labels !== undefined &&
+    (labels[USE_WAYPOINT] !== undefined || labels[GATEWAY_NAME] !== undefined)
+  );
+}
+
+/**
+ * The compact form of one namespace (DESIGN §3): every Service, the namespace default, and only the
+ * pods that carry `istio.io/use-waypoint` or `gateway.networking.k8s.io/gateway-name`. Every other
+ * pod of the namespace is bound exactly as `namespaces[0]` says, so the form is exact for any pod
+ * count. The snapshot may hold only those labelled pods (select them by label existence).
+ */
+export function computeNamespaceBindings(snapshot: ClusterSnapshot, namespace: string): BindingSet {
+  const context = new BindingContext(snapshot);
+  const inNamespace = (meta: ObjectMeta): boolean => (meta.namespace ?? '') === namespace;
+  const services = snapshot.services
+    .filter((s) => inNamespace(s.metadata))
+    .map((s) => context.bindService(s))
+    .sort(byNamespaceAndName);
+  const pods = snapshot.pods
+    .filter((p) => inNamespace(p.metadata) && hasOwnBinding(p))
+    .map((p) => context.bindPod(p))
+    .sort(byNamespaceAndName);
+  return { services, pods, namespaces: [context.bindNamespace(namespace)] };
+}
+
+/** The binding of `pod` given a namespace's compact form (the inverse of compaction). */
+export function podBindingFromCompact(compact: BindingSet, pod: Pod): PodBinding {
+  const { namespace = '', name } = pod.metadata;
+  const own = compact.pods.find((p) => p.namespace === namespace && p.name === name);
+  if (own !== undefined) return own;
+  const fallback = compact.namespaces.find((n) => n.namespace === namespace);
+  return { namespace, name, waypoint: fallback?.waypoint ?? null, via: fallback?.via ?? null };
+}

@@ -1,0 +1,36 @@
+/**
+ * The one error family of waypointer. Each error says what is wrong in words a user can act on;
+ * the edges (CLI, HTTP, Slack) map the class to an exit code, a status code or a reply.
+ */
+
+/** Base class: every error waypointer raises on purpose. */
+export class WaypointerError extends Error {
+  override name = 'WaypointerError';
+}
+
+/** One problem with one input field. `path` is dotted (`metadata.labels`, `waypoint`, `--for`). */
+export interface FieldProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** The input is malformed or violates a rule: HTTP 400/422, CLI exit 1. */
+export class ValidationError extends WaypointerError {
+  override name = 'ValidationError';
+  readonly problems: readonly FieldProblem[];
+
+  constructor(message: string, problems: readonly FieldProblem[] = [], options?: ErrorOptions) {
+    super(message, options);
+    this.problems = problems;
+  }
+}
+
+/** Something the request names does not exist: HTTP 404. */
+export class NotFoundError extends WaypointerError {
+  override name = 'NotFoundError';
+}
+
+/** The request conflicts with the current state (dependents, a concurrent change): HTTP 409. */
+export class ConflictError extends WaypointerError {
+  override name = 'ConflictError';
+}

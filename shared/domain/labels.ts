@@ -1,0 +1,40 @@
+/**
+ * Label names and constant values Istio uses for ambient waypoints.
+ * Source: istio/api `label/labels.yaml` and istio/istio `pkg/config/constants/constants.go` (1.30.3).
+ */
+
+export const USE_WAYPOINT = 'istio.io/use-waypoint';
+export const USE_WAYPOINT_NAMESPACE = 'istio.io/use-waypoint-namespace';
+export const WAYPOINT_FOR = 'istio.io/waypoint-for';
+export const DATAPLANE_MODE = 'istio.io/dataplane-mode';
+export const REVISION = 'istio.io/rev';
+export const INGRESS_USE_WAYPOINT = 'istio.io/ingress-use-waypoint';
+export const GATEWAY_MANAGED = 'gateway.istio.io/managed';
+export const GATEWAY_NAME = 'gateway.networking.k8s.io/gateway-name';
+export const INBOUND_BINDING = 'ambient.istio.io/waypoint-inbound-binding';
+
+/** `ManagedGatewayMeshControllerLabel`: stamped on everything istiod deploys for a waypoint. */
+export const MESH_CONTROLLER = 'istio.io-mesh-controller';
+/** `ManagedGatewayEastWestControllerLabel`: east-west gateways are exempt from binding (1.27+). */
+export const EAST_WEST_CONTROLLER = 'istio.io-eastwest-controller';
+
+export const WAYPOINT_CLASS = 'istio-waypoint';
+export const DEFAULT_WAYPOINT_NAME = 'waypoint';
+export const DATAPLANE_MODE_AMBIENT = 'ambient';
+/** The `use-waypoint` value that opts an object out; only this exact string. */
+export const NO_WAYPOINT = 'none';
+
+/** The traffic types `istio.io/waypoint-for` documents. */
+export const TRAFFIC_TYPES = ['all', 'none', 'service', 'workload'] as const;
+export type TrafficType = (typeof TRAFFIC_TYPES)[number];
+
+/** Which traffic a binding is about: service-addressed (VIP) or workload-addressed (pod IP). */
+export type Traffic = 'service' | 'workload';
+
+/** Namespaces the product refuses to touch unless a policy allows it. */
+export const PROTECTED_NAMESPACES: readonly string[] = [
+  'kube-system',
+  'istio-system',
+  'kube-public',
+  'kube-node-lease',
+];

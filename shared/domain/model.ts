@@ -1,0 +1,97 @@
+/**
+ * The Kubernetes objects the binding rules read, reduced to the fields that matter.
+ *
+ * Anything else an input carries (spec.containers, status.podIP, managedFields...) is dropped at
+ * the edge by the schemas in `shared/schemas`, so the engine works on small, plain data.
+ */
+
+/** Labels or annotations of an object. */
+export type StringMap = Readonly<Record<string, string>>;
+
+export interface ObjectMeta {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly labels?: StringMap;
+  readonly annotations?: StringMap;
+}
+
+export interface Namespace {
+  readonly metadata: ObjectMeta;
+}
+
+export interface Service {
+  readonly metadata: ObjectMeta;
+  readonly spec?: { readonly type?: string };
+}
+
+export interface Pod {
+  readonly metadata: ObjectMeta;
+}
+
+/** `metav1.LabelSelector` as it appears in a listener's `allowedRoutes.namespaces.selector`. */
+export interface LabelSelector {
+  readonly matchLabels?: StringMap;
+  readonly matchExpressions?: readonly {
+    readonly key: string;
+    readonly operator: string;
+    readonly values?: readonly string[];
+  }[];
+}
+
+export interface Listener {
+  readonly name: string;
+  readonly port: number;
+  readonly protocol: string;
+  readonly allowedRoutes?: {
+    readonly namespaces?: {
+      readonly from?: string;
+      readonly selector?: LabelSelector | null;
+    } | null;
+  } | null;
+}
+
+export interface GatewayCondition {
+  readonly type: string;
+  readonly status: string;
+  readonly reason?: string;
+  readonly message?: string;
+}
+
+export interface Gateway {
+  readonly metadata: ObjectMeta;
+  readonly spec: {
+    readonly gatewayClassName: string;
+    readonly listeners: readonly Listener[];
+  };
+  readonly status?: {
+    readonly addresses?: readonly { readonly type?: string; readonly value: string }[];
+    readonly conditions?: readonly GatewayCondition[];
+  };
+}
+
+export interface GatewayClass {
+  readonly metadata: ObjectMeta;
+}
+
+/** Everything the binding engine reads: one cluster, or a part of one. */
+export interface ClusterSnapshot {
+  readonly namespaces: readonly Namespace[];
+  readonly services: readonly Service[];
+  readonly pods: readonly Pod[];
+  readonly gateways: readonly Gateway[];
+  readonly gatewayClasses: readonly GatewayClass[];
+}
+
+/** An empty snapshot, to build on. */
+export const emptySnapshot: ClusterSnapshot = {
+  namespaces: [],
+  services: [],
+  pods: [],
+  gateways: [],
+  gatewayClasses: [],
+};
+
+/** `namespace/name` of a namespaced object. */
+export function objectKey(meta: ObjectMeta): string {
+  return `${meta.namespace ?? ''}/${meta.name}`;
+}

@@ -1,0 +1,369 @@
+/**
+ * Mutations and their plans: apply a mutation to a snapshot in memory, recompute, and diff, so that
+ * every change can be previewed before it is made.
+ */
+import {
+  type BindingSet,
+  computeBindings,
+  parseUseWaypoint,
+  type WaypointRef,
+} from './bindings.ts';
+import { type BindingChange, diff } from './diff.ts';
+import { NotFoundError, ValidationError } from './errors.ts';
+import { generateWaypoint } from './generate.ts';
+import { matchesSelector, parseSelector, SelectorParseError } from './label-selector.ts';
+import {
+  DATAPLANE_MODE,
+  DATAPLANE_MODE_AMBIENT,
+  type TrafficType,
+  USE_WAYPOINT,
+  USE_WAYPOINT_NAMESPACE,
+  WAYPOINT_CLASS,
+} from './labels.ts';
+import type {
+  ClusterSnapshot,
+  Gateway,
+  Namespace,
+  ObjectMeta,
+  Pod,
+  Service,
+  StringMap,
+} from './model.ts';
+import { isValidLabelValue } from './validation.ts';
+
+/** What an enrollment labels: a namespace, a Service, or Pods by name or by label selector. */
+export type EnrollTarget =
+  | { readonly kind: 'namespace'; readonly namespace: string }
+  | { readonly kind: 'service'; readonly namespace: string; readonly name: string }
+  | { readonly kind: 'pods'; readonly namespace: string; readonly names: readonly string[] }
+  | { readonly kind: 'pods'; readonly namespace: string; readonly selector: string };
+
+/** A change waypointer can make to a cluster. */
+export type Mutation =
+  | {
+      readonly op: 'applyWaypoint';
+      readonly namespace: string;
+      readonly name: string;
+      readonly for?: TrafficType;
+      readonly revision?: string;
+      /** Also label the namespace with `istio.io/use-waypoint: <name>`. */
+      readonly enrollNamespace?: boolean;
+      /** With `enrollNamespace`: replace a waypoint the namespace already uses. */
+      readonly overwrite?: boolean;
+    }
+  | {
+      readonly op: 'deleteWaypoint';
+      readonly namespace: string;
+      readonly name: string;
+      /** Also remove the labels of every namespace, Service and Pod that uses it. */
+      readonly unenroll?: boolean;
+    }
+  | {
+      readonly op: 'enroll';
+      readonly target: EnrollTarget;
+      /** The waypoint's name, or `none` to opt the target out of its namespace's waypoint. */
+      readonly waypoint: string;
+      /** Set for a waypoint in another namespace (`istio.io/use-waypoint-namespace`). */
+      readonly waypointNamespace?: string;
+    }
+  | { readonly op: 'unenroll'; readonly target: EnrollTarget };
+
+/** A mutation applied in memory: the new snapshot and what a user should be told. */
+export interface Applied {
+  readonly snapshot: ClusterSnapshot;
+  readonly warnings: readonly string[];
+}
+
+/** The binding changes a mutation causes. */
+export interface Plan {
+  readonly mutation: Mutation;
+  readonly warnings: readonly string[];
+  readonly changes: readonly BindingChange[];
+  readonly before: BindingSet;
+  readonly after: BindingSet;
+}
+
+/** An object that carries `istio.io/use-waypoint` pointing at a waypoint. */
+export interface Dependent {
+  readonly kind: 'Namespace' | 'Service' | 'Pod';
+  readonly namespace: string;
+  readonly name: string;
+}
+
+type Labels = Record<string, string>;
+
+function withLabels<T extends { metadata: ObjectMeta }>(
+  object: T,
+  edit: (labels: Labels) => void,
+): T {
+  const labels: Labels = { ...object.metadata.labels };
+  edit(labels);
+  return { ...object, metadata: { ...object.metadata, labels } };
+}
+
+function requireNamespace(snapshot: ClusterSnapshot, namespace: string): Namespace {
+  const found = snapshot.namespaces.find((n) => n.metadata.name === namespace);
+  if (found === undefined) throw new NotFoundError(`namespaces "${namespace}" not found`);
+  return found;
+}
+
+function checkLabelValue(path: string, value: string): void {
+  const problems = isValidLabelValue(value);
+  if (problems.length > 0) {
+    throw new ValidationError(`invalid ${path} "${value}": ${problems.join('; ')}`, [
+      { path, message: problems.join('; ') },
+    ]);
+  }
+}
+
+function inNamespace(meta: ObjectMeta, namespace: string): boolean {
+  return (meta.namespace ?? '') === namespace;
+}
+
+/** The pods a target names; every named pod must exist. */
+function selectPods(snapshot: ClusterSnapshot, target: EnrollTarget & { kind: 'pods' }): Set<Pod> {
+  const pods = snapshot.pods.filter((p) => inNamespace(p.metadata, target.namespace));
+  if ('names' in target) {
+    const byName = new Map(pods.map((p) => [p.metadata.name, p]));
+    return new Set(
+      target.names.map((name) => {
+        const pod = byName.get(name);
+        if (pod === undefined) throw new NotFoundError(`pods "${name}" not found`);
+        return pod;
+      }),
+    );
+  }
+  let selector: ReturnType<typeof parseSelector>;
+  try {
+    selector = parseSelector(target.selector);
+  } catch (error) {
+    if (error instanceof SelectorParseError) {
+      throw new ValidationError(error.message, [{ path: 'selector', message: error.message }], {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  return new Set(pods.filter((p) => matchesSelector(selector, p.metadata.labels ?? {})));
+}
+
+/** Applies a label edit to the objects a target names. */
+function relabel(
+  snapshot: ClusterSnapshot,
+  target: EnrollTarget,
+  edit: (labels: Labels) => void,
+): ClusterSnapshot {
+  requireNamespace(snapshot, target.namespace);
+  switch (target.kind) {
+    case 'namespace':
+      return {
+        ...snapshot,
+        namespaces: snapshot.namespaces.map((n) =>
+          n.metadata.name === target.namespace ? withLabels(n, edit) : n,
+        ),
+      };
+    case 'service': {
+      const isTarget = (s: Service): boolean =>
+        inNamespace(s.metadata, target.namespace) && s.metadata.name === target.name;
+      if (!snapshot.services.some(isTarget))
+        throw new NotFoundError(`services "${target.name}" not found`);
+      return {
+        ...snapshot,
+        services: snapshot.services.map((s) => (isTarget(s) ? withLabels(s, edit) : s)),
+      };
+    }
+    case 'pods': {
+      const chosen = selectPods(snapshot, target);
+      return {
+        ...snapshot,
+        pods: snapshot.pods.map((p) => (chosen.has(p) ? withLabels(p, edit) : p)),
+      };
+    }
+  }
+}
+
+function enroll(snapshot: ClusterSnapshot, mutation: Mutation & { op: 'enroll' }): Applied {
+  checkLabelValue('waypoint', mutation.waypoint);
+  const { waypointNamespace } = mutation;
+  if (waypointNamespace !== undefined) checkLabelValue('waypointNamespace', waypointNamespace);
+  const next = relabel(snapshot, mutation.target, (labels) => {
+    labels[USE_WAYPOINT] = mutation.waypoint;
+    if (waypointNamespace === undefined) delete labels[USE_WAYPOINT_NAMESPACE];
+    else labels[USE_WAYPOINT_NAMESPACE] = waypointNamespace;
+  });
+  return { snapshot: next, warnings: [] };
+}
+
+function unenroll(snapshot: ClusterSnapshot, target: EnrollTarget): Applied {
+  const next = relabel(snapshot, target, (labels) => {
+    delete labels[USE_WAYPOINT];
+    delete labels[USE_WAYPOINT_NAMESPACE];
+  });
+  return { snapshot: next, warnings: [] };
+}
+
+/** The Gateway after a server-side apply of istioctl's manifest onto `existing`. */
+function appliedGateway(existing: Gateway | undefined, generated: Gateway): Gateway {
+  if (existing === undefined) {
+    // Assume istiod programs it: the plan shows the bindings the waypoint is for.
+    const { name, namespace = '' } = generated.metadata;
+    return {
+      ...generated,
+      status: {
+        addresses: [{ type: 'Hostname', value: `${name}.${namespace}.svc.cluster.local` }],
+        conditions: [{ type: 'Programmed', status: 'True' }],
+      },
+    };
+  }
+  const labels: Labels = { ...existing.metadata.labels };
+  for (const key of ['istio.io/waypoint-for', 'istio.io/rev']) {
+    const value = generated.metadata.labels?.[key];
+    if (value === undefined) delete labels[key];
+    else labels[key] = value;
+  }
+  const mesh = generated.spec.listeners[0];
+  const others = existing.spec.listeners.filter((l) => l.name !== 'mesh');
+  const previous = existing.spec.listeners.find((l) => l.name === 'mesh');
+  const listener = { ...previous, ...mesh, name: 'mesh', port: 15008, protocol: 'HBONE' };
+  return {
+    ...existing,
+    metadata: { ...existing.metadata, labels },
+    spec: { gatewayClassName: WAYPOINT_CLASS, listeners: [listener, ...others] },
+  };
+}
+
+function applyWaypoint(
+  snapshot: ClusterSnapshot,
+  mutation: Mutation & { op: 'applyWaypoint' },
+): Applied {
+  const namespace = requireNamespace(snapshot, mutation.namespace);
+  const generated = generateWaypoint({
+    namespace: mutation.namespace,
+    name: mutation.name,
+    ...(mutation.for === undefined ? {} : { for: mutation.for }),
+    ...(mutation.revision === undefined ? {} : { revision: mutation.revision }),
+  });
+  const warnings: string[] = [];
+  const nsLabels: StringMap = namespace.metadata.labels ?? {};
+  if (mutation.enrollNamespace === true) {
+    if ((nsLabels[USE_WAYPOINT] ?? '') !== '' && mutation.overwrite !== true) {
+      warnings.push(
+        `namespace (${mutation.namespace}) already has an enrolled Waypoint. Consider adding the \`--overwrite\` flag to your apply command.`,
+      );
+      return { snapshot, warnings };
+    }
+    if (nsLabels[DATAPLANE_MODE] !== DATAPLANE_MODE_AMBIENT) {
+      warnings.push(
+        `namespace is not enrolled in ambient. Consider running\t\`kubectl label namespace ${mutation.namespace} istio.io/dataplane-mode=ambient\``,
+      );
+    }
+  }
+  const name = generated.metadata.name;
+  const isTarget = (g: Gateway): boolean =>
+    inNamespace(g.metadata, mutation.namespace) && g.metadata.name === name;
+  const gateway = appliedGateway(snapshot.gateways.find(isTarget), generated);
+  let next: ClusterSnapshot = {
+    ...snapshot,
+    gateways: [...snapshot.gateways.filter((g) => !isTarget(g)), gateway],
+  };
+  if (mutation.enrollNamespace === true) {
+    // istioctl updates only `use-waypoint`; an existing `use-waypoint-namespace` stays.
+    next = relabel(next, { kind: 'namespace', namespace: mutation.namespace }, (labels) => {
+      labels[USE_WAYPOINT] = name;
+    });
+  }
+  return { snapshot: next, warnings };
+}
+
+function refersTo(
+  labels: StringMap | undefined,
+  defaultNamespace: string,
+  ref: WaypointRef,
+): boolean {
+  const use = parseUseWaypoint(labels, defaultNamespace);
+  return use.kind === 'ref' && use.ref.namespace === ref.namespace && use.ref.name === ref.name;
+}
+
+/** Every namespace, Service and Pod whose own `istio.io/use-waypoint` label names `ref`. */
+export function dependentsOf(snapshot: ClusterSnapshot, ref: WaypointRef): Dependent[] {
+  const out: Dependent[] = [];
+  for (const n of snapshot.namespaces) {
+    if (refersTo(n.metadata.labels, n.metadata.name, ref)) {
+      out.push({ kind: 'Namespace', namespace: n.metadata.name, name: n.metadata.name });
+    }
+  }
+  const collect = (kind: 'Service' | 'Pod', objects: readonly { metadata: ObjectMeta }[]): void => {
+    for (const { metadata } of objects) {
+      const namespace = metadata.namespace ?? '';
+      if (refersTo(metadata.labels, namespace, ref))
+        out.push({ kind, namespace, name: metadata.name });
+    }
+  };
+  collect('Service', snapshot.services);
+  collect('Pod', snapshot.pods);
+  return out;
+}
+
+function deleteWaypoint(
+  snapshot: ClusterSnapshot,
+  mutation: Mutation & { op: 'deleteWaypoint' },
+): Applied {
+  const ref = { namespace: mutation.namespace, name: mutation.name };
+  const isTarget = (g: Gateway): boolean =>
+    inNamespace(g.metadata, ref.namespace) &&
+    g.metadata.name === ref.name &&
+    g.spec.gatewayClassName === WAYPOINT_CLASS;
+  if (!snapshot.gateways.some(isTarget))
+    throw new NotFoundError(`waypoint ${ref.namespace}/${ref.name} not found`);
+  let next: ClusterSnapshot = {
+    ...snapshot,
+    gateways: snapshot.gateways.filter((g) => !isTarget(g)),
+  };
+  if (mutation.unenroll === true) {
+    const drop = <T extends { metadata: ObjectMeta }>(o: T, ns: string): T =>
+      refersTo(o.metadata.labels, ns, ref)
+        ? withLabels(o, (labels) => {
+            delete labels[USE_WAYPOINT];
+            delete labels[USE_WAYPOINT_NAMESPACE];
+          })
+        : o;
+    next = {
+      ...next,
+      namespaces: next.namespaces.map((n) => drop(n, n.metadata.name)),
+      services: next.services.map((s) => drop(s, s.metadata.namespace ?? '')),
+      pods: next.pods.map((p) => drop(p, p.metadata.namespace ?? '')),
+    };
+  }
+  return { snapshot: next, warnings: [] };
+}
+
+/**
+ * Applies a mutation to a snapshot in memory, exactly as the cluster would end up after waypointer
+ * made the change (a new waypoint is assumed to become ready, as istiod makes it).
+ */
+export function applyMutation(snapshot: ClusterSnapshot, mutation: Mutation): Applied {
+  switch (mutation.op) {
+    case 'applyWaypoint':
+      return applyWaypoint(snapshot, mutation);
+    case 'deleteWaypoint':
+      return deleteWaypoint(snapshot, mutation);
+    case 'enroll':
+      return enroll(snapshot, mutation);
+    case 'unenroll':
+      return unenroll(snapshot, mutation.target);
+  }
+}
+
+/**
+ * The binding changes `mutation` would cause on `snapshot`.
+ *
+ * @example
+ * plan(snapshot, { op: 'enroll', target: { kind: 'namespace', namespace: 'default' }, waypoint: 'waypoint' })
+ *   .changes // => one entry per Service (and Pod) whose waypoint changes
+ */
+export function plan(snapshot: ClusterSnapshot, mutation: Mutation): Plan {
+  const before = computeBindings(snapshot);
+  const applied = applyMutation(snapshot, mutation);
+  const after = computeBindings(applied.snapshot);
+  return { mutation, warnings: applied.warnings, changes: diff(before, after), before, after };
+}

@@ -1,0 +1,253 @@
+/**
+ * zod schemas for the Kubernetes objects waypointer reads, and a parser for what
+ * `kubectl get namespaces,services,pods,gateways.gateway.networking.k8s.io,gatewayclasses.gateway.networking.k8s.io -A -o json`
+ * (or `-o yaml`, or a multi-document YAML file) prints. Unknown fields are dropped: the engine
+ * keeps only what the binding rules read.
+ */
+import { parseAllDocuments } from 'yaml';
+import { z } from 'zod';
+import { ValidationError } from '../domain/errors.ts';
+import type {
+  ClusterSnapshot,
+  Gateway,
+  GatewayClass,
+  Namespace,
+  Pod,
+  Service,
+} from '../domain/model.ts';
+
+const stringMap = z
+  .record(z.string(), z.string())
+  .nullish()
+  .transform((v) => v ?? undefined);
+
+const objectMeta = z.object({
+  name: z.string().min(1),
+  namespace: z.string().optional(),
+  labels: stringMap,
+  annotations: stringMap,
+});
+
+const namespacedMeta = objectMeta.extend({ namespace: z.string().min(1) });
+
+const labelSelector = z.object({
+  matchLabels: stringMap,
+  matchExpressions: z
+    .array(
+      z.object({
+        key: z.string(),
+        operator: z.string(),
+        values: z
+          .array(z.string())
+          .nullish()
+          .transform((v) => v ?? undefined),
+      }),
+    )
+    .nullish()
+    .transform((v) => v ?? undefined),
+});
+
+const listener = z.object({
+  name: z.string(),
+  port: z.number().int(),
+  protocol: z.string(),
+  allowedRoutes: z
+    .object({
+      namespaces: z
+        .object({ from: z.string().optional(), selector: labelSelector.nullish() })
+        .nullish(),
+    })
+    .nullish(),
+});
+
+export const namespaceSchema = z.object({ metadata: objectMeta });
+export const serviceSchema = z.object({
+  metadata: namespacedMeta,
+  spec: z.object({ type: z.string().optional() }).optional(),
+});
+export const podSchema = z.object({ metadata: namespacedMeta });
+export const gatewaySchema = z.object({
+  metadata: namespacedMeta,
+  spec: z.object({ gatewayClassName: z.string(), listeners: z.array(listener) }),
+  status: z
+    .object({
+      addresses: z
+        .array(z.object({ type: z.string().optional(), value: z.string() }))
+        .nullish()
+        .transform((v) => v ?? undefined),
+      conditions: z
+        .array(
+          z.object({
+            type: z.string(),
+            status: z.string(),
+            reason: z.string().optional(),
+            message: z.string().optional(),
+          }),
+        )
+        .nullish()
+        .transform((v) => v ?? undefined),
+    })
+    .optional(),
+});
+export const gatewayClassSchema = z.object({ metadata: objectMeta });
+
+const GATEWAY_GROUP = 'gateway.networking.k8s.io/';
+
+type Bucket = keyof ClusterSnapshot;
+const kinds: Record<string, { bucket: Bucket; schema: z.ZodType; core: boolean }> = {
+  Namespace: { bucket: 'namespaces', schema: namespaceSchema, core: true },
+  Service: { bucket: 'services', schema: serviceSchema, core: true },
+  Pod: { bucket: 'pods', schema: podSchema, core: true },
+  Gateway: { bucket: 'gateways', schema: gatewaySchema, core: false },
+  GatewayClass: { bucket: 'gatewayClasses', schema: gatewayClassSchema, core: false },
+};
+
+/** A parsed input: the snapshot, and the kinds of objects it ignored (with counts). */
+export interface ParsedSnapshot {
+  readonly snapshot: ClusterSnapshot;
+  readonly ignored: ReadonlyMap<string, number>;
+}
+
+interface Collector {
+  namespaces: Namespace[];
+  services: Service[];
+  pods: Pod[];
+  gateways: Gateway[];
+  gatewayClasses: GatewayClass[];
+  ignored: Map<string, number>;
+}
+
+function describe(value: Record<string, unknown>): string {
+  const meta = value.metadata as { name?: unknown; namespace?: unknown } | undefined;
+  const name = typeof meta?.name === 'string' ? meta.name : '?';
+  const namespace = typeof meta?.namespace === 'string' ? `${meta.namespace}/` : '';
+  return `${String(value.kind)} ${namespace}${name}`;
+}
+
+function join(path: string, child: string): string {
+  return path === '' ? child : `${path}.${child}`;
+}
+
+function invalidItem(
+  path: string,
+  object: Record<string, unknown>,
+  error: z.ZodError,
+): ValidationError {
+  const problems = error.issues.map((issue) => ({
+    path: join(path, issue.path.join('.')),
+    message: issue.message,
+  }));
+  const first = error.issues[0];
+  const where = path === '' ? describe(object) : `${path} (${describe(object)})`;
+  return new ValidationError(
+    `${where}: ${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid'}`,
+    problems,
+  );
+}
+
+function asObject(value: unknown, where: string): Record<string, unknown> {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    return value as Record<string, unknown>;
+  }
+  const found = Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value;
+  throw new ValidationError(`${where}: expected a Kubernetes object or List, found ${found}`, [
+    { path: where, message: 'expected a Kubernetes object or List' },
+  ]);
+}
+
+/** The schema for an object's kind and apiVersion, or undefined for kinds the rules never read. */
+function kindOf(object: Record<string, unknown>, kind: string): (typeof kinds)[string] | undefined {
+  const apiVersion = typeof object.apiVersion === 'string' ? object.apiVersion : '';
+  const known = kinds[kind];
+  if (known === undefined) return undefined;
+  return (known.core ? apiVersion === 'v1' : apiVersion.startsWith(GATEWAY_GROUP))
+    ? known
+    : undefined;
+}
+
+function collect(value: unknown, path: string, into: Collector): void {
+  const where = path === '' ? 'input' : path;
+  const object = asObject(value, where);
+  const kind = object.kind;
+  if (typeof kind !== 'string') {
+    throw new ValidationError(`${where}: the object has no "kind"`, [
+      { path: join(path, 'kind'), message: 'Required' },
+    ]);
+  }
+  if (kind.endsWith('List') && Array.isArray(object.items)) {
+    object.items.forEach((item: unknown, i: number) => {
+      collect(item, join(path, `items[${i}]`), into);
+    });
+    return;
+  }
+  const known = kindOf(object, kind);
+  if (known === undefined) {
+    const label = `${String(object.apiVersion ?? '?')}/${kind}`;
+    into.ignored.set(label, (into.ignored.get(label) ?? 0) + 1);
+    return;
+  }
+  const result = known.schema.safeParse(object);
+  if (!result.success) throw invalidItem(path, object, result.error);
+  (into[known.bucket] as unknown[]).push(result.data);
+}
+
+function parseJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new ValidationError(
+      `${source}: invalid JSON: ${detail}`,
+      [{ path: source, message: detail }],
+      { cause: error },
+    );
+  }
+}
+
+function parseYaml(text: string, source: string): unknown[] {
+  const values: unknown[] = [];
+  for (const [i, document] of parseAllDocuments(text).entries()) {
+    const problem = document.errors[0];
+    if (problem !== undefined) {
+      const at = problem.linePos?.[0];
+      const position = at === undefined ? '' : ` at line ${at.line}, column ${at.col}`;
+      const detail = problem.message.split('\n')[0] ?? problem.message;
+      throw new ValidationError(
+        `${source}: invalid YAML in document ${i + 1}${position}: ${detail}`,
+        [{ path: source, message: detail }],
+      );
+    }
+    const value: unknown = document.toJS();
+    if (value !== null && value !== undefined) values.push(value);
+  }
+  return values;
+}
+
+function documentsOf(text: string, source: string): unknown[] {
+  const first = text.trimStart()[0];
+  return first === '{' || first === '[' ? [parseJson(text, source)] : parseYaml(text, source);
+}
+
+/**
+ * Parses kubectl output (JSON or YAML; a List, several Lists or single objects) into a snapshot.
+ * Throws a ValidationError that names the item and field at fault.
+ *
+ * @example
+ * parseSnapshot(readFileSync('cluster.json', 'utf8'), 'cluster.json').snapshot.services.length
+ */
+export function parseSnapshot(text: string, source = 'input'): ParsedSnapshot {
+  const into: Collector = {
+    namespaces: [],
+    services: [],
+    pods: [],
+    gateways: [],
+    gatewayClasses: [],
+    ignored: new Map(),
+  };
+  const documents = documentsOf(text, source);
+  documents.forEach((document, i) => {
+    collect(document, documents.length > 1 ? `document ${i + 1}` : '', into);
+  });
+  const { ignored, ...snapshot } = into;
+  return { snapshot, ignored };
+}

@@ -1,0 +1,827 @@
+/**
+ * The binding engine against Istio's rules. Each row names the rule of the semantics reference
+ * (`../shared/reference/istio-waypoint-semantics.md`) it checks.
+ */
+import { describe, expect, it } from 'vitest';
+import { BindingContext, computeBindings } from '../../shared/domain/bindings.ts';
+import type {
+  ClusterSnapshot,
+  Gateway,
+  GatewayClass,
+  Namespace,
+  Pod,
+  Service,
+} from '../../shared/domain/model.ts';
+import { gateway, gatewayClass, hbone, namespace, pod, service } from '../support/builders.ts';
+
+interface World {
+  readonly namespaces?: Namespace[];
+  readonly gateways?: Gateway[];
+  readonly classes?: GatewayClass[];
+}
+
+function snapshotOf(world: World, services: Service[] = [], pods: Pod[] = []): ClusterSnapshot {
+  return {
+    namespaces: world.namespaces ?? [namespace('default')],
+    services,
+    pods,
+    gateways: world.gateways ?? [],
+    gatewayClasses: world.classes ?? [gatewayClass('istio-waypoint')],
+  };
+}
+
+/** [waypoint or null, via, condition reason or null] */
+type ServiceExpectation = [string | null, string | null, string | null];
+
+function bindService(world: World, target: Service): ServiceExpectation {
+  const b = new BindingContext(snapshotOf(world, [target])).bindService(target);
+  return [
+    b.waypoint && `${b.waypoint.namespace}/${b.waypoint.name}`,
+    b.via,
+    b.condition?.reason ?? null,
+  ];
+}
+
+function bindPod(world: World, target: Pod): [string | null, string | null] {
+  const b = new BindingContext(snapshotOf(world, [], [target])).bindPod(target);
+  return [b.waypoint && `${b.waypoint.namespace}/${b.waypoint.name}`, b.via];
+}
+
+const USE = 'istio.io/use-waypoint';
+const USE_NS = 'istio.io/use-waypoint-namespace';
+const FOR = 'istio.io/waypoint-for';
+const enrolled = (name: string, labels: Record<string, string> = {}): Namespace =>
+  namespace('default', { [USE]: name, ...labels });
+
+describe('service binding', () => {
+  it.each<[string, World, Service, ServiceExpectation]>([
+    // §2 which Gateways are waypoints
+    [
+      'W1 a Gateway without status.addresses is not a waypoint',
+      { gateways: [gateway('default', 'w', { ready: false })] },
+      service('default', 's', { [USE]: 'w' }),
+      [null, 'service', 'WaypointIsNotReady'],
+    ],
+    [
+      'W2 addresses stay: Programmed=False still binds',
+      { gateways: [gateway('default', 'w', { programmed: false })] },
+      service('default', 's', { [USE]: 'w' }),
+      ['default/w', 'service', 'WaypointAccepted'],
+    ],
+    [
+      'W4 any gatewayClassName can be a waypoint',
+      { gateways: [gateway('default', 'w', { className: 'istio' })] },
+      service('default', 's', { [USE]: 'w' }),
+      ['default/w', 'service', 'WaypointAccepted'],
+    ],
+    [
+      'W4 a Gateway whose class is missing defaults to service',
+      { gateways: [gateway('default', 'w', { className: 'unknown' })], classes: [] },
+      service('default', 's', { [USE]: 'w' }),
+      ['default/w', 'service', 'WaypointAccepted'],
+    ],
+    [
+      'W5 Gateway label beats GatewayClass label',
+      {
+        gateways: [gateway('default', 'w', { labels: { [FOR]: 'service' } })],
+        classes: [gatewayClass('istio-waypoint', { [FOR]: 'workload' })],
+      },
+      service('default', 's', { [USE]: 'w' }),
+      ['default/w', 'service', 'WaypointAccepted'],
+    ],
+    [
+      'W5 GatewayClass label applies when the Gateway has none',
+      {
+        gateways: [gateway('default', 'w')],
+        classes: [gatewayClass('istio-waypoint', { [FOR]: 'workload' })],
+      },
+      service('default', 's', { [USE]: 'w' }),
+      [null, 'service', 'UnsupportedTrafficType'],
+    ],
+    [
+      'W5 an empty traffic type binds nothing',
+      { gateways: [gateway('default', 'w', { labels: { [FOR]: '' } })] },
+      service('default', 's', { [USE]: 'w' }),
+      [null, 'service', 'UnsupportedTrafficType'],
+    ],
+    [
+      'W5 no case folding: All is not all',
+      { gateways: [gateway('default', 'w', { labels: { [FOR]: 'All' } })] },
+      service('default', 's', { [USE]: 'w' }),
+      [null, 'service', 'UnsupportedTrafficType'],
+    ],
+    [
+      'W5 an unknown traffic type binds nothing',
+      { gateways: [gateway('default', 'w', { labels: { [FOR]: 'foo' } })] },
+      service('default', 's', { [USE]: 'w' }),
+      [null, 'service', 'UnsupportedTrafficType'],
+    ],
+    [
+      'W5 none binds nothing',
+      { gateways: [gateway('default', 'w', { labels: { [FOR]: 'none' } })] },
+      service('default', 's', { [USE]: 'w' }),
+      [null, 'service', 'UnsupportedTrafficType'],
+    ],
+    [
+      'W6 an unlabelled istio-waypoint Gateway serves services',
+      { gateways: [gateway('default', 'w')] },
+      service('default', 's', { [USE]: 'w' }),
+      ['default/w', 'service', 'WaypointAccepted'],
+    ],
+    [
+      '§10 all serves services',
+      { gateways: [gateway('default', 'w', { labels: { [FOR]: 'all' } })] },
+      service('default', 's', { [USE]: 'w' }),
+      ['default/w', 'service', 'WaypointAccepted'],
+    ],
+    // §3 parsing use-waypoint
+    [
+      'P1 only the exact string none opts out: None is a name',
+      { namespaces: [enrolled('w')], gateways: [gateway('default', 'w')] },
+      service('default', 's', { [USE]: 'None' }),
+      [null, 'service', 'WaypointIsNotReady'],
+    ],
+    [
+      'P2 an empty value never resolves and blocks the namespace',
+      { namespaces: [enrolled('w')], gateways: [gateway('default', 'w')] },
+      service('default', 's', { [USE]: '' }),
+      [null, 'service', 'WaypointIsNotReady'],
+    ],
+    [
+      'P3 use-waypoint-namespace on the object is read',
+      {
+        namespaces: [namespace('default'), namespace('mesh')],
+        gateways: [gateway('mesh', 'w', { listeners: [hbone({ namespaces: { from: 'All' } })] })],
+      },
+      service('default', 's', { [USE]: 'w', [USE_NS]: 'mesh' }),
+      ['mesh/w', 'service', 'WaypointAccepted'],
+    ],
+    [
+      'P3 the object never inherits the namespace use-waypoint-namespace',
+      {
+        namespaces: [enrolled('w', { [USE_NS]: 'mesh' }), namespace('mesh')],
+        gateways: [gateway('mesh', 'w', { listeners: [hbone({ namespaces: { from: 'All' } })] })],
+      },
+      service('default', 's', { [USE]: 'w' }),
+      [null, 'service', 'WaypointIsNotReady'],
+    ],
+    [
+      'P3 a lone use-waypoint-namespace does nothing',
+      { gateways: [gateway('mesh', 'w')] },
+      service('default', 's', { [USE_NS]: 'mesh' }),
+      [null, null, null],
+    ],
+    [
+      'P5 a Gateway named none cannot be referenced',
+      {
+        namespaces: [enrolled('w')],
+        gateways: [gateway('default', 'none'), gateway('default', 'w')],
+      },
+      service('default', 's', { [USE]: 'none' }),
+      [null, 'service', null],
+    ],
+    // §4 allowedRoutes
+    [
+      'A1 cross-namespace use is denied by default (Same)',
+      { namespaces: [namespace('default'), namespace('mesh')], gateways: [gateway('mesh', 'w')] },
+      service('default', 's', { [USE]: 'w', [USE_NS]: 'mesh' }),
+      [null, 'service', 'AttachmentDenied'],
+    ],
+    [
+      'A1 from: All admits every namespace',
+      {
+        namespaces: [namespace('default'), namespace('mesh')],
+        gateways: [gateway('mesh', 'w', { listeners: [hbone({ namespaces: { from: 'All' } })] })],
+      },
+      service('default', 's', { [USE]: 'w', [USE_NS]: 'mesh' }),
+      ['mesh/w', 'service', 'WaypointAccepted'],
+    ],
+    [
+      'A1 an allowedRoutes without namespaces is Same',
+      {
+        namespaces: [namespace('default'), namespace('mesh')],
+        gateways: [gateway('mesh', 'w', { listeners: [hbone({})] })],
+      },
+      service('default', 's', { [USE]: 'w', [USE_NS]: 'mesh' }),
+      [null, 'service', 'AttachmentDenied'],
+    ],
+    [
+      'A1 a listener other than HBONE/15008 is not read',
+      {
+        namespaces: [namespace('default'), namespace('mesh')],
+        gateways: [
+          gateway('mesh', 'w', {
+            listeners: [
+              {
+                name: 'x',
+                port: 15009,
+                protocol: 'HBONE',
+                allowedRoutes: { namespaces: { from: 'All' } },
+              },
+            ],
+          }),
+        ],
+      },
+      service('default', 's', { [USE]: 'w', [USE_NS]: 'mesh' }),
+      [null, 'service', 'AttachmentDenied'],
+    ],
+    [
+      'A2 Selector matches the referencing namespace labels',
+      {
+        namespaces: [namespace('default', { team: 'a' }), namespace('mesh')],
+        gateways: [
+          gateway('mesh', 'w', {
+            listeners: [
+              hbone({ namespaces: { from: 'Selector', selector: { matchLabels: { team: 'a' } } } }),
+            ],
+          }),
+        ],
+      },
+      service('default', 's', { [USE]: 'w', [USE_NS]: 'mesh' }),
+      ['mesh/w', 'service', 'WaypointAccepted'],
+    ],
+    [
+      'A2 Selector that does not match denies',
+      {
+        namespaces: [namespace('default', { team: 'b' }), namespace('mesh')],
+        gateways: [
+          gateway('mesh', 'w', {
+            listeners: [
+              hbone({ namespaces: { from: 'Selector', selector: { matchLabels: { team: 'a' } } } }),
+            ],
+          }),
+        ],
+      },
+      service('default', 's', { [USE]: 'w', [USE_NS]: 'mesh' }),
+      [null, 'service', 'AttachmentDenied'],
+    ],
+    [
+      'A2 Selector with matchExpressions on kubernetes.io/metadata.name',
+      {
+        namespaces: [namespace('default'), namespace('mesh')],
+        gateways: [
+          gateway('mesh', 'w', {
+            listeners: [
+              hbone({
+                namespaces: {
+                  from: 'Selector',
+                  selector: {
+                    matchExpressions: [
+                      { key: 'kubernetes.io/metadata.name', operator: 'In', values: ['default'] },
+                    ],
+                  },
+                },
+              }),
+            ],
+          }),
+        ],
+      },
+      service('default', 's', { [USE]: 'w', [USE_NS]: 'mesh' }),
+      ['mesh/w', 'service', 'WaypointAccepted'],
+    ],
+    [
+      'A3 a Selector that misses the waypoint namespace denies same-namespace use',
+      {
+        gateways: [
+          gateway('default', 'w', {
+            listeners: [
+              hbone({ namespaces: { from: 'Selector', selector: { matchLabels: { team: 'a' } } } }),
+            ],
+          }),
+        ],
+      },
+      service('default', 's', { [USE]: 'w' }),
+      [null, 'service', 'AttachmentDenied'],
+    ],
+    [
+      'A4 Selector with no selector admits nothing',
+      {
+        gateways: [
+          gateway('default', 'w', { listeners: [hbone({ namespaces: { from: 'Selector' } })] }),
+        ],
+      },
+      service('default', 's', { [USE]: 'w' }),
+      [null, 'service', 'AttachmentDenied'],
+    ],
+    [
+      'A4 Selector with an invalid operator admits nothing',
+      {
+        gateways: [
+          gateway('default', 'w', {
+            listeners: [
+              hbone({
+                namespaces: {
+                  from: 'Selector',
+                  selector: { matchExpressions: [{ key: 'a', operator: 'Bogus' }] },
+                },
+              }),
+            ],
+          }),
+        ],
+      },
+      service('default', 's', { [USE]: 'w' }),
+      [null, 'service', 'AttachmentDenied'],
+    ],
+    [
+      'A4 Selector with an empty selector admits every namespace',
+      {
+        namespaces: [namespace('default'), namespace('mesh')],
+        gateways: [
+          gateway('mesh', 'w', {
+            listeners: [hbone({ namespaces: { from: 'Selector', selector: {} } })],
+          }),
+        ],
+      },
+      service('default', 's', { [USE]: 'w', [USE_NS]: 'mesh' }),
+      ['mesh/w', 'service', 'WaypointAccepted'],
+    ],
+    [
+      'A5 Selector with the referencing Namespace object missing denies',
+      {
+        namespaces: [namespace('mesh')],
+        gateways: [
+          gateway('mesh', 'w', {
+            listeners: [hbone({ namespaces: { from: 'Selector', selector: {} } })],
+          }),
+        ],
+      },
+      service('default', 's', { [USE]: 'w', [USE_NS]: 'mesh' }),
+      [null, 'service', 'AttachmentDenied'],
+    ],
+    [
+      'A (sandwich) the inbound-binding PROXY listener decides',
+      {
+        namespaces: [namespace('default'), namespace('mesh')],
+        gateways: [
+          gateway('mesh', 'w', {
+            annotations: { 'ambient.istio.io/waypoint-inbound-binding': 'PROXY' },
+            listeners: [
+              hbone({ namespaces: { from: 'Same' } }),
+              {
+                name: 'proxy',
+                port: 15088,
+                protocol: 'istio.io/PROXY',
+                allowedRoutes: { namespaces: { from: 'All' } },
+              },
+            ],
+          }),
+        ],
+      },
+      service('default', 's', { [USE]: 'w', [USE_NS]: 'mesh' }),
+      ['mesh/w', 'service', 'WaypointAccepted'],
+    ],
+    [
+      'A (sandwich) PROXY/port picks the listener by port, from the GatewayClass annotation',
+      {
+        namespaces: [namespace('default'), namespace('mesh')],
+        classes: [
+          gatewayClass('istio', {}, { 'ambient.istio.io/waypoint-inbound-binding': 'PROXY/15088' }),
+        ],
+        gateways: [
+          gateway('mesh', 'w', {
+            className: 'istio',
+            listeners: [
+              hbone({ namespaces: { from: 'All' } }),
+              { name: 'proxy', port: 15088, protocol: 'TCP' },
+            ],
+          }),
+        ],
+      },
+      service('default', 's', { [USE]: 'w', [USE_NS]: 'mesh' }),
+      [null, 'service', 'AttachmentDenied'],
+    ],
+    [
+      'A (sandwich) an invalid annotation falls back to the HBONE listener',
+      {
+        namespaces: [namespace('default'), namespace('mesh')],
+        gateways: [
+          gateway('mesh', 'w', {
+            annotations: { 'ambient.istio.io/waypoint-inbound-binding': 'HTTP' },
+            listeners: [
+              hbone({ namespaces: { from: 'All' } }),
+              { name: 'proxy', port: 15088, protocol: 'istio.io/PROXY' },
+            ],
+          }),
+        ],
+      },
+      service('default', 's', { [USE]: 'w', [USE_NS]: 'mesh' }),
+      ['mesh/w', 'service', 'WaypointAccepted'],
+    ],
+    // §5 precedence
+    [
+      'R1 the service label beats the namespace label',
+      {
+        namespaces: [enrolled('ns-w')],
+        gateways: [gateway('default', 'ns-w'), gateway('default', 'svc-w')],
+      },
+      service('default', 's', { [USE]: 'svc-w' }),
+      ['default/svc-w', 'service', 'WaypointAccepted'],
+    ],
+    [
+      'R1 the namespace label applies to an unlabelled service',
+      { namespaces: [enrolled('ns-w')], gateways: [gateway('default', 'ns-w')] },
+      service('default', 's'),
+      ['default/ns-w', 'namespace', 'WaypointAccepted'],
+    ],
+    [
+      'R2 none on the service wins over the namespace',
+      { namespaces: [enrolled('ns-w')], gateways: [gateway('default', 'ns-w')] },
+      service('default', 's', { [USE]: 'none' }),
+      [null, 'service', null],
+    ],
+    [
+      'R3 none on the namespace is the same as no label',
+      { namespaces: [enrolled('none')], gateways: [gateway('default', 'none')] },
+      service('default', 's'),
+      [null, null, null],
+    ],
+    [
+      'R4 a dangling service label gives no waypoint and no fallback',
+      { namespaces: [enrolled('ns-w')], gateways: [gateway('default', 'ns-w')] },
+      service('default', 's', { [USE]: 'missing' }),
+      [null, 'service', 'WaypointIsNotReady'],
+    ],
+    [
+      'R4 a dangling namespace label gives no waypoint',
+      { namespaces: [enrolled('missing')] },
+      service('default', 's'),
+      [null, 'namespace', 'WaypointIsNotReady'],
+    ],
+    [
+      'R4 a namespace waypoint denied by allowedRoutes',
+      {
+        namespaces: [enrolled('w', { [USE_NS]: 'mesh' }), namespace('mesh')],
+        gateways: [gateway('mesh', 'w')],
+      },
+      service('default', 's'),
+      [null, 'namespace', 'AttachmentDenied'],
+    ],
+    [
+      'R5 a service label to a workload-only waypoint does not fall back',
+      {
+        namespaces: [enrolled('ns-w')],
+        gateways: [
+          gateway('default', 'ns-w'),
+          gateway('default', 'pod-w', { labels: { [FOR]: 'workload' } }),
+        ],
+      },
+      service('default', 's', { [USE]: 'pod-w' }),
+      [null, 'service', 'UnsupportedTrafficType'],
+    ],
+    [
+      'R6 a missing Namespace object only skips the namespace step',
+      { namespaces: [], gateways: [gateway('default', 'w')] },
+      service('default', 's'),
+      [null, null, null],
+    ],
+    [
+      'R7 dataplane-mode plays no part',
+      {
+        namespaces: [enrolled('w', { 'istio.io/dataplane-mode': 'none' })],
+        gateways: [gateway('default', 'w')],
+      },
+      service('default', 's'),
+      ['default/w', 'namespace', 'WaypointAccepted'],
+    ],
+    // §6 service specifics
+    [
+      '§6 ExternalName services are not in WDS: no binding, no condition',
+      { namespaces: [enrolled('w')], gateways: [gateway('default', 'w')] },
+      service('default', 's', {}, 'ExternalName'),
+      [null, null, null],
+    ],
+    [
+      '§6 the waypoint Service itself is exempt (mesh controller)',
+      { namespaces: [enrolled('w')], gateways: [gateway('default', 'w')] },
+      service('default', 'w', { 'gateway.istio.io/managed': 'istio.io-mesh-controller' }),
+      [null, null, null],
+    ],
+    [
+      '§6 east-west gateway Services are exempt',
+      { namespaces: [enrolled('w')], gateways: [gateway('default', 'w')] },
+      service('default', 'ew', { 'gateway.istio.io/managed': 'istio.io-eastwest-controller' }),
+      [null, null, null],
+    ],
+    [
+      '§6 ingress gateway Services are not exempt',
+      { namespaces: [enrolled('w')], gateways: [gateway('default', 'w')] },
+      service('default', 'ingress', { 'gateway.istio.io/managed': 'istio.io-gateway-controller' }),
+      ['default/w', 'namespace', 'WaypointAccepted'],
+    ],
+    [
+      '§6 a namespace workload-only waypoint gives services UnsupportedTrafficType',
+      {
+        namespaces: [enrolled('w')],
+        gateways: [gateway('default', 'w', { labels: { [FOR]: 'workload' } })],
+      },
+      service('default', 's'),
+      [null, 'namespace', 'UnsupportedTrafficType'],
+    ],
+  ])('%s', (_rule, world, target, expected) => {
+    expect(bindService(world, target)).toEqual(expected);
+  });
+});
+
+describe('pod binding', () => {
+  it.each<[string, World, Pod, [string | null, string | null]]>([
+    [
+      'K1 an instance of a ready waypoint in its namespace is never bound',
+      {
+        namespaces: [enrolled('w')],
+        gateways: [gateway('default', 'w', { labels: { [FOR]: 'all' } })],
+      },
+      pod('default', 'w-pod', { 'gateway.networking.k8s.io/gateway-name': 'w' }),
+      [null, null],
+    ],
+    [
+      'K1 the managed label does not exempt a pod',
+      {
+        namespaces: [enrolled('w')],
+        gateways: [gateway('default', 'w', { labels: { [FOR]: 'all' } })],
+      },
+      pod('default', 'p', { 'gateway.istio.io/managed': 'istio.io-mesh-controller' }),
+      ['default/w', 'namespace'],
+    ],
+    [
+      'K1 gateway-name naming a Gateway of another namespace is no instance',
+      {
+        namespaces: [enrolled('w')],
+        gateways: [gateway('default', 'w', { labels: { [FOR]: 'all' } }), gateway('other', 'x')],
+      },
+      pod('default', 'p', { 'gateway.networking.k8s.io/gateway-name': 'x' }),
+      ['default/w', 'namespace'],
+    ],
+    [
+      'K2 a pod of a not-yet-ready Gateway binds like any workload',
+      {
+        namespaces: [enrolled('w')],
+        gateways: [
+          gateway('default', 'w', { labels: { [FOR]: 'all' } }),
+          gateway('default', 'x', { ready: false }),
+        ],
+      },
+      pod('default', 'x-pod', { 'gateway.networking.k8s.io/gateway-name': 'x' }),
+      ['default/w', 'namespace'],
+    ],
+    [
+      'K3 a default (service) namespace waypoint never binds pods',
+      { namespaces: [enrolled('w')], gateways: [gateway('default', 'w')] },
+      pod('default', 'p'),
+      [null, 'namespace'],
+    ],
+    [
+      'K3 a workload namespace waypoint binds pods',
+      {
+        namespaces: [enrolled('w')],
+        gateways: [gateway('default', 'w', { labels: { [FOR]: 'workload' } })],
+      },
+      pod('default', 'p'),
+      ['default/w', 'namespace'],
+    ],
+    [
+      'K3 an all namespace waypoint binds pods',
+      {
+        namespaces: [enrolled('w')],
+        gateways: [gateway('default', 'w', { labels: { [FOR]: 'all' } })],
+      },
+      pod('default', 'p'),
+      ['default/w', 'namespace'],
+    ],
+    [
+      'K4 a pod labelled with a service-only waypoint gets none, no fallback',
+      {
+        namespaces: [enrolled('ns-w')],
+        gateways: [
+          gateway('default', 'ns-w', { labels: { [FOR]: 'all' } }),
+          gateway('default', 'svc-w'),
+        ],
+      },
+      pod('default', 'p', { [USE]: 'svc-w' }),
+      [null, 'pod'],
+    ],
+    [
+      'R1 the pod label beats the namespace label',
+      {
+        namespaces: [enrolled('ns-w')],
+        gateways: [
+          gateway('default', 'ns-w', { labels: { [FOR]: 'all' } }),
+          gateway('default', 'pod-w', { labels: { [FOR]: 'workload' } }),
+        ],
+      },
+      pod('default', 'p', { [USE]: 'pod-w' }),
+      ['default/pod-w', 'pod'],
+    ],
+    [
+      'R2 none on the pod wins over the namespace',
+      {
+        namespaces: [enrolled('ns-w')],
+        gateways: [gateway('default', 'ns-w', { labels: { [FOR]: 'all' } })],
+      },
+      pod('default', 'p', { [USE]: 'none' }),
+      [null, 'pod'],
+    ],
+    [
+      'R4 a dangling pod label gives no waypoint and no fallback',
+      {
+        namespaces: [enrolled('ns-w')],
+        gateways: [gateway('default', 'ns-w', { labels: { [FOR]: 'all' } })],
+      },
+      pod('default', 'p', { [USE]: 'missing' }),
+      [null, 'pod'],
+    ],
+    [
+      'A1 a pod label to another namespace is denied by default',
+      {
+        namespaces: [namespace('default'), namespace('mesh')],
+        gateways: [gateway('mesh', 'w', { labels: { [FOR]: 'workload' } })],
+      },
+      pod('default', 'p', { [USE]: 'w', [USE_NS]: 'mesh' }),
+      [null, 'pod'],
+    ],
+    [
+      'A1 a pod label to another namespace with from: All',
+      {
+        namespaces: [namespace('default'), namespace('mesh')],
+        gateways: [
+          gateway('mesh', 'w', {
+            labels: { [FOR]: 'workload' },
+            listeners: [hbone({ namespaces: { from: 'All' } })],
+          }),
+        ],
+      },
+      pod('default', 'p', { [USE]: 'w', [USE_NS]: 'mesh' }),
+      ['mesh/w', 'pod'],
+    ],
+  ])('%s', (_rule, world, target, expected) => {
+    expect(bindPod(world, target)).toEqual(expected);
+  });
+
+  it('K4/§9 a pod keeps UnsupportedTrafficType only for its own label (1.30+)', () => {
+    const world = { namespaces: [enrolled('w')], gateways: [gateway('default', 'w')] };
+    const own = pod('default', 'own', { [USE]: 'w' });
+    const inherited = pod('default', 'inherited');
+    const context = new BindingContext(snapshotOf(world, [], [own, inherited]));
+    expect(context.podOutcome(own).error?.message).toBe(
+      'attempting to bind to traffic type "workload" which the waypoint "default/w" does not support',
+    );
+    expect(context.podOutcome(inherited).error).toBeNull();
+  });
+});
+
+describe('WaypointBound condition messages (§9)', () => {
+  const ready = gateway('default', 'w');
+  it.each<[string, World, Service, { status: string; reason: string; message: string }]>([
+    [
+      'bound',
+      { gateways: [ready] },
+      service('default', 's', { [USE]: 'w' }),
+      {
+        status: 'True',
+        reason: 'WaypointAccepted',
+        message: 'Successfully attached to waypoint default/w',
+      },
+    ],
+    [
+      'bound, ingress label true',
+      { gateways: [ready] },
+      service('default', 's', { [USE]: 'w', 'istio.io/ingress-use-waypoint': 'true' }),
+      {
+        status: 'True',
+        reason: 'WaypointAccepted',
+        message:
+          'Successfully attached to waypoint default/w. Ingress traffic will traverse the waypoint',
+      },
+    ],
+    [
+      'bound, ingress label parsed by strconv.ParseBool (T)',
+      { gateways: [ready] },
+      service('default', 's', { [USE]: 'w', 'istio.io/ingress-use-waypoint': 'T' }),
+      {
+        status: 'True',
+        reason: 'WaypointAccepted',
+        message:
+          'Successfully attached to waypoint default/w. Ingress traffic will traverse the waypoint',
+      },
+    ],
+    [
+      'bound, ingress label malformed',
+      { gateways: [ready] },
+      service('default', 's', { [USE]: 'w', 'istio.io/ingress-use-waypoint': 'eurt' }),
+      {
+        status: 'True',
+        reason: 'WaypointAccepted',
+        message:
+          'Successfully attached to waypoint default/w. Ingress traffic is not using the waypoint, set the istio.io/ingress-use-waypoint label to true if desired.',
+      },
+    ],
+    [
+      'bound, ingress label from the namespace (1.30+)',
+      {
+        namespaces: [enrolled('w', { 'istio.io/ingress-use-waypoint': 'true' })],
+        gateways: [ready],
+      },
+      service('default', 's'),
+      {
+        status: 'True',
+        reason: 'WaypointAccepted',
+        message:
+          'Successfully attached to waypoint default/w. Ingress traffic will traverse the waypoint',
+      },
+    ],
+    [
+      'bound, service ingress label beats the namespace one',
+      {
+        namespaces: [enrolled('w', { 'istio.io/ingress-use-waypoint': 'true' })],
+        gateways: [ready],
+      },
+      service('default', 's', { 'istio.io/ingress-use-waypoint': 'false' }),
+      {
+        status: 'True',
+        reason: 'WaypointAccepted',
+        message:
+          'Successfully attached to waypoint default/w. Ingress traffic is not using the waypoint, set the istio.io/ingress-use-waypoint label to true if desired.',
+      },
+    ],
+    [
+      'not ready',
+      {},
+      service('default', 's', { [USE]: 'w' }),
+      {
+        status: 'False',
+        reason: 'WaypointIsNotReady',
+        message: 'waypoint "default/w" is not ready',
+      },
+    ],
+    [
+      'denied',
+      { namespaces: [namespace('default'), namespace('mesh')], gateways: [gateway('mesh', 'w')] },
+      service('default', 's', { [USE]: 'w', [USE_NS]: 'mesh' }),
+      {
+        status: 'False',
+        reason: 'AttachmentDenied',
+        message: 'we are not permitted to attach to waypoint "mesh/w" (missing allowedRoutes?)',
+      },
+    ],
+    [
+      'traffic type',
+      { gateways: [gateway('default', 'w', { labels: { [FOR]: 'workload' } })] },
+      service('default', 's', { [USE]: 'w' }),
+      {
+        status: 'False',
+        reason: 'UnsupportedTrafficType',
+        message:
+          'attempting to bind to traffic type "service" which the waypoint "default/w" does not support',
+      },
+    ],
+  ])('%s', (_case, world, target, expected) => {
+    expect(new BindingContext(snapshotOf(world, [target])).bindService(target).condition).toEqual(
+      expected,
+    );
+  });
+});
+
+describe('§10 decision table: traffic type x object kind', () => {
+  it.each<[string, boolean, boolean]>([
+    ['service', true, false],
+    ['workload', false, true],
+    ['all', true, true],
+    ['none', false, false],
+    ['', false, false],
+    ['other', false, false],
+  ])('waypoint-for %j binds services=%s pods=%s', (type, services, pods) => {
+    const world = {
+      namespaces: [enrolled('w')],
+      gateways: [gateway('default', 'w', { labels: { [FOR]: type } })],
+    };
+    expect(bindService(world, service('default', 's'))[0] !== null).toBe(services);
+    expect(bindPod(world, pod('default', 'p'))[0] !== null).toBe(pods);
+  });
+});
+
+describe('computeBindings', () => {
+  it('gives one entry for every Service and Pod, sorted, and each namespace default', () => {
+    const snapshot = snapshotOf(
+      {
+        namespaces: [enrolled('w'), namespace('b')],
+        gateways: [gateway('default', 'w', { labels: { [FOR]: 'all' } })],
+      },
+      [service('default', 'z'), service('b', 'a'), service('default', 'a')],
+      [pod('default', 'p2'), pod('default', 'p1'), pod('b', 'q')],
+    );
+    const set = computeBindings(snapshot);
+    expect(set.services.map((s) => `${s.namespace}/${s.name}`)).toEqual([
+      'b/a',
+      'default/a',
+      'default/z',
+    ]);
+    expect(set.pods.map((p) => `${p.namespace}/${p.name}:${p.waypoint?.name ?? '-'}`)).toEqual([
+      'b/q:-',
+      'default/p1:w',
+      'default/p2:w',
+    ]);
+    expect(set.namespaces).toEqual([
+      { namespace: 'b', waypoint: null, via: null },
+      { namespace: 'default', waypoint: { namespace: 'default', name: 'w' }, via: 'namespace' },
+    ]);
+  });
+});
