@@ -22,6 +22,7 @@ import {
   USE_WAYPOINT_NAMESPACE,
 } from './labels.ts';
 import type { ClusterSnapshot, ObjectMeta, Pod, Service, StringMap } from './model.ts';
+import { goQuote } from './validation.ts';
 import {
   allowsAttachment,
   indexWaypoints,
@@ -120,15 +121,10 @@ export function formatRef(ref: WaypointRef): string {
   return `${ref.namespace}/${ref.name}`;
 }
 
-/** Go's `%q` for the label-value alphabet these names come from. */
-function quote(text: string): string {
-  return JSON.stringify(text);
-}
-
 function notReady(ref: WaypointRef): BindingError {
   return {
     reason: 'WaypointIsNotReady',
-    message: `waypoint ${quote(formatRef(ref))} is not ready`,
+    message: `waypoint ${goQuote(formatRef(ref))} is not ready`,
     waypoint: ref,
   };
 }
@@ -136,7 +132,7 @@ function notReady(ref: WaypointRef): BindingError {
 function attachmentDenied(ref: WaypointRef): BindingError {
   return {
     reason: 'AttachmentDenied',
-    message: `we are not permitted to attach to waypoint ${quote(formatRef(ref))} (missing allowedRoutes?)`,
+    message: `we are not permitted to attach to waypoint ${goQuote(formatRef(ref))} (missing allowedRoutes?)`,
     waypoint: ref,
   };
 }
@@ -144,7 +140,7 @@ function attachmentDenied(ref: WaypointRef): BindingError {
 function unsupportedTrafficType(ref: WaypointRef, traffic: 'service' | 'workload'): BindingError {
   return {
     reason: 'UnsupportedTrafficType',
-    message: `attempting to bind to traffic type ${quote(traffic)} which the waypoint ${quote(formatRef(ref))} does not support`,
+    message: `attempting to bind to traffic type ${goQuote(traffic)} which the waypoint ${goQuote(formatRef(ref))} does not support`,
     waypoint: ref,
   };
 }

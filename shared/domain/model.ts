@@ -5,6 +5,10 @@
  * the edge by the schemas in `shared/schemas`, so the engine works on small, plain data.
  */
 
+import type { LabelSelector } from './label-selector.ts';
+
+export type { LabelSelector };
+
 /** Labels or annotations of an object. */
 export type StringMap = Readonly<Record<string, string>>;
 
@@ -26,16 +30,6 @@ export interface Service {
 
 export interface Pod {
   readonly metadata: ObjectMeta;
-}
-
-/** `metav1.LabelSelector` as it appears in a listener's `allowedRoutes.namespaces.selector`. */
-export interface LabelSelector {
-  readonly matchLabels?: StringMap;
-  readonly matchExpressions?: readonly {
-    readonly key: string;
-    readonly operator: string;
-    readonly values?: readonly string[];
-  }[];
 }
 
 export interface Listener {

@@ -1,7 +1,14 @@
 /**
  * Small builders for the Kubernetes objects the binding rules read, for table tests.
  */
-import type { Gateway, GatewayClass, Listener, Namespace, Pod, Service } from '../../shared/domain/model.ts';
+import type {
+  Gateway,
+  GatewayClass,
+  Listener,
+  Namespace,
+  Pod,
+  Service,
+} from '../../shared/domain/model.ts';
 
 type Labels = Record<string, string>;
 
@@ -10,7 +17,10 @@ export function namespace(name: string, labels: Labels = {}): Namespace {
 }
 
 export function service(ns: string, name: string, labels: Labels = {}, type?: string): Service {
-  return { metadata: { name, namespace: ns, labels }, ...(type === undefined ? {} : { spec: { type } }) };
+  return {
+    metadata: { name, namespace: ns, labels },
+    ...(type === undefined ? {} : { spec: { type } }),
+  };
 }
 
 export function pod(ns: string, name: string, labels: Labels = {}): Pod {
@@ -42,14 +52,23 @@ export function gateway(ns: string, name: string, options: GatewayOptions = {}):
       ...(options.labels === undefined ? {} : { labels: options.labels }),
       ...(options.annotations === undefined ? {} : { annotations: options.annotations }),
     },
-    spec: { gatewayClassName: options.className ?? 'istio-waypoint', listeners: options.listeners ?? [HBONE] },
+    spec: {
+      gatewayClassName: options.className ?? 'istio-waypoint',
+      listeners: options.listeners ?? [HBONE],
+    },
     status: {
-      ...(ready ? { addresses: [{ type: 'Hostname', value: `${name}.${ns}.svc.cluster.local` }] } : {}),
+      ...(ready
+        ? { addresses: [{ type: 'Hostname', value: `${name}.${ns}.svc.cluster.local` }] }
+        : {}),
       conditions: [{ type: 'Programmed', status: programmed ? 'True' : 'False' }],
     },
   };
 }
 
-export function gatewayClass(name: string, labels: Labels = {}, annotations?: Labels): GatewayClass {
+export function gatewayClass(
+  name: string,
+  labels: Labels = {},
+  annotations?: Labels,
+): GatewayClass {
   return { metadata: { name, labels, ...(annotations === undefined ? {} : { annotations }) } };
 }

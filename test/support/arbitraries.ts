@@ -1,0 +1,184 @@
+/**
+ * fast-check arbitraries: small clusters that exercise every binding rule (labels drawn from the
+ * values that matter), and mutations over them.
+ */
+import fc from 'fast-check';
+import type { ClusterSnapshot, Gateway, Listener } from '../../shared/domain/model.ts';
+import type { EnrollTarget, Mutation } from '../../shared/domain/plan.ts';
+import { gatewayClass, namespace, pod, service } from './builders.ts';
+
+export const NAMESPACES = ['a', 'b', 'c'] as const;
+const WAYPOINT_NAMES = ['w1', 'w2', 'none'] as const;
+
+const optional = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> =>
+  fc.option(arb, { nil: undefined, freq: 2 });
+
+/** Labels an object may carry that the rules read. */
+const bindingLabels = fc
+  .record({
+    use: optional(fc.constantFrom('w1', 'w2', 'none', '', 'missing')),
+    useNs: optional(fc.constantFrom(...NAMESPACES)),
+    gatewayName: optional(fc.constantFrom('w1', 'w2')),
+    team: optional(fc.constantFrom('x', 'y')),
+  })
+  .map(({ use, useNs, gatewayName, team }) => {
+    const labels: Record<string, string> = {};
+    if (use !== undefined) labels['istio.io/use-waypoint'] = use;
+    if (useNs !== undefined) labels['istio.io/use-waypoint-namespace'] = useNs;
+    if (gatewayName !== undefined) labels['gateway.networking.k8s.io/gateway-name'] = gatewayName;
+    if (team !== undefined) labels.team = team;
+    return labels;
+  });
+
+const listener: fc.Arbitrary<Listener> = fc
+  .constantFrom<Listener['allowedRoutes']>(
+    undefined,
+    { namespaces: { from: 'Same' } },
+    { namespaces: { from: 'All' } },
+    { namespaces: { from: 'Selector', selector: { matchLabels: { team: 'x' } } } },
+    { namespaces: { from: 'Selector', selector: null } },
+  )
+  .map((allowedRoutes) => ({
+    name: 'mesh',
+    port: 15008,
+    protocol: 'HBONE',
+    ...(allowedRoutes === undefined ? {} : { allowedRoutes }),
+  }));
+
+const gatewayArb: fc.Arbitrary<Gateway> = fc
+  .record({
+    ns: fc.constantFrom(...NAMESPACES),
+    name: fc.constantFrom(...WAYPOINT_NAMES),
+    ready: fc.boolean(),
+    trafficType: optional(fc.constantFrom('service', 'workload', 'all', 'none')),
+    listener,
+  })
+  .map(({ ns, name, ready, trafficType, listener: l }) => ({
+    metadata: {
+      name,
+      namespace: ns,
+      ...(trafficType === undefined ? {} : { labels: { 'istio.io/waypoint-for': trafficType } }),
+    },
+    spec: { gatewayClassName: 'istio-waypoint', listeners: [l] },
+    status: ready
+      ? { addresses: [{ type: 'Hostname', value: `${name}.${ns}.svc.cluster.local` }] }
+      : {},
+  }));
+
+function unique<T>(items: T[], key: (item: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const item of items) seen.set(key(item), item);
+  return [...seen.values()];
+}
+
+/** A small cluster: namespaces a, b, c (some missing), Services, Pods and waypoints. */
+export const snapshotArb: fc.Arbitrary<ClusterSnapshot> = fc
+  .record({
+    namespaces: fc
+      .subarray([...NAMESPACES], { minLength: 1 })
+      .chain((names) =>
+        fc.tuple(...names.map((n) => bindingLabels.map((labels) => namespace(n, labels)))),
+      ),
+    services: fc.array(
+      fc.tuple(
+        fc.constantFrom(...NAMESPACES),
+        fc.integer({ min: 0, max: 4 }),
+        bindingLabels,
+        fc.boolean(),
+      ),
+      { maxLength: 8 },
+    ),
+    pods: fc.array(
+      fc.tuple(fc.constantFrom(...NAMESPACES), fc.integer({ min: 0, max: 6 }), bindingLabels),
+      {
+        maxLength: 10,
+      },
+    ),
+    gateways: fc.array(gatewayArb, { maxLength: 4 }),
+    classLabel: optional(fc.constantFrom('service', 'workload', 'all')),
+  })
+  .map(({ namespaces, services, pods, gateways, classLabel }) => ({
+    namespaces,
+    services: unique(
+      services.map(([ns, i, labels, managed]) =>
+        service(
+          ns,
+          `s${i}`,
+          managed ? { ...labels, 'gateway.istio.io/managed': 'istio.io-mesh-controller' } : labels,
+        ),
+      ),
+      (s) => `${s.metadata.namespace}/${s.metadata.name}`,
+    ),
+    pods: unique(
+      pods.map(([ns, i, labels]) => pod(ns, `p${i}`, labels)),
+      (p) => `${p.metadata.namespace}/${p.metadata.name}`,
+    ),
+    gateways: unique(gateways, (g) => `${g.metadata.namespace}/${g.metadata.name}`),
+    gatewayClasses: [
+      gatewayClass(
+        'istio-waypoint',
+        classLabel === undefined ? {} : { 'istio.io/waypoint-for': classLabel },
+      ),
+    ],
+  }));
+
+const targetArb: fc.Arbitrary<EnrollTarget> = fc.oneof(
+  fc.constantFrom(...NAMESPACES).map((ns) => ({ kind: 'namespace' as const, namespace: ns })),
+  fc
+    .tuple(fc.constantFrom(...NAMESPACES), fc.integer({ min: 0, max: 4 }))
+    .map(([ns, i]) => ({ kind: 'service' as const, namespace: ns, name: `s${i}` })),
+  fc
+    .tuple(fc.constantFrom(...NAMESPACES), fc.integer({ min: 0, max: 6 }))
+    .map(([ns, i]) => ({ kind: 'pods' as const, namespace: ns, names: [`p${i}`] })),
+  fc
+    .tuple(
+      fc.constantFrom(...NAMESPACES),
+      fc.constantFrom('team=x', 'team!=x', '!team', 'team in (x,y)'),
+    )
+    .map(([ns, selector]) => ({ kind: 'pods' as const, namespace: ns, selector })),
+);
+
+/** Any mutation; some name objects that do not exist (the plan then refuses with NotFoundError). */
+export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
+  fc
+    .record({
+      ns: fc.constantFrom(...NAMESPACES),
+      name: fc.constantFrom('w1', 'w2'),
+      traffic: optional(fc.constantFrom('service' as const, 'workload' as const, 'all' as const)),
+      enrollNamespace: fc.boolean(),
+      overwrite: fc.boolean(),
+    })
+    .map(({ ns, name, traffic, enrollNamespace, overwrite }) => ({
+      op: 'applyWaypoint' as const,
+      namespace: ns,
+      name,
+      ...(traffic === undefined ? {} : { for: traffic }),
+      enrollNamespace,
+      overwrite,
+    })),
+  fc
+    .record({
+      ns: fc.constantFrom(...NAMESPACES),
+      name: fc.constantFrom('w1', 'w2'),
+      unenroll: fc.boolean(),
+    })
+    .map(({ ns, name, unenroll }) => ({
+      op: 'deleteWaypoint' as const,
+      namespace: ns,
+      name,
+      unenroll,
+    })),
+  fc
+    .record({
+      target: targetArb,
+      waypoint: fc.constantFrom('w1', 'w2', 'none'),
+      waypointNamespace: optional(fc.constantFrom(...NAMESPACES)),
+    })
+    .map(({ target, waypoint, waypointNamespace }) => ({
+      op: 'enroll' as const,
+      target,
+      waypoint,
+      ...(waypointNamespace === undefined ? {} : { waypointNamespace }),
+    })),
+  targetArb.map((target) => ({ op: 'unenroll' as const, target })),
+);

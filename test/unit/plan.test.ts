@@ -1,0 +1,414 @@
+/**
+ * diff, plan and the compact form: properties over generated clusters, and examples.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  type BindingSet,
+  computeBindings,
+  computeNamespaceBindings,
+  type NamespaceBinding,
+  type PodBinding,
+  podBindingFromCompact,
+  type ServiceBinding,
+} from '../../shared/domain/bindings.ts';
+import { type BindingChange, diff } from '../../shared/domain/diff.ts';
+import { NotFoundError, ValidationError } from '../../shared/domain/errors.ts';
+import type { ClusterSnapshot } from '../../shared/domain/model.ts';
+import { applyMutation, dependentsOf, type Mutation, plan } from '../../shared/domain/plan.ts';
+import { mutationArb, NAMESPACES, snapshotArb } from '../support/arbitraries.ts';
+import { gateway, gatewayClass, namespace, pod, service } from '../support/builders.ts';
+
+/** Replays changes onto a binding set: what a consumer of the published changes does. */
+function patch(set: BindingSet, changes: readonly BindingChange[]): BindingSet {
+  const key = (kind: string, namespace: string, name: string): string =>
+    `${kind}/${namespace}/${name}`;
+  const entries = new Map<string, unknown>();
+  for (const n of set.namespaces) entries.set(key('Namespace', n.namespace, n.namespace), n);
+  for (const s of set.services) entries.set(key('Service', s.namespace, s.name), s);
+  for (const p of set.pods) entries.set(key('Pod', p.namespace, p.name), p);
+  for (const c of changes) {
+    const k = key(c.kind, c.namespace, c.name);
+    if (c.after === null) entries.delete(k);
+    else entries.set(k, c.after);
+  }
+  const pick = <T>(kind: string): T[] =>
+    [...entries.entries()]
+      .filter(([k]) => k.startsWith(`${kind}/`))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, v]) => v as T);
+  return {
+    namespaces: pick<NamespaceBinding>('Namespace'),
+    services: pick<ServiceBinding>('Service'),
+    pods: pick<PodBinding>('Pod'),
+  };
+}
+
+function sorted(set: BindingSet): BindingSet {
+  const by = (
+    a: { namespace: string; name?: string },
+    b: { namespace: string; name?: string },
+  ): number => {
+    const ka = `${a.namespace}/${a.name ?? ''}`;
+    const kb = `${b.namespace}/${b.name ?? ''}`;
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  };
+  return {
+    namespaces: [...set.namespaces].sort(by),
+    services: [...set.services].sort(by),
+    pods: [...set.pods].sort(by),
+  };
+}
+
+/** Runs a plan, or returns null when the mutation names something absent or invalid. */
+function tryPlan(snapshot: ClusterSnapshot, mutation: Mutation): ReturnType<typeof plan> | null {
+  try {
+    return plan(snapshot, mutation);
+  } catch (error) {
+    if (error instanceof NotFoundError || error instanceof ValidationError) return null;
+    throw error;
+  }
+}
+
+describe('diff', () => {
+  it('of a binding set with itself is empty', () => {
+    fc.assert(
+      fc.property(snapshotArb, (snapshot) => {
+        const set = computeBindings(snapshot);
+        expect(diff(set, set)).toEqual([]);
+      }),
+    );
+  });
+
+  it('replayed onto before gives after', () => {
+    fc.assert(
+      fc.property(snapshotArb, snapshotArb, (a, b) => {
+        const before = computeBindings(a);
+        const after = computeBindings(b);
+        expect(sorted(patch(before, diff(before, after)))).toEqual(sorted(after));
+      }),
+    );
+  });
+
+  it('reversed swaps before and after', () => {
+    fc.assert(
+      fc.property(snapshotArb, snapshotArb, (a, b) => {
+        const forward = diff(computeBindings(a), computeBindings(b));
+        const backward = diff(computeBindings(b), computeBindings(a));
+        const flip = (c: BindingChange): BindingChange => ({
+          ...c,
+          before: c.after,
+          after: c.before,
+        });
+        const key = (c: BindingChange): string => `${c.kind}/${c.namespace}/${c.name}`;
+        expect(backward.map(flip).sort((x, y) => (key(x) < key(y) ? -1 : 1))).toEqual(
+          [...forward].sort((x, y) => (key(x) < key(y) ? -1 : 1)),
+        );
+      }),
+    );
+  });
+
+  it('reports a new, a changed and a removed binding', () => {
+    const before = computeBindings({
+      namespaces: [namespace('default')],
+      services: [service('default', 'kept'), service('default', 'gone')],
+      pods: [],
+      gateways: [gateway('default', 'w')],
+      gatewayClasses: [gatewayClass('istio-waypoint')],
+    });
+    const after = computeBindings({
+      namespaces: [namespace('default')],
+      services: [
+        service('default', 'kept', { 'istio.io/use-waypoint': 'w' }),
+        service('default', 'new'),
+      ],
+      pods: [],
+      gateways: [gateway('default', 'w')],
+      gatewayClasses: [gatewayClass('istio-waypoint')],
+    });
+    expect(
+      diff(before, after).map((c) => [
+        c.kind,
+        c.name,
+        c.before?.waypoint?.name ?? null,
+        c.after?.waypoint?.name ?? null,
+        c.before === null,
+        c.after === null,
+      ]),
+    ).toEqual([
+      ['Service', 'kept', null, 'w', false, false],
+      ['Service', 'new', null, null, true, false],
+      ['Service', 'gone', null, null, false, true],
+    ]);
+  });
+});
+
+describe('plan', () => {
+  it("applying a plan's mutation and recomputing gives the plan's after", () => {
+    fc.assert(
+      fc.property(snapshotArb, mutationArb, (snapshot, mutation) => {
+        const result = tryPlan(snapshot, mutation);
+        fc.pre(result !== null);
+        if (result === null) return;
+        expect(result.after).toEqual(computeBindings(applyMutation(snapshot, mutation).snapshot));
+        expect(result.before).toEqual(computeBindings(snapshot));
+        expect(result.changes).toEqual(diff(result.before, result.after));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('unenroll after enroll of the same target restores the labels-free bindings', () => {
+    fc.assert(
+      fc.property(snapshotArb, mutationArb, (snapshot, mutation) => {
+        fc.pre(mutation.op === 'enroll');
+        if (mutation.op !== 'enroll') return;
+        const enrolled = tryPlan(snapshot, mutation);
+        fc.pre(enrolled !== null);
+        const cleared = applyMutation(snapshot, {
+          op: 'unenroll',
+          target: mutation.target,
+        }).snapshot;
+        const roundTrip = applyMutation(applyMutation(snapshot, mutation).snapshot, {
+          op: 'unenroll',
+          target: mutation.target,
+        });
+        expect(computeBindings(roundTrip.snapshot)).toEqual(computeBindings(cleared));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  const bookinfo: ClusterSnapshot = {
+    namespaces: [
+      namespace('default', { 'istio.io/dataplane-mode': 'ambient' }),
+      namespace('legacy'),
+    ],
+    services: [service('default', 'reviews'), service('default', 'ratings')],
+    pods: [
+      pod('default', 'reviews-v1', { app: 'reviews', version: 'v1' }),
+      pod('default', 'reviews-v2', { app: 'reviews', version: 'v2' }),
+    ],
+    gateways: [],
+    gatewayClasses: [gatewayClass('istio-waypoint')],
+  };
+
+  it('apply --enroll-namespace binds every Service of the namespace, and no Pod', () => {
+    const result = plan(bookinfo, {
+      op: 'applyWaypoint',
+      namespace: 'default',
+      name: 'waypoint',
+      enrollNamespace: true,
+    });
+    expect(result.warnings).toEqual([]);
+    expect(
+      result.changes.map(
+        (c) => `${c.kind} ${c.name} -> ${c.after?.waypoint?.name ?? '-'} via ${c.after?.via}`,
+      ),
+    ).toEqual([
+      'Namespace default -> - via namespace',
+      'Service ratings -> waypoint via namespace',
+      'Service reviews -> waypoint via namespace',
+      'Pod reviews-v1 -> - via namespace',
+      'Pod reviews-v2 -> - via namespace',
+    ]);
+  });
+
+  it('apply --enroll-namespace warns and does nothing when the namespace already has a waypoint (istioctl)', () => {
+    const enrolled = applyMutation(bookinfo, {
+      op: 'enroll',
+      target: { kind: 'namespace', namespace: 'default' },
+      waypoint: 'other',
+    }).snapshot;
+    const result = plan(enrolled, {
+      op: 'applyWaypoint',
+      namespace: 'default',
+      name: 'waypoint',
+      enrollNamespace: true,
+    });
+    expect(result.warnings).toEqual([
+      'namespace (default) already has an enrolled Waypoint. Consider adding the `--overwrite` flag to your apply command.',
+    ]);
+    expect(result.changes).toEqual([]);
+    expect(
+      applyMutation(enrolled, {
+        op: 'applyWaypoint',
+        namespace: 'default',
+        name: 'waypoint',
+        enrollNamespace: true,
+      }).snapshot,
+    ).toBe(enrolled);
+  });
+
+  it('apply --enroll-namespace on a namespace outside ambient warns and goes on', () => {
+    const result = plan(bookinfo, {
+      op: 'applyWaypoint',
+      namespace: 'legacy',
+      name: 'waypoint',
+      enrollNamespace: true,
+    });
+    expect(result.warnings).toEqual([
+      'namespace is not enrolled in ambient. Consider running\t`kubectl label namespace legacy istio.io/dataplane-mode=ambient`',
+    ]);
+    expect(result.changes.map((c) => c.kind)).toEqual(['Namespace']);
+  });
+
+  it('re-applying without --for removes the traffic type label it set (server-side apply)', () => {
+    const withType = applyMutation(bookinfo, {
+      op: 'applyWaypoint',
+      namespace: 'default',
+      name: 'w',
+      for: 'all',
+    }).snapshot;
+    const again = applyMutation(withType, {
+      op: 'applyWaypoint',
+      namespace: 'default',
+      name: 'w',
+    }).snapshot;
+    expect(again.gateways[0]?.metadata.labels).toEqual({});
+    expect(again.gateways[0]?.status).toEqual(withType.gateways[0]?.status);
+  });
+
+  it('enroll pods by selector labels only the matching pods', () => {
+    const result = plan(
+      applyMutation(bookinfo, {
+        op: 'applyWaypoint',
+        namespace: 'default',
+        name: 'pw',
+        for: 'workload',
+      }).snapshot,
+      {
+        op: 'enroll',
+        target: { kind: 'pods', namespace: 'default', selector: 'app=reviews,version=v2' },
+        waypoint: 'pw',
+      },
+    );
+    expect(
+      result.changes.map(
+        (c) => `${c.kind} ${c.name} -> ${c.after?.waypoint?.name} via ${c.after?.via}`,
+      ),
+    ).toEqual(['Pod reviews-v2 -> pw via pod']);
+  });
+
+  it.each<[string, Mutation, string]>([
+    [
+      'a missing namespace',
+      { op: 'enroll', target: { kind: 'namespace', namespace: 'nope' }, waypoint: 'w' },
+      'namespaces "nope" not found',
+    ],
+    [
+      'a missing service',
+      {
+        op: 'enroll',
+        target: { kind: 'service', namespace: 'default', name: 'nope' },
+        waypoint: 'w',
+      },
+      'services "nope" not found',
+    ],
+    [
+      'a missing pod',
+      { op: 'unenroll', target: { kind: 'pods', namespace: 'default', names: ['nope'] } },
+      'pods "nope" not found',
+    ],
+    [
+      'a missing waypoint',
+      { op: 'deleteWaypoint', namespace: 'default', name: 'nope' },
+      'waypoint default/nope not found',
+    ],
+  ])('refuses %s with NotFoundError', (_case, mutation, message) => {
+    expect(() => plan(bookinfo, mutation)).toThrow(new NotFoundError(message));
+  });
+
+  it.each<[string, Mutation, string]>([
+    [
+      'a waypoint name that is no label value',
+      { op: 'enroll', target: { kind: 'namespace', namespace: 'default' }, waypoint: 'Bad Name' },
+      'waypoint',
+    ],
+    [
+      'a bad selector',
+      {
+        op: 'enroll',
+        target: { kind: 'pods', namespace: 'default', selector: 'app in (' },
+        waypoint: 'w',
+      },
+      'selector',
+    ],
+    ['the reserved name none', { op: 'applyWaypoint', namespace: 'default', name: 'none' }, 'name'],
+  ])('refuses %s with a ValidationError naming the field', (_case, mutation, path) => {
+    try {
+      plan(bookinfo, mutation);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).problems[0]?.path).toBe(path);
+    }
+  });
+
+  it('delete --unenroll removes every label that names the waypoint, and only those', () => {
+    const world = applyMutation(bookinfo, {
+      op: 'applyWaypoint',
+      namespace: 'default',
+      name: 'waypoint',
+      enrollNamespace: true,
+    }).snapshot;
+    const labelled = applyMutation(world, {
+      op: 'enroll',
+      target: { kind: 'pods', namespace: 'default', names: ['reviews-v1'] },
+      waypoint: 'other',
+    }).snapshot;
+    expect(dependentsOf(labelled, { namespace: 'default', name: 'waypoint' })).toEqual([
+      { kind: 'Namespace', namespace: 'default', name: 'default' },
+    ]);
+    const after = applyMutation(labelled, {
+      op: 'deleteWaypoint',
+      namespace: 'default',
+      name: 'waypoint',
+      unenroll: true,
+    }).snapshot;
+    expect(dependentsOf(after, { namespace: 'default', name: 'waypoint' })).toEqual([]);
+    expect(
+      after.pods.find((p) => p.metadata.name === 'reviews-v1')?.metadata.labels?.[
+        'istio.io/use-waypoint'
+      ],
+    ).toBe('other');
+  });
+});
+
+describe('compact form', () => {
+  it('expands to exactly the full bindings of every pod, for every namespace', () => {
+    fc.assert(
+      fc.property(snapshotArb, (snapshot) => {
+        const full = computeBindings(snapshot);
+        for (const ns of NAMESPACES) {
+          const compact = computeNamespaceBindings(snapshot, ns);
+          expect(compact.services).toEqual(full.services.filter((s) => s.namespace === ns));
+          for (const p of snapshot.pods.filter((x) => x.metadata.namespace === ns)) {
+            expect(podBindingFromCompact(compact, p)).toEqual(
+              full.pods.find((b) => b.namespace === ns && b.name === p.metadata.name),
+            );
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('holds only the pods that carry a label the rules read', () => {
+    const snapshot: ClusterSnapshot = {
+      namespaces: [namespace('default')],
+      services: [],
+      pods: [
+        pod('default', 'plain'),
+        pod('default', 'own', { 'istio.io/use-waypoint': 'none' }),
+        pod('default', 'gw', { 'gateway.networking.k8s.io/gateway-name': 'w' }),
+      ],
+      gateways: [],
+      gatewayClasses: [],
+    };
+    expect(computeNamespaceBindings(snapshot, 'default').pods.map((p) => p.name)).toEqual([
+      'gw',
+      'own',
+    ]);
+  });
+});
