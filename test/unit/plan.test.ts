@@ -136,9 +136,9 @@ describe('diff', () => {
         c.after === null,
       ]),
     ).toEqual([
+      ['Service', 'gone', null, null, false, true],
       ['Service', 'kept', null, 'w', false, false],
       ['Service', 'new', null, null, true, false],
-      ['Service', 'gone', null, null, false, true],
     ]);
   });
 });

@@ -1,0 +1,192 @@
+/**
+ * The `waypointer` CLI: bindings and plan, their output formats and their errors.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { cli, spawnCli } from '../support/cli.ts';
+
+const WALKTHROUGH = new URL('../../infra/local/seeds/bookinfo-walkthrough.json', import.meta.url)
+  .pathname;
+const BOOKINFO = new URL('../../infra/local/seeds/bookinfo.yaml', import.meta.url).pathname;
+
+describe('waypointer bindings', () => {
+  it('prints one JSON entry for every Service and Pod, and the diagnostics', async () => {
+    const { code, stdout, stderr } = await cli(['bindings', '-f', WALKTHROUGH, '-o', 'json']);
+    expect([code, stderr]).toEqual([0, '']);
+    const report = JSON.parse(stdout);
+    expect(Object.keys(report)).toEqual(['services', 'pods', 'diagnostics']);
+    expect(report.services).toHaveLength(7);
+    expect(report.pods).toHaveLength(9);
+    expect(report.services.find((s: { name: string }) => s.name === 'reviews')).toEqual({
+      namespace: 'default',
+      name: 'reviews',
+      waypoint: { namespace: 'default', name: 'reviews-svc-waypoint' },
+      via: 'service',
+      condition: {
+        status: 'True',
+        reason: 'WaypointAccepted',
+        message: 'Successfully attached to waypoint default/reviews-svc-waypoint',
+      },
+    });
+    expect(report.pods.find((p: { name: string }) => p.name.startsWith('reviews-v2-6f'))).toEqual({
+      namespace: 'default',
+      name: 'reviews-v2-6f85cb9b7c-9jbd8',
+      waypoint: { namespace: 'default', name: 'reviews-v2-pod-waypoint' },
+      via: 'pod',
+    });
+    expect(report.diagnostics).toEqual([]);
+  });
+
+  it('reads standard input with -f -, in YAML', async () => {
+    const { code, stdout } = await cli(['bindings', '-f', '-'], readFileSync(BOOKINFO, 'utf8'));
+    expect(code).toBe(0);
+    expect(stdout.split('\n').slice(0, 2)).toEqual([
+      'NAMESPACE   SERVICE       WAYPOINT   VIA   REASON',
+      'default     details       <none>     -     -',
+    ]);
+  });
+
+  it.each<[string, string[], string, string]>([
+    ['a missing -f', ['bindings'], '', 'Error: -f FILE is required (use - for standard input)\n'],
+    [
+      'an unknown output',
+      ['bindings', '-f', '-', '-o', 'xml'],
+      '{}',
+      'Error: unknown output format "xml": use table or json\n',
+    ],
+    [
+      'a missing file',
+      ['bindings', '-f', '/nonexistent/cluster.json'],
+      '',
+      "Error: ENOENT: no such file or directory, open '/nonexistent/cluster.json'\n",
+    ],
+    [
+      'bad input',
+      ['bindings', '-f', '-'],
+      '{"kind":"List","items":[{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"}}]}',
+      'Error: items[0] (Pod p): metadata.namespace: Invalid input: expected string, received undefined\n',
+    ],
+    [
+      'an unknown command',
+      ['bogus'],
+      '',
+      'Error: unknown command "bogus" for "waypointer"; run `waypointer help`\n',
+    ],
+  ])('fails with exit code 1 for %s', async (_case, argv, stdin, stderr) => {
+    expect(await cli(argv, stdin)).toEqual({ code: 1, stdout: '', stderr });
+  });
+
+  it('notes object kinds it ignores on stderr', async () => {
+    const input = JSON.stringify({
+      kind: 'List',
+      items: [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' } }],
+    });
+    const { code, stderr } = await cli(['bindings', '-f', '-', '-o', 'json'], input);
+    expect([code, stderr]).toEqual([0, 'note: ignored 1 object(s) of kind apps/v1/Deployment\n']);
+  });
+});
+
+describe('waypointer plan', () => {
+  it('prints the binding changes of a mutation as a table', async () => {
+    const { code, stdout } = await cli([
+      'plan',
+      '-f',
+      BOOKINFO,
+      'apply',
+      '-n',
+      'default',
+      '--enroll-namespace',
+    ]);
+    expect(code).toBe(0);
+    expect(stdout.split('\n').slice(0, 3)).toEqual([
+      'KIND        NAMESPACE   NAME                             TRAFFIC    BEFORE   AFTER',
+      'Namespace   default     default                          workload   <none>   <none> via namespace',
+      'Service     default     details                          service    <none>   default/waypoint via namespace',
+    ]);
+  });
+
+  it('prints warnings and the plan as JSON', async () => {
+    const { code, stdout } = await cli([
+      'plan',
+      '-o',
+      'json',
+      '-f',
+      WALKTHROUGH,
+      'apply',
+      '--enroll-namespace',
+    ]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
+      mutation: {
+        op: 'applyWaypoint',
+        namespace: 'default',
+        name: 'waypoint',
+        enrollNamespace: true,
+        overwrite: false,
+      },
+      warnings: [
+        'namespace (default) already has an enrolled Waypoint. Consider adding the `--overwrite` flag to your apply command.',
+      ],
+      changes: [],
+    });
+  });
+
+  it('says so when nothing changes', async () => {
+    expect(
+      (
+        await cli([
+          'plan',
+          '-f',
+          WALKTHROUGH,
+          'enroll',
+          'service',
+          'reviews',
+          '--waypoint',
+          'reviews-svc-waypoint',
+        ])
+      ).stdout,
+    ).toBe('No binding changes.\n');
+  });
+
+  it.each<[string[], string]>([
+    [['plan', '-f', BOOKINFO], 'Error: missing a mutation: apply, delete, enroll, unenroll\n'],
+    [
+      ['plan', '-f', BOOKINFO, 'label', 'x'],
+      'Error: unknown mutation "label": use apply, delete, enroll, unenroll\n',
+    ],
+    [
+      ['plan', '-f', BOOKINFO, 'enroll', 'service', 'reviews'],
+      'Error: enroll needs --waypoint NAME (or --waypoint none to opt out)\n',
+    ],
+    [
+      ['plan', '-f', BOOKINFO, 'enroll', 'deployment', 'x', '--waypoint', 'w'],
+      'Error: cannot enroll "deployment": give namespace NS, service NAME, pod NAME..., or pods -l SELECTOR\n',
+    ],
+    [
+      ['plan', '-f', BOOKINFO, 'enroll', 'service', 'nope', '--waypoint', 'w'],
+      'Error: services "nope" not found\n',
+    ],
+    [
+      ['plan', '-f', BOOKINFO, 'apply', '--for', 'both'],
+      'Error: invalid traffic type: both. Valid options are: [all none service workload]\n',
+    ],
+    [
+      ['plan', '-f', BOOKINFO, 'delete', 'waypoint'],
+      'Error: waypoint default/waypoint not found\n',
+    ],
+    [
+      ['plan', '-f', BOOKINFO, 'unenroll', 'pods', '-l', 'app in (a'],
+      "Error: unable to parse requirement: found '', expected: ',' or ')'\n",
+    ],
+  ])('fails for %j', async (argv, stderr) => {
+    expect(await cli(argv)).toEqual({ code: 1, stdout: '', stderr });
+  });
+});
+
+describe('waypointer help', () => {
+  it('prints the usage, also as a real process', async () => {
+    const { code, stdout } = await spawnCli(['help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('waypointer bindings -f FILE|- [-o table|json]');
+  });
+});
