@@ -75,17 +75,3 @@ export interface ClusterSnapshot {
   readonly gateways: readonly Gateway[];
   readonly gatewayClasses: readonly GatewayClass[];
 }
-
-/** An empty snapshot, to build on. */
-export const emptySnapshot: ClusterSnapshot = {
-  namespaces: [],
-  services: [],
-  pods: [],
-  gateways: [],
-  gatewayClasses: [],
-};
-
-/** `namespace/name` of a namespaced object. */
-export function objectKey(meta: ObjectMeta): string {
-  return `${meta.namespace ?? ''}/${meta.name}`;
-}

@@ -236,7 +236,10 @@ function applyWaypoint(
   snapshot: ClusterSnapshot,
   mutation: Mutation & { op: 'applyWaypoint' },
 ): Applied {
-  const namespace = requireNamespace(snapshot, mutation.namespace);
+  // istioctl reads the namespace first, with or without --enroll-namespace.
+  const namespace = snapshot.namespaces.find((n) => n.metadata.name === mutation.namespace);
+  if (namespace === undefined)
+    throw new NotFoundError(`namespace: ${mutation.namespace} not found`);
   const generated = generateWaypoint({
     namespace: mutation.namespace,
     name: mutation.name,

@@ -69,6 +69,32 @@ describe('service binding', () => {
       ['default/w', 'service', 'WaypointAccepted'],
     ],
     [
+      'W3 Programmed=True without addresses is not ready (addresses decide)',
+      {
+        gateways: [
+          {
+            ...gateway('default', 'w', { ready: false }),
+            status: { conditions: [{ type: 'Programmed', status: 'True' }] },
+          },
+        ],
+      },
+      service('default', 's', { [USE]: 'w' }),
+      [null, 'service', 'WaypointIsNotReady'],
+    ],
+    [
+      'W7 an address that is neither a Hostname nor an IP still makes the waypoint usable',
+      {
+        gateways: [
+          {
+            ...gateway('default', 'w'),
+            status: { addresses: [{ type: 'NamedAddress', value: 'x' }] },
+          },
+        ],
+      },
+      service('default', 's', { [USE]: 'w' }),
+      ['default/w', 'service', 'WaypointAccepted'],
+    ],
+    [
       'W4 any gatewayClassName can be a waypoint',
       { gateways: [gateway('default', 'w', { className: 'istio' })] },
       service('default', 's', { [USE]: 'w' }),
@@ -170,6 +196,15 @@ describe('service binding', () => {
       { gateways: [gateway('mesh', 'w')] },
       service('default', 's', { [USE_NS]: 'mesh' }),
       [null, null, null],
+    ],
+    [
+      'P4 there is no ns/name syntax: the whole value is the name',
+      {
+        namespaces: [namespace('default'), namespace('mesh')],
+        gateways: [gateway('mesh', 'w', { listeners: [hbone({ namespaces: { from: 'All' } })] })],
+      },
+      service('default', 's', { [USE]: 'mesh/w' }),
+      [null, 'service', 'WaypointIsNotReady'],
     ],
     [
       'P5 a Gateway named none cannot be referenced',

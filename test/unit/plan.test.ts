@@ -315,6 +315,11 @@ describe('plan', () => {
       { op: 'deleteWaypoint', namespace: 'default', name: 'nope' },
       'waypoint default/nope not found',
     ],
+    [
+      'a waypoint in a missing namespace (istioctl apply)',
+      { op: 'applyWaypoint', namespace: 'nope', name: 'waypoint' },
+      'namespace: nope not found',
+    ],
   ])('refuses %s with NotFoundError', (_case, mutation, message) => {
     expect(() => plan(bookinfo, mutation)).toThrow(new NotFoundError(message));
   });
