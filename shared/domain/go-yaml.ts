@@ -165,8 +165,12 @@ function stringNode(value: string): ScalarNode {
 }
 
 function scalarNode(value: string, style: ScalarStyle): ScalarNode {
-  const cps = Array.from(value, (ch) => ch.codePointAt(0) ?? 0);
+  const cps = codePoints(value);
   return { kind: 'scalar', cps, byteLength: utf8Length(cps), style, analysis: analyzeScalar(cps) };
+}
+
+function codePoints(value: string): number[] {
+  return Array.from(value, (ch) => ch.codePointAt(0) as number);
 }
 
 function utf8Length(cps: readonly number[]): number {
@@ -242,8 +246,7 @@ function isRejectedByReader(c: number): boolean {
  */
 function jsonRoundTrip(raw: string): string {
   const value = raw.toWellFormed();
-  for (const ch of value) {
-    const c = ch.codePointAt(0) ?? 0;
+  for (const c of codePoints(value)) {
     if (isRejectedByReader(c)) {
       throw new Error(
         `go-yaml: error converting JSON to YAML: yaml: control characters are not allowed (U+${c.toString(16).toUpperCase().padStart(4, '0')})`,
@@ -283,7 +286,8 @@ function checkDocumentIndicator(rest: string): void {
  * otherwise the parser fails with "did not find expected ',' or '}'".
  */
 function checkJsonKey(rawKey: string): void {
-  if (rawKey.includes('\u0085') || goJsonEncodedLength(rawKey) > MAX_JSON_KEY_CHARS) {
+  const key = rawKey.toWellFormed();
+  if (key.includes('\u0085') || goJsonEncodedLength(key) > MAX_JSON_KEY_CHARS) {
     throw new Error(
       "go-yaml: error converting JSON to YAML: yaml: did not find expected ',' or '}' (key too long or multi-line)",
     );
@@ -298,12 +302,11 @@ const SIX_CHAR_JSON_ESCAPES: ReadonlySet<number> = new Set([0x26, 0x3c, 0x3e, 0x
 /** Characters in Go's (>= 1.22) `encoding/json` encoding of a string, without the quotes. */
 function goJsonEncodedLength(value: string): number {
   let length = 0;
-  for (const ch of value) {
-    const c = ch.codePointAt(0) ?? 0;
+  for (const c of codePoints(value)) {
     if (TWO_CHAR_JSON_ESCAPES.has(c)) {
       length += 2;
-    } else if (c < 0x20 || SIX_CHAR_JSON_ESCAPES.has(c) || (c >= 0xd800 && c <= 0xdfff)) {
-      length += 6; // \u00XX, HTML-safe escapes, \u2028/\u2029 and \ufffd for invalid UTF-16
+    } else if (c < 0x20 || SIX_CHAR_JSON_ESCAPES.has(c)) {
+      length += 6; // \u00XX, the HTML-safe \u003c \u003e \u0026, \u2028 and \u2029
     } else {
       length += 1;
     }
@@ -586,7 +589,7 @@ function isDigitRune(c: string | undefined): boolean {
 }
 
 function codePoint(c: string | undefined): number {
-  return c?.codePointAt(0) ?? 0;
+  return (c as string).codePointAt(0) as number;
 }
 
 /** Accumulate a run of digits like Go does (`int64` arithmetic, wrapping on overflow). */
@@ -642,11 +645,9 @@ function keyLess(a: string, b: string): boolean {
   return ar.length < br.length;
 }
 
+/** Map keys are distinct, and keyList.Less orders any two distinct strings one way or the other. */
 function compareKeys(a: string, b: string): number {
-  if (keyLess(a, b)) {
-    return -1;
-  }
-  return keyLess(b, a) ? 1 : 0;
+  return keyLess(a, b) ? -1 : 1;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -716,7 +717,7 @@ function scanIndicators(cps: readonly number[]): IndicatorFlags {
   let block = flow;
   let precededByWhitespace = true;
   for (let i = 0; i < cps.length; i++) {
-    const c = cps[i] ?? 0;
+    const c = cps[i] as number;
     const followedByWhitespace = i + 1 >= cps.length || isBlank(cps[i + 1]);
     const ch = String.fromCodePoint(c);
     const [f, b] =
@@ -865,7 +866,7 @@ function increaseIndent(e: Emitter, flow: boolean, indentless: boolean): void {
 }
 
 function popIndent(e: Emitter): void {
-  e.indent = e.indents.pop() ?? -1;
+  e.indent = e.indents.pop() as number;
 }
 
 /** yaml_emitter_emit_node (anchors, tags and aliases never occur). */
@@ -943,9 +944,7 @@ function emitMapping(e: Emitter, pairs: ReadonlyArray<readonly [ScalarNode, Yaml
 function selectScalarStyle(e: Emitter, node: ScalarNode): ScalarStyle {
   const { analysis } = node;
   let style = node.style;
-  if (e.simpleKeyContext && analysis.multiline) {
-    style = 'double';
-  }
+  // `simple_key_context && multiline` cannot happen: multi-line keys are never simple keys.
   // Empty strings never ask for plain style (they resolve as null), numbers are never empty,
   // so the `len(value) == 0 && simple_key_context` fallback to single quotes cannot trigger.
   if (style === 'plain' && !analysis.blockPlainAllowed) {

@@ -56,6 +56,7 @@ describe('marshalGoYaml: documents', () => {
     ['empty list value', { items: [] }, 'items: []\n'],
     ['empty collections in a list', [{}, []], '- {}\n- []\n'],
     ['list document', ['a', 1, null], '- a\n- 1\n- null\n'],
+    ['YAML 1.1 boolean as a key', { n: 1, y: 'x' }, '"n": 1\n"y": x\n'],
     ['list of lists', [['a', 'b'], ['c']], '- - a\n  - b\n- - c\n'],
     ['nested list under a key', { m: [[1]] }, 'm:\n- - 1\n'],
     ['nested maps', { a: { b: { c: 'd' } } }, 'a:\n  b:\n    c: d\n'],
@@ -75,9 +76,11 @@ describe('marshalGoYaml: key order (sorter.go keyList.Less)', () => {
   it.each<[string, Record<string, number>, string[]]>([
     ['letters by code point', { b: 1, a: 1, B: 1, A: 1 }, ['A', 'B', 'a', 'b']],
     ['numbers by value', { a10: 1, a2: 1, a1: 1 }, ['a1', 'a2', 'a10']],
-    ['letters before other runes', { 'a-1': 1, a_1: 1, ab: 1 }, ['ab', 'a-1', 'a_1']],
+    ['other runes before letters', { ab: 1, a_1: 1, 'a-1': 1 }, ['a-1', 'a_1', 'ab']],
     ['digit keys', { '10': 1, '2': 1, '1': 1 }, ['"1"', '"2"', '"10"']],
     ['shorter prefix first', { abc: 1, ab: 1 }, ['ab', 'abc']],
+    ['equal numbers: shorter run first', { a01: 1, a1: 1 }, ['a1', 'a01']],
+    ['zero continuing a number', { '10': 1, '1_': 1 }, ['"1_"', '"10"']],
   ])('%s', (_name, value, keys) => {
     expect(marshalGoYaml(value)).toBe(keys.map((key) => `${key}: 1\n`).join(''));
   });
@@ -129,6 +132,11 @@ describe('marshalGoYaml: strings that resolve to another YAML 1.1 type are doubl
     ['2001-12-14T21:59:43Z', '"2001-12-14T21:59:43Z"'],
     ['2001-12-14t21:59:43.10-05:00', '"2001-12-14t21:59:43.10-05:00"'],
     ['2001-12-14 21:59:43.10', '"2001-12-14 21:59:43.10"'],
+    ['2001-12-14   21:59:43,5', '"2001-12-14   21:59:43,5"'],
+    ['2001-04-30', '"2001-04-30"'],
+    ['0b-101', '"0b-101"'],
+    ['.5_5', '".5_5"'],
+    ['.5e1_0', '".5e1_0"'],
   ])('%j -> %s', (input, expected) => {
     expect(marshalGoYaml({ k: input })).toBe(`k: ${expected}\n`);
     expect(marshalGoYaml({ [input]: 'v' })).toBe(`${expected}: v\n`);
@@ -155,6 +163,25 @@ describe('marshalGoYaml: strings that stay plain', () => {
     ['2001-12-14T21:59:43'],
     ['2001-02-30'],
     ['2001-13-01'],
+    ['2001-04-31'],
+    ['2001-ab'],
+    ['2001-12-14X21:59:43Z'],
+    ['2001-12-14T24:00:00Z'],
+    ['2001-12-14T10:60:00Z'],
+    ['2001-12-14T10:00:60Z'],
+    ['2001-12-14T10:00Z'],
+    ['2001-12-14T10:00:00+0530'],
+    [`0x${'F'.repeat(17)}`],
+    [`0b${'1'.repeat(65)}`],
+    ['-0b2'],
+    ['._5'],
+    ['.5_'],
+    ['.5_e5'],
+    ['.5e999'],
+    ['a,b'],
+    ['a[b]'],
+    ['a{b}'],
+    ['a?b'],
     ['é'],
     ['日本語'],
     ['a\u00a0b'],
@@ -305,15 +332,17 @@ describe('marshalGoYaml: numbers after the JSON round trip', () => {
     [123456.5, '123456.5'],
     [1234567.5, '1.2345675e+06'],
     [2 ** 53, '9007199254740992'],
-    [2 ** 63, '9223372036854775808'],
-    [-(2 ** 63), '-9223372036854775808'],
+    // json.Marshal prints 2^63 as 9223372036854776000: too big for int64, fits uint64.
+    [2 ** 63, '9223372036854776000'],
+    // -9223372036854776000 is below int64's minimum and signed, so it resolves as a float.
+    [-(2 ** 63), '-9.223372036854776e+18'],
     [2 ** 64, '1.8446744073709552e+19'],
     [-(2 ** 64), '-1.8446744073709552e+19'],
     [1e20, '1e+20'],
     [1e21, '1e+21'],
     [1.5e300, '1.5e+300'],
   ])('%d -> %s', (input, expected) => {
-    expect(marshalGoYaml({ n: input })).toBe(`n: ${expected}\n`);
+    expect(marshalGoYaml({ value: input })).toBe(`value: ${expected}\n`);
   });
 });
 
@@ -328,8 +357,8 @@ describe('marshalGoYaml: what yaml.v2 reads back from Go JSON', () => {
   });
 
   it.each<[string, GoYamlValue]>([
-    ['NaN', { n: Number.NaN }],
-    ['Infinity', { n: Number.POSITIVE_INFINITY }],
+    ['NaN', { value: Number.NaN }],
+    ['Infinity', { value: Number.POSITIVE_INFINITY }],
     ['-Infinity', [Number.NEGATIVE_INFINITY]],
     ['DEL', { k: 'a\u007fb' }],
     ['C1 control', { k: 'a\u0080b' }],
@@ -338,6 +367,7 @@ describe('marshalGoYaml: what yaml.v2 reads back from Go JSON', () => {
     ['NEL in a key', { 'a\u0085b': 1 }],
     ['key longer than 1022 JSON characters', { ['k'.repeat(1023)]: 1 }],
     ['key with escapes longer than 1022 JSON characters', { ['<'.repeat(171)]: 1 }],
+    ['a bigint', 1n as unknown as GoYamlValue],
   ])('throws like Go for %s', (_name, value) => {
     expect(() => marshalGoYaml(value)).toThrow();
   });
