@@ -10,5 +10,6 @@ const code = await runCli(process.argv.slice(2), {
   stdout: (chunk) => process.stdout.write(chunk),
   stderr: (chunk) => process.stderr.write(chunk),
   readInput: (path) => (path === '-' ? text(process.stdin) : readFile(path, 'utf8')),
+  env: process.env,
 });
 process.exitCode = code;

@@ -2,6 +2,8 @@
  * The `waypointer` command line: parses argv, runs one command, writes its output. I/O comes in
  * through {@link CliIo}, so the same code runs from `bin/waypointer.ts` and from tests.
  */
+
+import { eksTokenCommand } from '../adapters/kubernetes/eks-auth.ts';
 import { BindingContext, computeBindings } from '../domain/bindings.ts';
 import { diagnose } from '../domain/diagnostics.ts';
 import { WaypointerError } from '../domain/errors.ts';
@@ -16,6 +18,8 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   /** Reads a file, or standard input for `-`. */
   readonly readInput: (path: string) => Promise<string>;
+  /** The process environment (AWS credentials and region for `eks-token`). */
+  readonly env: Record<string, string | undefined>;
 }
 
 export const HELP = `waypointer: waypoint management for Istio ambient mesh
@@ -33,6 +37,9 @@ Usage:
         delete NAME [-n NS] [--unenroll]
         enroll namespace NS | service NAME | pod NAME... | pods -l SELECTOR  [-n NS] --waypoint W [--waypoint-namespace WNS]
         unenroll namespace NS | service NAME | pod NAME... | pods -l SELECTOR  [-n NS]
+  waypointer eks-token --cluster-name NAME [--region R]
+      Print the ExecCredential \`aws eks get-token\` prints for the same credentials: a bearer token
+      for an EKS cluster, usable as a kubeconfig exec plugin.
   waypointer help
 `;
 
@@ -76,23 +83,29 @@ async function bindingsCommand(args: readonly string[], io: CliIo): Promise<void
   io.stdout(output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatBindings(report));
 }
 
-/** Splits `plan`'s own flags (before the mutation verb) from the mutation's words. */
+const PLAN_FLAGS = new Set(['-f', '--filename', '-o', '--output']);
+const BOOLEAN_FLAGS = new Set(['--enroll-namespace', '--overwrite', '--unenroll']);
+
+/**
+ * Splits `plan`'s own flags (`-f`, `-o`) from the mutation: the first word that is no flag and no
+ * flag's value is the verb, and any other flag given before it moves after it.
+ */
 function splitPlanArgs(args: readonly string[]): { own: string[]; mutation: string[] } {
   const own: string[] = [];
+  const early: string[] = [];
   let i = 0;
   while (i < args.length) {
     const arg = args[i] as string;
-    if (arg === '-f' || arg === '--filename' || arg === '-o' || arg === '--output') {
-      own.push(arg, ...(args[i + 1] === undefined ? [] : [args[i + 1] as string]));
-      i += 2;
-    } else if (/^(-[fo].+|--(filename|output)=)/.test(arg)) {
-      own.push(arg);
-      i += 1;
-    } else {
-      break;
-    }
+    if (!arg.startsWith('-')) break;
+    const takesValue =
+      !arg.includes('=') && !BOOLEAN_FLAGS.has(arg) && /^(-[a-zA-Z]|--[\w-]+)$/.test(arg);
+    const group = takesValue ? args.slice(i, i + 2) : [arg];
+    const name = arg.split('=')[0] as string;
+    (PLAN_FLAGS.has(name) || /^-[fo]./.test(arg) ? own : early).push(...group);
+    i += group.length;
   }
-  return { own, mutation: args.slice(i) as string[] };
+  const [verb, ...rest] = args.slice(i);
+  return { own, mutation: verb === undefined ? early : [verb, ...early, ...rest] };
 }
 
 async function planCommand(args: readonly string[], io: CliIo): Promise<void> {
@@ -132,6 +145,10 @@ function generateCommand(args: readonly string[], io: CliIo): void {
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...args] = argv;
+  if (args.includes('--help') || args.includes('-h')) {
+    io.stdout(HELP);
+    return 0;
+  }
   try {
     switch (command) {
       case 'generate':
@@ -143,6 +160,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       case 'plan':
         await planCommand(args, io);
         return 0;
+      case 'eks-token':
+        return await eksTokenCommand(args, io);
       case undefined:
       case 'help':
       case '--help':
@@ -159,7 +178,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr(`Error: ${error.message}\n`);
       return 1;
     }
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+    if (typeof (error as NodeJS.ErrnoException).syscall === 'string') {
+      // A file that cannot be read: ENOENT, EISDIR, EACCES...
       io.stderr(`Error: ${(error as Error).message}\n`);
       return 1;
     }

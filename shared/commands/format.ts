@@ -71,10 +71,10 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[]): string {
 
 function describeBinding(entry: BindingChange['before']): string {
   if (entry === null) return '(absent)';
-  const reason =
-    'condition' in entry && entry.condition !== null && entry.condition.status === 'False';
   const via = entry.via === null ? '' : ` via ${entry.via}`;
-  return `${ref(entry.waypoint)}${via}${reason && 'condition' in entry ? ` (${entry.condition?.reason})` : ''}`;
+  const condition = 'condition' in entry ? entry.condition : null;
+  const failed = condition !== null && condition.status === 'False' ? ` (${condition.reason})` : '';
+  return `${ref(entry.waypoint)}${via}${failed}`;
 }
 
 /** Binding changes as a table, or a line saying there are none. */

@@ -14,7 +14,7 @@
 import { parseArgs } from 'node:util';
 import { ValidationError } from '../domain/errors.ts';
 import type { GenerateOptions } from '../domain/generate.ts';
-import { DEFAULT_WAYPOINT_NAME, TRAFFIC_TYPES, type TrafficType } from '../domain/labels.ts';
+import { DEFAULT_WAYPOINT_NAME } from '../domain/labels.ts';
 import type { EnrollTarget, Mutation } from '../domain/plan.ts';
 
 /** The namespace a command acts on when `-n` is not given (istioctl's and kubectl's default). */
@@ -47,7 +47,41 @@ interface Parsed {
   readonly positionals: readonly string[];
 }
 
-/** `util.parseArgs` with cobra-like messages (`unknown flag: --x`, `flag needs an argument: -n`). */
+/** The token of `args` that a parseArgs error is about (`-n`, `--namespace`, `-xyz`). */
+function offending(
+  args: readonly string[],
+  short: string | undefined,
+  long: string | undefined,
+): string {
+  const found = args.find(
+    (a) =>
+      (long !== undefined && (a === `--${long}` || a.startsWith(`--${long}=`))) ||
+      (short !== undefined && /^-[^-]/.test(a) && a.slice(1).includes(short)),
+  );
+  return found ?? (long === undefined ? `-${short ?? ''}` : `--${long}`);
+}
+
+/** What pflag (istioctl's flag parser) says for a bad flag, from a `util.parseArgs` error. */
+function pflagMessage(args: readonly string[], code: string | undefined, message: string): string {
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const flag = /'(-[^' ]+)'/.exec(message)?.[1] ?? '';
+    if (flag.startsWith('--')) return `unknown flag: ${flag}`;
+    const letter = flag.slice(1, 2);
+    return `unknown shorthand flag: '${letter}' in ${offending(args, letter, undefined)}`;
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const described = /'(?:-(\w), )?--([\w-]+)/.exec(message);
+    const short = described?.[1];
+    const long = described?.[2];
+    const token = offending(args, short, long);
+    return token.startsWith('--')
+      ? `flag needs an argument: ${token}`
+      : `flag needs an argument: '${short ?? ''}' in ${token}`;
+  }
+  return message;
+}
+
+/** `util.parseArgs` with pflag's messages (`unknown flag: --x`, `flag needs an argument: 'n' in -n`). */
 export function parseFlags(args: readonly string[], options: OptionSpec): Parsed {
   try {
     const { values, positionals } = parseArgs({
@@ -59,30 +93,14 @@ export function parseFlags(args: readonly string[], options: OptionSpec): Parsed
     return { values: values as Parsed['values'], positionals };
   } catch (error) {
     const code = (error as { code?: string }).code;
-    const message = error instanceof Error ? error.message : String(error);
-    const flag = /'(-[^' ,]+)/.exec(message)?.[1] ?? '';
-    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw usage(`unknown flag: ${flag}`, flag);
-    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
-      throw usage(`flag needs an argument: ${flag}`, flag);
-    throw usage(message);
+    const text = pflagMessage(args, code, error instanceof Error ? error.message : String(error));
+    throw usage(text);
   }
 }
 
 function text(values: Parsed['values'], key: string): string | undefined {
   const value = values[key];
   return typeof value === 'string' ? value : undefined;
-}
-
-function trafficType(values: Parsed['values']): TrafficType | undefined {
-  const value = text(values, 'for');
-  if (value === undefined || value === '') return undefined;
-  if (!(TRAFFIC_TYPES as readonly string[]).includes(value)) {
-    throw usage(
-      `invalid traffic type: ${value}. Valid options are: [${TRAFFIC_TYPES.join(' ')}]`,
-      '--for',
-    );
-  }
-  return value as TrafficType;
 }
 
 /** `generate`'s flags, passed through as istioctl reads them (validation happens in `generateWaypoint`). */
@@ -104,13 +122,13 @@ function parseApply(args: readonly string[]): Mutation {
   });
   if (positionals.length > 0)
     throw usage(`unknown argument "${positionals[0]}": apply takes flags only`);
-  const traffic = trafficType(values);
+  const traffic = text(values, 'for');
   const revision = text(values, 'revision');
   return {
     op: 'applyWaypoint',
     namespace: text(values, 'namespace') ?? DEFAULT_NAMESPACE,
     name: text(values, 'name') || DEFAULT_WAYPOINT_NAME,
-    ...(traffic === undefined ? {} : { for: traffic }),
+    ...(traffic === undefined || traffic === '' ? {} : { for: traffic }),
     ...(revision === undefined || revision === '' ? {} : { revision }),
     enrollNamespace: values['enroll-namespace'] === true,
     overwrite: values.overwrite === true,

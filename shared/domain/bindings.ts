@@ -18,6 +18,7 @@ import {
   INGRESS_USE_WAYPOINT,
   MESH_CONTROLLER,
   NO_WAYPOINT,
+  type Traffic,
   USE_WAYPOINT,
   USE_WAYPOINT_NAMESPACE,
 } from './labels.ts';
@@ -91,14 +92,14 @@ export interface BindingError {
   readonly reason: Exclude<BindingReason, 'WaypointAccepted'>;
   readonly message: string;
   readonly waypoint: WaypointRef;
+  /** For `UnsupportedTrafficType`: the traffic the waypoint does not serve. */
+  readonly traffic?: Traffic;
 }
 
 /** The outcome of `fetchWaypointForTarget` for one object, with where the reference came from. */
 export interface Resolution {
   readonly waypoint: Waypoint | null;
   readonly via: 'object' | 'namespace' | null;
-  /** The reference that was followed, if any (also for failures). */
-  readonly ref: WaypointRef | null;
   readonly error: BindingError | null;
 }
 
@@ -137,15 +138,23 @@ function attachmentDenied(ref: WaypointRef): BindingError {
   };
 }
 
-function unsupportedTrafficType(ref: WaypointRef, traffic: 'service' | 'workload'): BindingError {
+function unsupportedTrafficType(ref: WaypointRef, traffic: Traffic): BindingError {
   return {
+    traffic,
     reason: 'UnsupportedTrafficType',
     message: `attempting to bind to traffic type ${goQuote(traffic)} which the waypoint ${goQuote(formatRef(ref))} does not support`,
     waypoint: ref,
   };
 }
 
-/** Reads a snapshot once and answers binding questions about its objects. */
+/**
+ * Reads a snapshot once (waypoints, namespace labels) and answers binding questions about its
+ * objects; build one per snapshot and reuse it.
+ *
+ * @example
+ * const context = new BindingContext(snapshot);
+ * context.bindService(reviews).waypoint; // => { namespace: 'default', name: 'waypoint' }
+ */
 export class BindingContext {
   readonly waypoints: WaypointIndex;
   readonly namespaceLabels: ReadonlyMap<string, StringMap>;
@@ -158,11 +167,11 @@ export class BindingContext {
 
   #lookup(ref: WaypointRef, fromNamespace: string, via: Resolution['via']): Resolution {
     const waypoint = this.waypoints.get(formatRef(ref));
-    if (waypoint === undefined) return { waypoint: null, via, ref, error: notReady(ref) };
+    if (waypoint === undefined) return { waypoint: null, via, error: notReady(ref) };
     if (!allowsAttachment(waypoint, fromNamespace, this.namespaceLabels.get(fromNamespace))) {
-      return { waypoint: null, via, ref, error: attachmentDenied(ref) };
+      return { waypoint: null, via, error: attachmentDenied(ref) };
     }
-    return { waypoint, via, ref, error: null };
+    return { waypoint, via, error: null };
   }
 
   /** The namespace step of `fetchWaypointForTarget` (R3, R6), cached per namespace. */
@@ -174,7 +183,7 @@ export class BindingContext {
       resolution =
         use?.kind === 'ref'
           ? this.#lookup(use.ref, namespace, 'namespace')
-          : { waypoint: null, via: null, ref: null, error: null };
+          : { waypoint: null, via: null, error: null };
       this.#namespaceDefaults.set(namespace, resolution);
     }
     return resolution;
@@ -184,7 +193,7 @@ export class BindingContext {
   resolve(meta: ObjectMeta): Resolution {
     const namespace = meta.namespace ?? '';
     const use = parseUseWaypoint(meta.labels, namespace);
-    if (use.kind === 'none') return { waypoint: null, via: 'object', ref: null, error: null };
+    if (use.kind === 'none') return { waypoint: null, via: 'object', error: null };
     if (use.kind === 'ref') return this.#lookup(use.ref, namespace, 'object');
     return this.namespaceResolution(namespace);
   }
@@ -240,7 +249,11 @@ export class BindingContext {
     return { namespace, name, waypoint: waypoint === null ? null : refOf(waypoint), via };
   }
 
-  /** `fetchWaypointForWorkload` with the error istiod keeps (UnsupportedTrafficType only for own labels). */
+  /**
+   * `fetchWaypointForWorkload`, with the error istiod keeps (UnsupportedTrafficType only for the
+   * pod's own label, 1.30+). A namespace waypoint that does not serve workloads does not apply to
+   * pods at all: no waypoint, no error, and so no `via`.
+   */
   podOutcome(pod: Pod): {
     waypoint: Waypoint | null;
     via: PodVia | null;
@@ -252,19 +265,17 @@ export class BindingContext {
     const { waypoint, error } = resolution;
     if (error !== null || waypoint === null) return { waypoint: null, via, error };
     if (servesWorkloads(waypoint)) return { waypoint, via, error: null };
-    const ownLabel = resolution.via === 'object';
-    return {
-      waypoint: null,
-      via,
-      error: ownLabel ? unsupportedTrafficType(refOf(waypoint), 'workload') : null,
-    };
+    if (resolution.via !== 'object') return { waypoint: null, via: null, error: null };
+    return { waypoint: null, via, error: unsupportedTrafficType(refOf(waypoint), 'workload') };
   }
 
-  /** What an unlabelled, non-instance pod of `namespace` is bound to. */
+  /** What an unlabelled pod of `namespace` that is no waypoint instance is bound to. */
   bindNamespace(namespace: string): NamespaceBinding {
-    const { waypoint, via } = this.namespaceResolution(namespace);
-    const served = waypoint !== null && servesWorkloads(waypoint) ? refOf(waypoint) : null;
-    return { namespace, waypoint: served, via: via === null ? null : 'namespace' };
+    const { waypoint, error } = this.namespaceResolution(namespace);
+    if (waypoint !== null && servesWorkloads(waypoint)) {
+      return { namespace, waypoint: refOf(waypoint), via: 'namespace' };
+    }
+    return { namespace, waypoint: null, via: error === null ? null : 'namespace' };
   }
 }
 
@@ -272,11 +283,13 @@ function refOf(waypoint: Waypoint): WaypointRef {
   return { namespace: waypoint.namespace, name: waypoint.name };
 }
 
-function servesWorkloads(waypoint: Waypoint): boolean {
+/** Whether a waypoint takes workload-addressed traffic (`workload` or `all`). */
+export function servesWorkloads(waypoint: Waypoint): boolean {
   return waypoint.trafficType === 'workload' || waypoint.trafficType === 'all';
 }
 
-function servesServices(waypoint: Waypoint): boolean {
+/** Whether a waypoint takes service-addressed traffic (`service` or `all`). */
+export function servesServices(waypoint: Waypoint): boolean {
   return waypoint.trafficType === 'service' || waypoint.trafficType === 'all';
 }
 
@@ -307,9 +320,10 @@ function acceptedMessage(
   return `${base}. Ingress traffic is not using the waypoint, set the istio.io/ingress-use-waypoint label to true if desired.`;
 }
 
-function byNamespaceAndName(
-  a: { namespace: string; name: string },
-  b: { namespace: string; name: string },
+/** Orders entries by namespace, then name (byte order, as kubectl sorts). */
+export function byNamespaceAndName(
+  a: { readonly namespace: string; readonly name: string },
+  b: { readonly namespace: string; readonly name: string },
 ): number {
   if (a.namespace !== b.namespace) return a.namespace < b.namespace ? -1 : 1;
   if (a.name === b.name) return 0;
@@ -326,6 +340,9 @@ function namespacesOf(snapshot: ClusterSnapshot): string[] {
 /**
  * Every Service's and every Pod's binding, plus each namespace's default workload binding.
  * Entries are sorted by namespace, then name.
+ *
+ * @example
+ * computeBindings(snapshot).services.filter((s) => s.condition?.status === 'False');
  */
 export function computeBindings(
   snapshot: ClusterSnapshot,
@@ -373,4 +390,37 @@ export function podBindingFromCompact(compact: BindingSet, pod: Pod): PodBinding
   if (own !== undefined) return own;
   const fallback = compact.namespaces.find((n) => n.namespace === namespace);
   return { namespace, name, waypoint: fallback?.waypoint ?? null, via: fallback?.via ?? null };
+}
+
+/** An object whose own `istio.io/use-waypoint` label names a waypoint (not `none`). */
+export interface WaypointReference {
+  readonly kind: 'Namespace' | 'Service' | 'Pod';
+  readonly namespace: string;
+  readonly name: string;
+  readonly ref: WaypointRef;
+}
+
+/**
+ * Every `istio.io/use-waypoint` reference of a snapshot: namespaces, then Services, then Pods.
+ *
+ * @example
+ * [...waypointReferences(snapshot)].filter((r) => formatRef(r.ref) === 'default/waypoint')
+ */
+export function* waypointReferences(snapshot: ClusterSnapshot): Generator<WaypointReference> {
+  for (const { metadata } of snapshot.namespaces) {
+    const use = parseUseWaypoint(metadata.labels, metadata.name);
+    if (use.kind === 'ref')
+      yield { kind: 'Namespace', namespace: metadata.name, name: metadata.name, ref: use.ref };
+  }
+  const objects: [WaypointReference['kind'], readonly { metadata: ObjectMeta }[]][] = [
+    ['Service', snapshot.services],
+    ['Pod', snapshot.pods],
+  ];
+  for (const [kind, list] of objects) {
+    for (const { metadata } of list) {
+      const namespace = metadata.namespace ?? '';
+      const use = parseUseWaypoint(metadata.labels, namespace);
+      if (use.kind === 'ref') yield { kind, namespace, name: metadata.name, ref: use.ref };
+    }
+  }
 }

@@ -3,7 +3,14 @@
  * istiod writes. Each has a stable code, a subject (`Kind namespace/name`) and a message that says
  * what happens to traffic and what to do.
  */
-import { BindingContext, type BindingError, formatRef, parseUseWaypoint } from './bindings.ts';
+import {
+  BindingContext,
+  type BindingError,
+  formatRef,
+  parseUseWaypoint,
+  servesServices,
+  waypointReferences,
+} from './bindings.ts';
 import {
   DATAPLANE_MODE,
   DATAPLANE_MODE_AMBIENT,
@@ -17,6 +24,7 @@ import { isReady, programmedStatus } from './waypoints.ts';
 export type DiagnosticCode =
   | 'dangling-reference'
   | 'waypoint-not-programmed'
+  | 'waypoint-degraded'
   | 'attachment-denied'
   | 'traffic-type-mismatch'
   | 'unused-waypoint'
@@ -51,25 +59,27 @@ function referenceProblem(
   scan: Scan,
   subject: string,
   error: BindingError,
-  scope: string,
+  fromNamespace: boolean,
 ): Diagnostic {
   const ref = formatRef(error.waypoint);
-  const bypass = `${scope} bypasses any waypoint (Istio never falls back to the namespace's waypoint)`;
+  const bypass = fromNamespace
+    ? "traffic of the namespace's Services and Pods bypasses any waypoint"
+    : `${subject.startsWith('Pod') ? 'workload' : 'service'}-addressed traffic bypasses any waypoint (Istio never falls back to the namespace's waypoint)`;
   if (error.reason === 'AttachmentDenied') {
     return {
       code: 'attachment-denied',
       severity: 'error',
       subject,
-      message: `uses waypoint ${ref}, whose listener does not admit this namespace (allowedRoutes); ${bypass}. Set allowedRoutes.namespaces.from to All or a Selector that matches, on the waypoint's HBONE listener.`,
+      message: `uses waypoint ${ref}, whose listener does not admit this namespace (allowedRoutes); ${bypass}. Set allowedRoutes.namespaces.from to All, or a Selector that matches, on the waypoint's HBONE listener.`,
     };
   }
   if (error.reason === 'UnsupportedTrafficType') {
-    const traffic = error.message.includes('"service"') ? 'service' : 'workload';
+    const traffic = error.traffic ?? 'service';
     return {
       code: 'traffic-type-mismatch',
       severity: 'error',
       subject,
-      message: `uses waypoint ${ref}, which does not serve ${traffic} traffic (istio.io/waypoint-for); ${bypass}. Label the waypoint istio.io/waypoint-for=${traffic === 'service' ? 'service or all' : 'workload or all'}.`,
+      message: `uses waypoint ${ref}, which does not serve ${traffic} traffic (istio.io/waypoint-for); ${bypass}. Label the waypoint istio.io/waypoint-for=${traffic} or all.`,
     };
   }
   if (!scan.gateways.has(ref)) {
@@ -84,7 +94,7 @@ function referenceProblem(
     code: 'waypoint-not-programmed',
     severity: 'error',
     subject,
-    message: `uses waypoint ${ref}, which has no status.addresses yet (not programmed by istiod); ${bypass} until it is ready.`,
+    message: `uses waypoint ${ref}, which has no status.addresses yet (not programmed by istiod); ${bypass} until it is.`,
   };
 }
 
@@ -94,22 +104,13 @@ function checkObjects(scan: Scan, snapshot: ClusterSnapshot): void {
     if (parseUseWaypoint(service.metadata.labels, '').kind !== 'ref') continue;
     const { error } = context.serviceOutcome(service);
     if (error === null) continue;
-    out.push(
-      referenceProblem(
-        scan,
-        subjectOf('Service', service.metadata),
-        error,
-        'service-addressed traffic',
-      ),
-    );
+    out.push(referenceProblem(scan, subjectOf('Service', service.metadata), error, false));
   }
   for (const pod of snapshot.pods) {
     if (parseUseWaypoint(pod.metadata.labels, '').kind !== 'ref') continue;
     const { error } = context.podOutcome(pod);
     if (error === null) continue;
-    out.push(
-      referenceProblem(scan, subjectOf('Pod', pod.metadata), error, 'workload-addressed traffic'),
-    );
+    out.push(referenceProblem(scan, subjectOf('Pod', pod.metadata), error, false));
   }
 }
 
@@ -120,14 +121,11 @@ function checkNamespaces(scan: Scan, snapshot: ClusterSnapshot): void {
     const resolution = context.namespaceResolution(name);
     const subject = subjectOf('Namespace', namespace.metadata);
     if (resolution.error !== null) {
-      out.push(
-        referenceProblem(scan, subject, resolution.error, 'traffic of its Services and Pods'),
-      );
+      out.push(referenceProblem(scan, subject, resolution.error, true));
       continue;
     }
     const waypoint = resolution.waypoint;
-    if (waypoint === null || waypoint.trafficType === 'service' || waypoint.trafficType === 'all')
-      continue;
+    if (waypoint === null || servesServices(waypoint)) continue;
     const affected = snapshot.services.filter(
       (s) => (s.metadata.namespace ?? '') === name && context.bindService(s).via === 'namespace',
     ).length;
@@ -143,14 +141,7 @@ function checkNamespaces(scan: Scan, snapshot: ClusterSnapshot): void {
 
 /** Namespaces whose objects use waypoints, for the ambient and protected-namespace checks. */
 function namespacesUsingWaypoints(snapshot: ClusterSnapshot): Set<string> {
-  const using = new Set<string>();
-  const note = (meta: ObjectMeta, namespace: string): void => {
-    if (parseUseWaypoint(meta.labels, namespace).kind === 'ref') using.add(namespace);
-  };
-  for (const n of snapshot.namespaces) note(n.metadata, n.metadata.name);
-  for (const s of snapshot.services) note(s.metadata, s.metadata.namespace ?? '');
-  for (const p of snapshot.pods) note(p.metadata, p.metadata.namespace ?? '');
-  return using;
+  return new Set([...waypointReferences(snapshot)].map((r) => r.namespace));
 }
 
 function checkEnrollment(scan: Scan, snapshot: ClusterSnapshot): void {
@@ -179,20 +170,13 @@ function checkEnrollment(scan: Scan, snapshot: ClusterSnapshot): void {
 }
 
 function checkWaypoints(scan: Scan, snapshot: ClusterSnapshot): void {
-  const referenced = new Set<string>();
-  const note = (meta: ObjectMeta, namespace: string): void => {
-    const use = parseUseWaypoint(meta.labels, namespace);
-    if (use.kind === 'ref') referenced.add(formatRef(use.ref));
-  };
-  for (const n of snapshot.namespaces) note(n.metadata, n.metadata.name);
-  for (const s of snapshot.services) note(s.metadata, s.metadata.namespace ?? '');
-  for (const p of snapshot.pods) note(p.metadata, p.metadata.namespace ?? '');
+  const referenced = new Set([...waypointReferences(snapshot)].map((r) => formatRef(r.ref)));
   for (const [key, gateway] of scan.gateways) {
     if (gateway.spec.gatewayClassName !== WAYPOINT_CLASS) continue;
     const subject = `Gateway ${key}`;
     if (isReady(gateway) && programmedStatus(gateway) !== 'True') {
       scan.out.push({
-        code: 'waypoint-not-programmed',
+        code: 'waypoint-degraded',
         severity: 'warning',
         subject,
         message: `is not Programmed (status ${programmedStatus(gateway)}) but keeps its status.addresses, so objects stay bound to it; check its Deployment's pods.`,
@@ -211,7 +195,12 @@ function checkWaypoints(scan: Scan, snapshot: ClusterSnapshot): void {
 
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
-/** Every diagnostic for a snapshot: errors first, then warnings, then notes; each by subject. */
+/**
+ * Every diagnostic for a snapshot: errors first, then warnings, then notes; each by subject.
+ *
+ * @example
+ * diagnose(snapshot).filter((d) => d.severity === 'error').map((d) => `${d.subject}: ${d.message}`)
+ */
 export function diagnose(
   snapshot: ClusterSnapshot,
   context = new BindingContext(snapshot),

@@ -7,6 +7,7 @@ import {
   computeBindings,
   parseUseWaypoint,
   type WaypointRef,
+  waypointReferences,
 } from './bindings.ts';
 import { type BindingChange, diff } from './diff.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
@@ -15,10 +16,11 @@ import { matchesSelector, parseSelector, SelectorParseError } from './label-sele
 import {
   DATAPLANE_MODE,
   DATAPLANE_MODE_AMBIENT,
-  type TrafficType,
+  REVISION,
   USE_WAYPOINT,
   USE_WAYPOINT_NAMESPACE,
   WAYPOINT_CLASS,
+  WAYPOINT_FOR,
 } from './labels.ts';
 import type {
   ClusterSnapshot,
@@ -44,7 +46,8 @@ export type Mutation =
       readonly op: 'applyWaypoint';
       readonly namespace: string;
       readonly name: string;
-      readonly for?: TrafficType;
+      /** `service`, `workload`, `all` or `none`; checked as istioctl checks it. */
+      readonly for?: string;
       readonly revision?: string;
       /** Also label the namespace with `istio.io/use-waypoint: <name>`. */
       readonly enrollNamespace?: boolean;
@@ -216,7 +219,7 @@ function appliedGateway(existing: Gateway | undefined, generated: Gateway): Gate
     };
   }
   const labels: Labels = { ...existing.metadata.labels };
-  for (const key of ['istio.io/waypoint-for', 'istio.io/rev']) {
+  for (const key of [WAYPOINT_FOR, REVISION]) {
     const value = generated.metadata.labels?.[key];
     if (value === undefined) delete labels[key];
     else labels[key] = value;
@@ -232,6 +235,23 @@ function appliedGateway(existing: Gateway | undefined, generated: Gateway): Gate
   };
 }
 
+/** The Gateway istioctl apply builds; its errors read as istioctl's (`failed to create gateway: ...`). */
+function generatedWaypoint(mutation: Mutation & { op: 'applyWaypoint' }): Gateway {
+  try {
+    return generateWaypoint({
+      namespace: mutation.namespace,
+      name: mutation.name,
+      ...(mutation.for === undefined ? {} : { for: mutation.for }),
+      ...(mutation.revision === undefined ? {} : { revision: mutation.revision }),
+    });
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw new ValidationError(`failed to create gateway: ${error.message}`, error.problems, {
+      cause: error,
+    });
+  }
+}
+
 function applyWaypoint(
   snapshot: ClusterSnapshot,
   mutation: Mutation & { op: 'applyWaypoint' },
@@ -240,12 +260,7 @@ function applyWaypoint(
   const namespace = snapshot.namespaces.find((n) => n.metadata.name === mutation.namespace);
   if (namespace === undefined)
     throw new NotFoundError(`namespace: ${mutation.namespace} not found`);
-  const generated = generateWaypoint({
-    namespace: mutation.namespace,
-    name: mutation.name,
-    ...(mutation.for === undefined ? {} : { for: mutation.for }),
-    ...(mutation.revision === undefined ? {} : { revision: mutation.revision }),
-  });
+  const generated = generatedWaypoint(mutation);
   const warnings: string[] = [];
   const nsLabels: StringMap = namespace.metadata.labels ?? {};
   if (mutation.enrollNamespace === true) {
@@ -290,20 +305,11 @@ function refersTo(
 /** Every namespace, Service and Pod whose own `istio.io/use-waypoint` label names `ref`. */
 export function dependentsOf(snapshot: ClusterSnapshot, ref: WaypointRef): Dependent[] {
   const out: Dependent[] = [];
-  for (const n of snapshot.namespaces) {
-    if (refersTo(n.metadata.labels, n.metadata.name, ref)) {
-      out.push({ kind: 'Namespace', namespace: n.metadata.name, name: n.metadata.name });
+  for (const r of waypointReferences(snapshot)) {
+    if (r.ref.namespace === ref.namespace && r.ref.name === ref.name) {
+      out.push({ kind: r.kind, namespace: r.namespace, name: r.name });
     }
   }
-  const collect = (kind: 'Service' | 'Pod', objects: readonly { metadata: ObjectMeta }[]): void => {
-    for (const { metadata } of objects) {
-      const namespace = metadata.namespace ?? '';
-      if (refersTo(metadata.labels, namespace, ref))
-        out.push({ kind, namespace, name: metadata.name });
-    }
-  };
-  collect('Service', snapshot.services);
-  collect('Pod', snapshot.pods);
   return out;
 }
 

@@ -36,6 +36,18 @@ interface InboundBinding {
   readonly port: number;
 }
 
+const MAX_UINT32 = 0xffffffff;
+
+/**
+ * `uint32(strconv.ParseUint(text, 10, 32))` as istiod keeps it, error or not: 0 for a syntax error
+ * (or no port), the largest uint32 when the number is out of range.
+ */
+function parsePort(text: string | undefined): number {
+  if (text === undefined || !/^\d+$/.test(text)) return 0;
+  const value = Number(text);
+  return Math.min(value, MAX_UINT32);
+}
+
 /** `makeInboundBinding`: the annotation on the Gateway, else on its class; `proto` or `proto/port`. */
 function inboundBinding(
   gateway: Gateway,
@@ -49,10 +61,7 @@ function inboundBinding(
   if (parts.length > 2) return null;
   const protocol = parts[0];
   if (protocol !== 'NONE' && protocol !== 'PROXY') return null;
-  // strconv.ParseUint(parts[1], 10, 32): on error Go keeps the zero value.
-  const portText = parts[1];
-  const port = portText !== undefined && /^\d+$/.test(portText) ? Number(portText) : 0;
-  return { protocol, port: port <= 0xffffffff ? port : 0 };
+  return { protocol, port: parsePort(parts[1]) };
 }
 
 function selectorOf(listener: Listener): AllowedRoutes {

@@ -24,6 +24,7 @@ export async function cli(argv: readonly string[], stdin = ''): Promise<CliResul
       stderr += text;
     },
     readInput: (path) => (path === '-' ? Promise.resolve(stdin) : readFile(path, 'utf8')),
+    env: {},
   });
   return { code, stdout, stderr };
 }

@@ -69,7 +69,7 @@ describe('service binding', () => {
       ['default/w', 'service', 'WaypointAccepted'],
     ],
     [
-      'W3 Programmed=True without addresses is not ready (addresses decide)',
+      'W1/W3 Programmed=True without addresses is not ready: addresses decide',
       {
         gateways: [
           {
@@ -329,7 +329,7 @@ describe('service binding', () => {
       [null, 'service', 'AttachmentDenied'],
     ],
     [
-      'A4 Selector with no selector admits nothing',
+      '§4 selectorOf: Selector without a selector (labels.Nothing) admits nothing',
       {
         gateways: [
           gateway('default', 'w', { listeners: [hbone({ namespaces: { from: 'Selector' } })] }),
@@ -339,7 +339,7 @@ describe('service binding', () => {
       [null, 'service', 'AttachmentDenied'],
     ],
     [
-      'A4 Selector with an invalid operator admits nothing',
+      '§4 selectorOf: a selector LabelSelectorAsSelector rejects admits nothing',
       {
         gateways: [
           gateway('default', 'w', {
@@ -358,7 +358,7 @@ describe('service binding', () => {
       [null, 'service', 'AttachmentDenied'],
     ],
     [
-      'A4 Selector with an empty selector admits every namespace',
+      '§4 selectorOf: an empty selector (labels.Everything) admits every namespace',
       {
         namespaces: [namespace('default'), namespace('mesh')],
         gateways: [
@@ -369,6 +369,37 @@ describe('service binding', () => {
       },
       service('default', 's', { [USE]: 'w', [USE_NS]: 'mesh' }),
       ['mesh/w', 'service', 'WaypointAccepted'],
+    ],
+    [
+      '§4 allows: an unknown from value (all) behaves as Same',
+      {
+        namespaces: [namespace('default'), namespace('mesh')],
+        gateways: [gateway('mesh', 'w', { listeners: [hbone({ namespaces: { from: 'all' } })] })],
+      },
+      service('default', 's', { [USE]: 'w', [USE_NS]: 'mesh' }),
+      [null, 'service', 'AttachmentDenied'],
+    ],
+    [
+      '§4 findBoundListener: an out-of-range port binds to no listener (ParseUint keeps MaxUint32), so HBONE decides',
+      {
+        namespaces: [namespace('default'), namespace('mesh')],
+        gateways: [
+          gateway('mesh', 'w', {
+            annotations: { 'ambient.istio.io/waypoint-inbound-binding': 'PROXY/99999999999' },
+            listeners: [
+              hbone({ namespaces: { from: 'Same' } }),
+              {
+                name: 'proxy',
+                port: 15088,
+                protocol: 'istio.io/PROXY',
+                allowedRoutes: { namespaces: { from: 'All' } },
+              },
+            ],
+          }),
+        ],
+      },
+      service('default', 's', { [USE]: 'w', [USE_NS]: 'mesh' }),
+      [null, 'service', 'AttachmentDenied'],
     ],
     [
       'A5 Selector with the referencing Namespace object missing denies',
@@ -510,6 +541,12 @@ describe('service binding', () => {
       [null, null, null],
     ],
     [
+      'R6 an object label still resolves when its Namespace object is missing',
+      { namespaces: [], gateways: [gateway('default', 'w')] },
+      service('default', 's', { [USE]: 'w' }),
+      ['default/w', 'service', 'WaypointAccepted'],
+    ],
+    [
       'R7 dataplane-mode plays no part',
       {
         namespaces: [enrolled('w', { 'istio.io/dataplane-mode': 'none' })],
@@ -602,7 +639,7 @@ describe('pod binding', () => {
       'K3 a default (service) namespace waypoint never binds pods',
       { namespaces: [enrolled('w')], gateways: [gateway('default', 'w')] },
       pod('default', 'p'),
-      [null, 'namespace'],
+      [null, null],
     ],
     [
       'K3 a workload namespace waypoint binds pods',
@@ -700,6 +737,19 @@ describe('pod binding', () => {
       'attempting to bind to traffic type "workload" which the waypoint "default/w" does not support',
     );
     expect(context.podOutcome(inherited).error).toBeNull();
+  });
+});
+
+describe('K5 pods get no condition', () => {
+  it('a pod entry has exactly namespace, name, waypoint and via', () => {
+    const world = {
+      namespaces: [enrolled('w')],
+      gateways: [gateway('default', 'w', { labels: { [FOR]: 'all' } })],
+    };
+    const [entry] = computeBindings(
+      snapshotOf(world, [], [pod('default', 'p', { [USE]: 'missing' })]),
+    ).pods;
+    expect(Object.keys(entry ?? {})).toEqual(['namespace', 'name', 'waypoint', 'via']);
   });
 });
 

@@ -99,9 +99,9 @@ describe('waypointer plan', () => {
     ]);
     expect(code).toBe(0);
     expect(stdout.split('\n').slice(0, 3)).toEqual([
-      'KIND        NAMESPACE   NAME                             TRAFFIC    BEFORE   AFTER',
-      'Namespace   default     default                          workload   <none>   <none> via namespace',
-      'Service     default     details                          service    <none>   default/waypoint via namespace',
+      'KIND      NAMESPACE   NAME          TRAFFIC   BEFORE   AFTER',
+      'Service   default     details       service   <none>   default/waypoint via namespace',
+      'Service   default     productpage   service   <none>   default/waypoint via namespace',
     ]);
   });
 
@@ -168,7 +168,7 @@ describe('waypointer plan', () => {
     ],
     [
       ['plan', '-f', BOOKINFO, 'apply', '--for', 'both'],
-      'Error: invalid traffic type: both. Valid options are: [all none service workload]\n',
+      'Error: failed to create gateway: invalid traffic type: both. Valid options are: [all none service workload]\n',
     ],
     [
       ['plan', '-f', BOOKINFO, 'delete', 'waypoint'],

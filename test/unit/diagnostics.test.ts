@@ -102,7 +102,7 @@ describe('diagnose', () => {
         namespaces: [namespace('default', { ...AMBIENT, [USE]: 'w' })],
         gateways: [gateway('default', 'w', { programmed: false })],
       }),
-      [['waypoint-not-programmed', 'warning', 'Gateway default/w']],
+      [['waypoint-degraded', 'warning', 'Gateway default/w']],
     ],
     [
       'an unused waypoint',

@@ -45,7 +45,9 @@ describe('waypointer generate (istioctl waypoint generate, §11.2)', () => {
       "Error: failed to create gateway: invalid name provided for waypoint, 'none' is a reserved value\n",
     ],
     [['--bogus'], 'Error: unknown flag: --bogus\n'],
-    [['-n'], 'Error: flag needs an argument: -n\n'],
+    [['-n'], "Error: flag needs an argument: 'n' in -n\n"],
+    [['--namespace'], 'Error: flag needs an argument: --namespace\n'],
+    [['-x'], "Error: unknown shorthand flag: 'x' in -x\n"],
   ])('fails for %j with istioctl’s message on stderr', async (args, stderr) => {
     expect(await cli(['generate', ...args])).toEqual({ code: 1, stdout: '', stderr });
   });

@@ -42,12 +42,10 @@ describe('the seed walkthrough', () => {
       const mutation = parseMutation(tokenize(step));
       const result = plan(snapshot, mutation);
       snapshot = applyMutation(snapshot, mutation).snapshot;
-      return result.changes
-        .filter((c) => c.after?.waypoint?.name !== c.before?.waypoint?.name)
-        .map(
-          (c) =>
-            `${c.kind} ${c.name}: ${c.before?.waypoint?.name ?? '-'} -> ${c.after?.waypoint?.name ?? '-'}`,
-        );
+      return result.changes.map(
+        (c) =>
+          `${c.kind} ${c.name}: ${c.before?.waypoint?.name ?? '-'} -> ${c.after?.waypoint?.name ?? '-'}`,
+      );
     });
     expect(changes).toEqual([
       [
@@ -66,12 +64,12 @@ describe('the seed walkthrough', () => {
       'svc productpage waypoint namespace',
       'svc ratings waypoint namespace',
       'svc reviews reviews-svc-waypoint service',
-      'pod details-v1-65cfcf56f9-4xk2p - namespace',
-      'pod productpage-v1-d5789fdfb-8l2zq - namespace',
-      'pod ratings-v1-7c9bd4b87f-tm5v9 - namespace',
-      'pod reviews-v1-6584ddcf65-qv7rn - namespace',
+      'pod details-v1-65cfcf56f9-4xk2p - -',
+      'pod productpage-v1-d5789fdfb-8l2zq - -',
+      'pod ratings-v1-7c9bd4b87f-tm5v9 - -',
+      'pod reviews-v1-6584ddcf65-qv7rn - -',
       'pod reviews-v2-6f85cb9b7c-9jbd8 reviews-v2-pod-waypoint pod',
-      'pod reviews-v3-6f5b775685-h2f4x - namespace',
+      'pod reviews-v3-6f5b775685-h2f4x - -',
     ]);
   });
 

@@ -1,0 +1,419 @@
+/**
+ * Amazon EKS authentication without the AWS CLI: the `k8s-aws-v1.` bearer token that
+ * `aws eks get-token` prints, a cache that renews it before it expires, and a
+ * `@kubernetes/client-node` {@link KubeConfig} for an EKS cluster whose user signs a fresh token
+ * whenever the cached one is about to expire.
+ *
+ * The token is `k8s-aws-v1.` + unpadded base64url of a SigV4-presigned
+ * `GET https://sts.<region>.<partition suffix>/?Action=GetCallerIdentity&Version=2011-06-15`
+ * whose signed headers are `host;x-k8s-aws-id` (the cluster name). The API server replays the
+ * request to STS to learn the caller; STS honours it for 15 minutes after `X-Amz-Date` whatever
+ * `X-Amz-Expires` says (aws/aws-cli `awscli/customizations/eks/get_token.py`,
+ * kubernetes-sigs/aws-iam-authenticator `pkg/token/token.go`).
+ */
+
+import { parseArgs } from 'node:util';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { KubeConfig, type User } from '@kubernetes/client-node';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4, type SignatureV4Init } from '@smithy/signature-v4';
+
+/** Static AWS credentials or a provider of them (e.g. `fromNodeProviderChain()`). */
+export type EksCredentials = SignatureV4Init['credentials'];
+
+/** A signed EKS bearer token and the time after which clients should stop using it. */
+export interface EksToken {
+  readonly token: string;
+  readonly expiresAt: Date;
+}
+
+/** What {@link eksToken} needs to sign a token. */
+export interface EksTokenOptions {
+  readonly clusterName: string;
+  readonly region: string;
+  readonly credentials: EksCredentials;
+  /** The signing time; defaults to the current time. */
+  readonly now?: Date;
+}
+
+/** The prefix of every EKS bearer token. */
+export const TOKEN_PREFIX = 'k8s-aws-v1.';
+/** The header that binds a token to one cluster; it must be among the signed headers. */
+export const CLUSTER_ID_HEADER = 'x-k8s-aws-id';
+/** `X-Amz-Expires` of the presigned URL; the API server ignores it (tokens live 15 minutes). */
+export const URL_EXPIRES_SECONDS = 60;
+/** How long after signing `aws eks get-token` reports a token as valid (14 minutes). */
+export const TOKEN_LIFETIME_MS = 14 * 60_000;
+/** The default ExecCredential API version, as `aws eks get-token` uses without KUBERNETES_EXEC_INFO. */
+export const DEFAULT_EXEC_API_VERSION = 'client.authentication.k8s.io/v1beta1';
+
+/**
+ * DNS suffixes of the AWS partitions other than `aws` (and `aws-us-gov`, which shares
+ * `amazonaws.com`), from the region patterns of the AWS SDK's endpoint partitions table.
+ * More specific prefixes come first.
+ */
+const PARTITION_SUFFIXES: readonly (readonly [RegExp, string])[] = [
+  [/^cn-/, 'amazonaws.com.cn'],
+  [/^us-isob-/, 'sc2s.sgov.gov'],
+  [/^us-isof-/, 'csp.hci.ic.gov'],
+  [/^us-iso-/, 'c2s.ic.gov'],
+  [/^eu-isoe-/, 'cloud.adc-e.uk'],
+  [/^eusc-/, 'amazonaws.eu'],
+];
+
+/**
+ * The regional STS host a token for `region` is signed for: `sts.eu-west-1.amazonaws.com`,
+ * `sts.cn-north-1.amazonaws.com.cn`, `sts.us-gov-west-1.amazonaws.com`.
+ */
+export function stsHostname(region: string): string {
+  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(region)) throw new Error(`invalid region "${region}"`);
+  const suffix = PARTITION_SUFFIXES.find(([pattern]) => pattern.test(region))?.[1];
+  return `sts.${region}.${suffix ?? 'amazonaws.com'}`;
+}
+
+/** RFC 3986 percent-encoding, as SigV4 canonicalises query values (also `!'()*`). */
+function escapeQueryComponent(value: string): string {
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+function queryString(query: HttpRequest['query'] | undefined): string {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(query ?? {})) {
+    const values = Array.isArray(value) ? value : [value];
+    for (const v of values) {
+      if (v !== null) parts.push(`${escapeQueryComponent(key)}=${escapeQueryComponent(v)}`);
+    }
+  }
+  return parts.join('&');
+}
+
+/**
+ * Signs an EKS bearer token, byte-identical to what `aws eks get-token --cluster-name NAME
+ * --region REGION` prints for the same credentials and clock (only the position of
+ * `X-Amz-Security-Token` among the query parameters differs when there is a session token).
+ * `expiresAt` is the signing time plus 14 minutes, as the CLI reports it.
+ */
+export async function eksToken(opts: EksTokenOptions): Promise<EksToken> {
+  const now = opts.now ?? new Date();
+  const hostname = stsHostname(opts.region);
+  const signer = new SignatureV4({
+    service: 'sts',
+    region: opts.region,
+    sha256: Sha256,
+    credentials: opts.credentials,
+  });
+  const signed = await signer.presign(
+    new HttpRequest({
+      method: 'GET',
+      protocol: 'https:',
+      hostname,
+      path: '/',
+      // `host` must be listed explicitly, or only x-k8s-aws-id is signed.
+      headers: { host: hostname, [CLUSTER_ID_HEADER]: opts.clusterName },
+      query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
+    }),
+    { expiresIn: URL_EXPIRES_SECONDS, signingDate: now },
+  );
+  const url = `https://${hostname}/?${queryString(signed.query)}`;
+  return {
+    token: `${TOKEN_PREFIX}${Buffer.from(url, 'utf8').toString('base64url')}`,
+    expiresAt: new Date(now.getTime() + TOKEN_LIFETIME_MS),
+  };
+}
+
+/** The `client.authentication.k8s.io` ExecCredential an exec credential plugin prints. */
+export interface ExecCredential {
+  readonly kind: 'ExecCredential';
+  readonly apiVersion: string;
+  readonly spec: Record<string, never>;
+  readonly status: { readonly expirationTimestamp: string; readonly token: string };
+}
+
+/** `%Y-%m-%dT%H:%M:%SZ` in UTC, the CLI's `expirationTimestamp` format (no fraction). */
+export function formatExpirationTimestamp(date: Date): string {
+  return date.toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/**
+ * The ExecCredential `aws eks get-token` prints, with its key order. `apiVersion` should be the one
+ * KUBERNETES_EXEC_INFO asks for (see {@link execApiVersion}); reading the environment is the
+ * caller's business.
+ */
+export function execCredential(
+  token: string,
+  expiresAt: Date,
+  apiVersion: string = DEFAULT_EXEC_API_VERSION,
+): ExecCredential {
+  return {
+    kind: 'ExecCredential',
+    apiVersion,
+    spec: {},
+    status: { expirationTimestamp: formatExpirationTimestamp(expiresAt), token },
+  };
+}
+
+/**
+ * The ExecCredential as `aws eks get-token --output json` writes it: Python's
+ * `json.dump(indent=4)` plus a newline (awscli `formatter.py` `JSONFormatter`), then another
+ * newline (`get_token.py` `uni_print('\n')`).
+ */
+export function formatExecCredential(credential: ExecCredential): string {
+  return `${JSON.stringify(credential, null, 4)}\n\n`;
+}
+
+const SUPPORTED_EXEC_API_VERSIONS = [
+  'client.authentication.k8s.io/v1',
+  'client.authentication.k8s.io/v1beta1',
+];
+const DEPRECATED_EXEC_API_VERSIONS = ['client.authentication.k8s.io/v1alpha1'];
+
+/**
+ * The ExecCredential API version for a KUBERNETES_EXEC_INFO value, with `get_token.py`'s
+ * `discover_api_version` rules and messages: unset or empty → v1beta1; malformed or unknown →
+ * v1beta1 and a warning; v1alpha1 → v1alpha1 and a deprecation warning.
+ */
+export function execApiVersion(
+  execInfo: string | undefined,
+  warn: (message: string) => void = () => {},
+): string {
+  const fallback = DEFAULT_EXEC_API_VERSION;
+  if (!execInfo) return fallback;
+  let apiVersion: unknown;
+  try {
+    apiVersion = (JSON.parse(execInfo) as { apiVersion?: unknown } | null)?.apiVersion;
+  } catch {
+    warn(
+      `Error parsing KUBERNETES_EXEC_INFO, defaulting to ${fallback}. This is likely a bug in your Kubernetes client. Please update your Kubernetes client.`,
+    );
+    return fallback;
+  }
+  if (typeof apiVersion === 'string' && SUPPORTED_EXEC_API_VERSIONS.includes(apiVersion)) {
+    return apiVersion;
+  }
+  if (typeof apiVersion === 'string' && DEPRECATED_EXEC_API_VERSIONS.includes(apiVersion)) {
+    warn(
+      `Kubeconfig user entry is using deprecated API version ${apiVersion}. Run 'aws eks update-kubeconfig' to update.`,
+    );
+    return apiVersion;
+  }
+  warn(
+    `Unrecognized API version in KUBERNETES_EXEC_INFO, defaulting to ${fallback}. This is likely due to an outdated AWS CLI. Please update your AWS CLI.`,
+  );
+  return fallback;
+}
+
+/** What an {@link EksTokenSource} signs with. */
+export interface EksTokenSourceOptions {
+  readonly clusterName: string;
+  readonly region: string;
+  readonly credentials: EksCredentials;
+  /** The clock; defaults to `() => new Date()`. */
+  readonly now?: () => Date;
+  /** Renew once fewer than this many milliseconds remain before `expiresAt` (default 60 000). */
+  readonly renewBeforeMs?: number;
+}
+
+/**
+ * A cached EKS token for one cluster. {@link EksTokenSource.get} returns the cached token until
+ * fewer than `renewBeforeMs` (60 s) remain before its `expiresAt` (signing + 14 min), i.e. it
+ * signs a new one 13 minutes after the last; concurrent callers share one signing. A failed
+ * signing is not cached.
+ */
+export class EksTokenSource {
+  readonly clusterName: string;
+  readonly region: string;
+  readonly credentials: EksCredentials;
+  readonly #now: () => Date;
+  readonly #renewBeforeMs: number;
+  #current: EksToken | undefined;
+  #pending: Promise<EksToken> | undefined;
+
+  constructor(opts: EksTokenSourceOptions) {
+    this.clusterName = opts.clusterName;
+    this.region = opts.region;
+    this.credentials = opts.credentials;
+    this.#now = opts.now ?? (() => new Date());
+    this.#renewBeforeMs = opts.renewBeforeMs ?? 60_000;
+  }
+
+  /** The cached token, or a freshly signed one when the cached one is (nearly) expired. */
+  get(): Promise<EksToken> {
+    const now = this.#now();
+    const current = this.#current;
+    if (current && current.expiresAt.getTime() - now.getTime() >= this.#renewBeforeMs) {
+      return Promise.resolve(current);
+    }
+    if (this.#pending === undefined) {
+      const signing = eksToken({
+        clusterName: this.clusterName,
+        region: this.region,
+        credentials: this.credentials,
+        now,
+      });
+      this.#pending = signing
+        .then((token) => {
+          this.#current = token;
+          return token;
+        })
+        .finally(() => {
+          this.#pending = undefined;
+        });
+    }
+    return this.#pending;
+  }
+
+  /** The bearer token string of {@link EksTokenSource.get}. */
+  async token(): Promise<string> {
+    return (await this.get()).token;
+  }
+
+  /** Forgets the cached token (e.g. after a 401), so the next call signs a new one. */
+  invalidate(): void {
+    this.#current = undefined;
+  }
+}
+
+/** The `auth-provider` name of the kubeconfig user built by {@link eksKubeConfig}. */
+export const EKS_AUTH_PROVIDER = 'waypointer-eks';
+
+type Authenticator = Parameters<KubeConfig['addAuthenticator']>[0];
+
+/**
+ * A client-node custom authenticator (`KubeConfig.addAuthenticator`) for users whose
+ * `authProvider.name` is {@link EKS_AUTH_PROVIDER}: it sets `Authorization: Bearer <token>` from
+ * `tokens` on every request (API calls, watches, logs and WebSockets alike).
+ */
+export function eksAuthenticator(tokens: EksTokenSource): Authenticator {
+  return {
+    isAuthProvider: (user: User): boolean =>
+      (user.authProvider as { name?: unknown } | undefined)?.name === EKS_AUTH_PROVIDER,
+    applyAuthentication: async (_user, opts): Promise<void> => {
+      const token = await tokens.token();
+      opts.headers = { ...opts.headers, Authorization: `Bearer ${token}` };
+    },
+  };
+}
+
+/** What {@link eksKubeConfig} needs. */
+export interface EksKubeConfigOptions {
+  readonly clusterName: string;
+  readonly region: string;
+  /** The EKS client; defaults to one for `region` with the token source's credentials. */
+  readonly eks?: Pick<EKSClient, 'send'>;
+  readonly tokens: EksTokenSource;
+}
+
+/** Cluster statuses in which the API server answers (UPDATING: e.g. a version upgrade). */
+const SERVING_STATUSES = new Set(['ACTIVE', 'UPDATING']);
+
+/**
+ * Describes the cluster and returns a KubeConfig (context `<cluster>`) whose server is the
+ * cluster's endpoint, whose CA is its certificate authority, and whose user authenticates with
+ * the current token of `tokens` on every request. Throws when the cluster has no endpoint or
+ * certificate authority yet or is not ACTIVE (or UPDATING).
+ */
+export async function eksKubeConfig(opts: EksKubeConfigOptions): Promise<KubeConfig> {
+  const eks =
+    opts.eks ?? new EKSClient({ region: opts.region, credentials: opts.tokens.credentials });
+  const name = opts.clusterName;
+  const { cluster } = await eks.send(new DescribeClusterCommand({ name }));
+  if (!cluster) throw new Error(`cluster "${name}" not found`);
+  const status = cluster.status ?? 'UNKNOWN';
+  const endpoint = cluster.endpoint;
+  const caData = cluster.certificateAuthority?.data;
+  if (!endpoint) throw new Error(`cluster "${name}" has no endpoint yet (status ${status})`);
+  if (!caData) {
+    throw new Error(`cluster "${name}" has no certificate authority yet (status ${status})`);
+  }
+  if (!SERVING_STATUSES.has(status)) {
+    throw new Error(`cluster "${name}" is not active (status ${status})`);
+  }
+  const kc = new KubeConfig();
+  kc.addAuthenticator(eksAuthenticator(opts.tokens));
+  const userName = `${EKS_AUTH_PROVIDER}:${name}`;
+  kc.loadFromOptions({
+    clusters: [{ name, server: endpoint, caData, skipTLSVerify: false }],
+    users: [{ name: userName, authProvider: { name: EKS_AUTH_PROVIDER, config: {} } }],
+    contexts: [{ name, cluster: name, user: userName }],
+    currentContext: name,
+  });
+  return kc;
+}
+
+/** Standard streams, environment and (for tests) clock of {@link eksTokenCommand}. */
+export interface EksTokenCommandIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readonly env: Record<string, string | undefined>;
+  /** The clock; defaults to `() => new Date()`. */
+  readonly now?: () => Date;
+}
+
+/**
+ * The credentials the default Node provider chain would pick, with its first link (static
+ * AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, skipped when AWS_PROFILE is set)
+ * read from `env` instead of `process.env`; otherwise `fromNodeProviderChain()`.
+ */
+export function credentialsFromEnv(env: Record<string, string | undefined>): EksCredentials {
+  const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE } = env;
+  if (!AWS_PROFILE && AWS_ACCESS_KEY_ID && AWS_SECRET_ACCESS_KEY) {
+    return {
+      accessKeyId: AWS_ACCESS_KEY_ID,
+      secretAccessKey: AWS_SECRET_ACCESS_KEY,
+      ...(AWS_SESSION_TOKEN ? { sessionToken: AWS_SESSION_TOKEN } : {}),
+    };
+  }
+  return fromNodeProviderChain(AWS_PROFILE ? { profile: AWS_PROFILE } : {});
+}
+
+function parseEksTokenArgs(
+  args: readonly string[],
+  env: Record<string, string | undefined>,
+): { clusterName: string; region: string } {
+  const { values } = parseArgs({
+    args: [...args],
+    options: { 'cluster-name': { type: 'string' }, region: { type: 'string' } },
+    allowPositionals: false,
+    strict: true,
+  });
+  const clusterName = values['cluster-name'];
+  if (!clusterName) throw new Error('--cluster-name is required');
+  const region = values.region || env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  if (!region) throw new Error('a region is required: pass --region or set AWS_REGION');
+  return { clusterName, region };
+}
+
+/**
+ * `waypointer eks-token --cluster-name NAME [--region R]`: prints the ExecCredential exactly as
+ * `aws eks get-token --cluster-name NAME --region R --output json` does, for a kubeconfig `exec`
+ * user. The region comes from `--region`, else AWS_REGION, else AWS_DEFAULT_REGION; the
+ * credentials from the default Node provider chain; the ExecCredential API version from
+ * KUBERNETES_EXEC_INFO. Returns the exit code: 0, or 1 after `Error: <message>` on stderr.
+ */
+export async function eksTokenCommand(
+  args: readonly string[],
+  io: EksTokenCommandIo,
+): Promise<number> {
+  try {
+    const { clusterName, region } = parseEksTokenArgs(args, io.env);
+    const apiVersion = execApiVersion(io.env.KUBERNETES_EXEC_INFO, (message) =>
+      io.stderr(`${message}\n`),
+    );
+    const { token, expiresAt } = await eksToken({
+      clusterName,
+      region,
+      credentials: credentialsFromEnv(io.env),
+      now: io.now?.() ?? new Date(),
+    });
+    io.stdout(formatExecCredential(execCredential(token, expiresAt, apiVersion)));
+    return 0;
+  } catch (error) {
+    io.stderr(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
