@@ -1,15 +1,37 @@
 #!/usr/bin/env node
 /**
  * The `waypointer` command. Node 24 runs this TypeScript file directly (type stripping).
+ * The composition root: shared/commands runs the commands; infra/local runs the embedded stack.
  */
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
+import { clusterCommand } from '../infra/local/cluster.ts';
 import { runCli } from '../shared/commands/cli.ts';
 
-const code = await runCli(process.argv.slice(2), {
-  stdout: (chunk) => process.stdout.write(chunk),
-  stderr: (chunk) => process.stderr.write(chunk),
-  readInput: (path) => (path === '-' ? text(process.stdin) : readFile(path, 'utf8')),
-  env: process.env,
-});
-process.exitCode = code;
+const [command, ...args] = process.argv.slice(2);
+const io = {
+  stdout: (chunk: string) => process.stdout.write(chunk),
+  stderr: (chunk: string) => process.stderr.write(chunk),
+};
+
+if (command === 'cluster') {
+  process.exitCode = await clusterCommand(args, {
+    ...io,
+    onStop: (stop) => {
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        process.once(signal, () => {
+          stop().then(
+            () => process.exit(0),
+            () => process.exit(1),
+          );
+        });
+      }
+    },
+  });
+} else {
+  process.exitCode = await runCli(process.argv.slice(2), {
+    ...io,
+    readInput: (path) => (path === '-' ? text(process.stdin) : readFile(path, 'utf8')),
+    env: process.env,
+  });
+}

@@ -34,3 +34,23 @@ export class NotFoundError extends WaypointerError {
 export class ConflictError extends WaypointerError {
   override name = 'ConflictError';
 }
+
+/** The caller is not allowed to do this (Kubernetes 403, a policy refusal): HTTP 403. */
+export class ForbiddenError extends WaypointerError {
+  override name = 'ForbiddenError';
+}
+
+/** The cluster did not accept the credentials (Kubernetes 401). */
+export class UnauthorizedError extends WaypointerError {
+  override name = 'UnauthorizedError';
+}
+
+/** The cluster could not be reached or kept failing (5xx, 429, timeouts) after retries: HTTP 503. */
+export class UnavailableError extends WaypointerError {
+  override name = 'UnavailableError';
+}
+
+/** Waiting for something (a waypoint to be Programmed) took longer than allowed: HTTP 504. */
+export class TimeoutError extends WaypointerError {
+  override name = 'TimeoutError';
+}

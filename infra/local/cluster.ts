@@ -1,0 +1,135 @@
+/**
+ * The embedded Kubernetes cluster: the API server, the simulated istiod and a seed, started
+ * together; and `waypointer cluster`, which runs it alone.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { AuditOptions } from './kube-api/audit.ts';
+import type { FaultOptions } from './kube-api/faults.ts';
+import { SimulatedIstiod } from './kube-api/istiod.ts';
+import { loadSeed } from './kube-api/seed.ts';
+import { KubeApiServer } from './kube-api/server.ts';
+
+export interface LocalClusterOptions {
+  /** 0 (the default) picks a free port. */
+  readonly port?: number;
+  /** `bookinfo`, `empty` (the default: namespaces default and kube-system), or a YAML file. */
+  readonly seed?: string;
+  /** Where to write the kubeconfig. */
+  readonly kubeconfigOut?: string;
+  readonly audit?: AuditOptions;
+  readonly faults?: FaultOptions;
+  /** How long istiod takes to make a new waypoint ready. */
+  readonly readyDelayMs?: number;
+}
+
+export interface LocalCluster {
+  readonly url: string;
+  readonly server: KubeApiServer;
+  readonly istiod: SimulatedIstiod;
+  readonly kubeconfig: string;
+  readonly kubeconfigPath: string | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
+  const server = new KubeApiServer({
+    ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.audit === undefined ? {} : { audit: options.audit }),
+    ...(options.faults === undefined ? {} : { faults: options.faults }),
+  });
+  await loadSeed(server.store, options.seed ?? 'empty');
+  const istiod = new SimulatedIstiod(
+    server.api,
+    options.readyDelayMs === undefined ? {} : { readyDelayMs: options.readyDelayMs },
+  );
+  istiod.start();
+  const url = await server.start();
+  const kubeconfig = server.kubeconfig();
+  const kubeconfigPath =
+    options.kubeconfigOut === undefined ? undefined : resolve(options.kubeconfigOut);
+  if (kubeconfigPath !== undefined) {
+    await mkdir(dirname(kubeconfigPath), { recursive: true });
+    await writeFile(kubeconfigPath, kubeconfig, { mode: 0o600 });
+  }
+  return {
+    url,
+    server,
+    istiod,
+    kubeconfig,
+    kubeconfigPath,
+    stop: async () => {
+      istiod.stop();
+      await server.stop();
+    },
+  };
+}
+
+export const CLUSTER_HELP = `Usage: waypointer cluster [--port N] [--seed bookinfo|FILE] [--kubeconfig-out FILE]
+                          [--audit-webhook URL] [--audit-log FILE] [--ready-delay MS] [--fault-rate R]
+Runs the embedded Kubernetes API server (with a simulated istiod) until interrupted.
+`;
+
+/** `waypointer cluster`: runs the embedded cluster in the foreground. */
+export async function clusterCommand(
+  args: readonly string[],
+  io: {
+    stdout(text: string): void;
+    stderr(text: string): void;
+    onStop(stop: () => Promise<void>): void;
+  },
+): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      options: {
+        port: { type: 'string', default: '0' },
+        seed: { type: 'string' },
+        'kubeconfig-out': { type: 'string' },
+        'audit-webhook': { type: 'string' },
+        'audit-log': { type: 'string' },
+        'ready-delay': { type: 'string' },
+        'fault-rate': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    io.stderr(
+      `Error: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n${CLUSTER_HELP}`,
+    );
+    return 1;
+  }
+  if (values.help === true) {
+    io.stdout(CLUSTER_HELP);
+    return 0;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    io.stderr(
+      `Error: invalid --port "${String(values.port)}": give 0..65535 (0 picks a free port)\n`,
+    );
+    return 1;
+  }
+  const text = (key: string): string | undefined =>
+    typeof values[key] === 'string' ? (values[key] as string) : undefined;
+  const cluster = await startLocalCluster({
+    port,
+    ...(text('seed') === undefined ? {} : { seed: text('seed') as string }),
+    kubeconfigOut: text('kubeconfig-out') ?? '.local/kubeconfig',
+    audit: {
+      ...(text('audit-webhook') === undefined
+        ? {}
+        : { webhookUrl: text('audit-webhook') as string }),
+      ...(text('audit-log') === undefined ? {} : { logFile: text('audit-log') as string }),
+    },
+    ...(text('fault-rate') === undefined ? {} : { faults: { rate: Number(text('fault-rate')) } }),
+    ...(text('ready-delay') === undefined ? {} : { readyDelayMs: Number(text('ready-delay')) }),
+  });
+  io.stdout(`Kubernetes API: ${cluster.url}\nkubeconfig:     ${cluster.kubeconfigPath}\n`);
+  io.stdout(`Try: kubectl --kubeconfig ${cluster.kubeconfigPath} get pods -A\n`);
+  io.onStop(cluster.stop);
+  return 0;
+}

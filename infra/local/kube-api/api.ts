@@ -1,0 +1,742 @@
+/**
+ * The embedded API server's semantics, transport-free: create, get, list, update, patch (merge,
+ * JSON, strategic, server-side apply) and delete, with resourceVersion preconditions, validation,
+ * managed fields, defaults, namespace lifecycle and audit. `server.ts` maps HTTP onto this; the
+ * simulated istiod writes through it too.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { parse as parseYaml } from 'yaml';
+import type { AuditSink, RequestContext } from './audit.ts';
+import {
+  applyJsonPatch,
+  applyMergePatch,
+  applyStrategicMergePatch,
+  CORE_SCHEMAS,
+  PatchError,
+} from './patch.ts';
+import {
+  apiVersionOf,
+  findResource,
+  qualifiedResource,
+  RESOURCES,
+  type ResourceType,
+} from './resources.ts';
+import { type Filters, matches } from './selectors.ts';
+import { ApplyConflictError, recordUpdate, serverSideApply } from './server-side-apply.ts';
+import {
+  ApiError,
+  alreadyExists,
+  badRequest,
+  conflict,
+  forbidden,
+  invalid,
+  notFound,
+  STALE,
+  unsupportedMediaType,
+} from './status.ts';
+import { clone, type KubeObject, type Store } from './store.ts';
+import { checkDecodable, validateObject } from './validate.ts';
+
+export const NAMESPACES = findResource('', 'v1', 'namespaces') as ResourceType;
+
+export interface WriteOptions {
+  readonly fieldManager?: string;
+  readonly force?: boolean;
+  readonly dryRun?: boolean;
+  readonly subresource?: 'status';
+}
+
+export interface ListOptions {
+  readonly filters?: Filters;
+  readonly limit?: number;
+  readonly continue?: string;
+}
+
+export interface ListResult {
+  readonly items: KubeObject[];
+  readonly resourceVersion: string;
+  readonly continue?: string;
+  readonly remainingItemCount?: number;
+}
+
+export const PATCH_TYPES = {
+  json: 'application/json-patch+json',
+  merge: 'application/merge-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  apply: 'application/apply-patch+yaml',
+} as const;
+
+const READ_VERBS = new Set(['get', 'list', 'watch']);
+
+/** Addresses handed out to Services and Pods, like the IPAM of a small cluster. */
+class Addresses {
+  #service = 10;
+  #pod = 2;
+
+  serviceIp(): string {
+    const n = this.#service++;
+    return `10.96.${(n >> 8) & 255}.${n & 255}`;
+  }
+
+  podIp(): string {
+    const n = this.#pod++;
+    return `10.244.${(n >> 8) & 255}.${n & 255}`;
+  }
+}
+
+type Anything = Record<string, unknown>;
+
+function specOf(object: KubeObject): string {
+  const { metadata: _m, status: _s, ...rest } = object;
+  return JSON.stringify(rest);
+}
+
+export class KubeApi {
+  readonly store: Store;
+  readonly #audit: AuditSink | undefined;
+  readonly #now: () => Date;
+  readonly #addresses = new Addresses();
+
+  readonly #namespaceDeletionMs: number;
+
+  constructor(
+    store: Store,
+    options: { audit?: AuditSink; now?: () => Date; namespaceDeletionMs?: number } = {},
+  ) {
+    this.store = store;
+    this.#namespaceDeletionMs = options.namespaceDeletionMs ?? 200;
+    this.#audit = options.audit;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  now(): Date {
+    return this.#now();
+  }
+
+  /** Refuses writes by callers without write rights (the `system:readers` group). */
+  authorize(
+    context: RequestContext,
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+  ): void {
+    if (READ_VERBS.has(context.verb)) return;
+    if (context.user.groups.includes('system:readers')) {
+      throw forbidden(
+        context.user.username,
+        context.verb,
+        type,
+        name,
+        type.namespaced ? namespace : undefined,
+      );
+    }
+  }
+
+  get(type: ResourceType, namespace: string | undefined, name: string): KubeObject {
+    const found = this.store.get(type, type.namespaced ? namespace : undefined, name);
+    if (found === undefined) throw notFound(type, name);
+    return found;
+  }
+
+  list(type: ResourceType, namespace: string | undefined, options: ListOptions = {}): ListResult {
+    const resourceVersion = String(this.store.revision);
+    let items = this.store.list(type, type.namespaced ? namespace : undefined);
+    if (options.filters !== undefined)
+      items = items.filter((o) => matches(options.filters as Filters, o));
+    let start = 0;
+    if (options.continue !== undefined && options.continue !== '') {
+      const after = decodeContinue(options.continue);
+      start = items.findIndex((o) => keyFor(o) > after);
+      if (start < 0) start = items.length;
+    }
+    const limit = options.limit !== undefined && options.limit > 0 ? options.limit : items.length;
+    const page = items.slice(start, start + limit);
+    const remaining = items.length - start - page.length;
+    const last = page[page.length - 1];
+    if (remaining > 0 && last !== undefined) {
+      return {
+        items: page,
+        resourceVersion,
+        continue: encodeContinue(keyFor(last), resourceVersion),
+        remainingItemCount: remaining,
+      };
+    }
+    return { items: page, resourceVersion };
+  }
+
+  #requireNamespace(type: ResourceType, namespace: string | undefined, name: string): void {
+    if (!type.namespaced) return;
+    const ns = this.store.get(NAMESPACES, undefined, namespace ?? '');
+    if (ns === undefined) throw notFound(NAMESPACES, namespace ?? '');
+    if (ns.metadata.deletionTimestamp !== undefined) {
+      throw new ApiError(
+        403,
+        'Forbidden',
+        `${qualifiedResource(type)} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+        { name, kind: type.plural },
+      );
+    }
+  }
+
+  #validate(type: ResourceType, object: KubeObject): void {
+    const causes = validateObject(type, object);
+    if (causes.length > 0) throw invalid(type, object.metadata.name, causes);
+  }
+
+  #manager(context: RequestContext, options: WriteOptions): string {
+    return options.fieldManager ?? (context.userAgent.split('/')[0] || 'unknown');
+  }
+
+  #track(
+    type: ResourceType,
+    previous: KubeObject | undefined,
+    next: KubeObject,
+    manager: string,
+    subresource?: string,
+  ): KubeObject {
+    return recordUpdate(previous, next, {
+      manager,
+      ...(subresource === undefined ? {} : { subresource }),
+      apiVersion: apiVersionOf(type),
+      now: isoSeconds(this.#now()),
+      listMapKeys: type.listMapKeys as Record<string, string[]>,
+    }) as KubeObject;
+  }
+
+  /** Runs a write, recording its audit event whatever the outcome. */
+  #audited<T extends KubeObject>(
+    context: RequestContext,
+    type: ResourceType,
+    target: {
+      namespace?: string | undefined;
+      name?: string;
+      subresource?: string | undefined;
+      body?: unknown;
+    },
+    write: () => { object: T; code: number },
+  ): T {
+    const received = this.#now();
+    let code = 500;
+    let response: unknown;
+    try {
+      const result = write();
+      code = result.code;
+      response = result.object;
+      return result.object;
+    } catch (error) {
+      code = error instanceof ApiError ? error.code : 500;
+      response = error instanceof ApiError ? error.toStatus() : undefined;
+      throw error;
+    } finally {
+      const name = target.name ?? (response as KubeObject | undefined)?.metadata?.name;
+      this.#audit?.record({
+        context,
+        type,
+        ...(type.namespaced && target.namespace !== undefined
+          ? { namespace: target.namespace }
+          : {}),
+        ...(name === undefined ? {} : { name }),
+        ...(target.subresource === undefined ? {} : { subresource: target.subresource }),
+        code,
+        requestObject: target.body,
+        responseObject: response,
+        received,
+        completed: this.#now(),
+      });
+    }
+  }
+
+  create(
+    context: RequestContext,
+    type: ResourceType,
+    namespace: string | undefined,
+    body: unknown,
+    options: WriteOptions = {},
+  ): KubeObject {
+    return this.#audited(context, type, { namespace, body }, () => {
+      checkDecodable(body);
+      const object = clone(body);
+      checkKind(type, object);
+      if (type.namespaced) {
+        const ns = object.metadata.namespace ?? namespace;
+        if (namespace !== undefined && ns !== namespace) {
+          throw badRequest(
+            'the namespace of the provided object does not match the namespace sent on the request',
+          );
+        }
+        object.metadata.namespace = ns;
+      } else {
+        delete object.metadata.namespace;
+      }
+      const generateName = object.metadata.generateName;
+      if ((object.metadata.name ?? '') === '' && typeof generateName === 'string') {
+        object.metadata.name = `${generateName}${randomBytes(3).toString('hex').slice(0, 5)}`;
+      }
+      this.authorize(context, type, object.metadata.namespace, object.metadata.name ?? '');
+      this.#requireNamespace(type, object.metadata.namespace, object.metadata.name);
+      this.#validate(type, object);
+      if (this.store.get(type, object.metadata.namespace, object.metadata.name) !== undefined) {
+        throw alreadyExists(type, object.metadata.name);
+      }
+      const created = this.#track(
+        type,
+        undefined,
+        this.#defaults(type, object),
+        this.#manager(context, options),
+      );
+      return {
+        object: options.dryRun === true ? created : this.store.put(type, created, 'ADDED'),
+        code: 201,
+      };
+    });
+  }
+
+  #defaults(type: ResourceType, object: KubeObject): KubeObject {
+    const now = isoSeconds(this.#now());
+    const out: KubeObject = { ...object, apiVersion: apiVersionOf(type), kind: type.kind };
+    out.metadata = { ...object.metadata, uid: randomUUID(), creationTimestamp: now };
+    delete out.metadata.resourceVersion;
+    delete out.metadata.managedFields;
+    if (type.custom) out.metadata.generation = 1;
+    const spec = (out.spec ?? {}) as Anything;
+    switch (type.kind) {
+      case 'Namespace':
+        out.metadata.labels = {
+          ...out.metadata.labels,
+          'kubernetes.io/metadata.name': out.metadata.name,
+        };
+        out.spec = { finalizers: ['kubernetes'], ...spec };
+        out.status = { phase: 'Active' };
+        break;
+      case 'Service':
+        out.spec = serviceDefaults(spec, () => this.#addresses.serviceIp());
+        out.status = { loadBalancer: {} };
+        break;
+      case 'Pod':
+        out.spec = {
+          nodeName: 'waypointer-local',
+          restartPolicy: 'Always',
+          dnsPolicy: 'ClusterFirst',
+          serviceAccountName: 'default',
+          ...spec,
+        };
+        out.status = podStatus(out, this.#addresses.podIp(), now);
+        break;
+      case 'Gateway':
+        out.status = gatewayPendingStatus();
+        break;
+      default:
+        delete out.status;
+    }
+    return out;
+  }
+
+  /** The object a write produces from the live one: main resource or status subresource rules. */
+  #merge(
+    type: ResourceType,
+    live: KubeObject,
+    next: KubeObject,
+    subresource: 'status' | undefined,
+  ): KubeObject {
+    checkKind(type, next);
+    if (next.metadata.name !== live.metadata.name) {
+      throw badRequest(
+        `the name of the object (${String(next.metadata.name)}) does not match the name on the URL (${live.metadata.name})`,
+      );
+    }
+    const merged = subresource === 'status' ? statusWrite(live, next) : mainWrite(type, live, next);
+    const meta = merged.metadata as Record<string, unknown>;
+    for (const key of ['uid', 'creationTimestamp', 'namespace', 'generation'] as const) {
+      if (live.metadata[key] === undefined) delete meta[key];
+      else meta[key] = live.metadata[key];
+    }
+    merged.apiVersion = apiVersionOf(type);
+    merged.kind = type.kind;
+    if (type.custom && specOf(merged) !== specOf(live))
+      merged.metadata.generation = (live.metadata.generation ?? 0) + 1;
+    return merged;
+  }
+
+  #commit(
+    type: ResourceType,
+    live: KubeObject,
+    merged: KubeObject,
+    options: WriteOptions,
+  ): KubeObject {
+    const expected = merged.metadata.resourceVersion;
+    if (expected !== undefined && expected !== '' && expected !== live.metadata.resourceVersion) {
+      throw conflict(type, live.metadata.name, STALE);
+    }
+    this.#validate(type, merged);
+    if (options.dryRun === true) return merged;
+    return this.store.put(type, merged, 'MODIFIED');
+  }
+
+  update(
+    context: RequestContext,
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+    options: WriteOptions = {},
+  ): KubeObject {
+    return this.#audited(
+      context,
+      type,
+      { namespace, name, subresource: options.subresource, body },
+      () => {
+        this.authorize(context, type, namespace, name);
+        checkDecodable(body);
+        const live = this.get(type, namespace, name);
+        const next = clone(body);
+        const merged = this.#merge(
+          type,
+          live,
+          { ...next, metadata: { ...next.metadata, namespace: live.metadata.namespace } },
+          options.subresource,
+        );
+        merged.metadata.resourceVersion = next.metadata.resourceVersion;
+        const tracked = this.#track(
+          type,
+          live,
+          merged,
+          this.#manager(context, options),
+          options.subresource,
+        );
+        return { object: this.#commit(type, live, tracked, options), code: 200 };
+      },
+    );
+  }
+
+  patch(
+    context: RequestContext,
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    contentType: string,
+    body: string,
+    options: WriteOptions = {},
+  ): KubeObject {
+    const parsed = parsePatchBody(contentType, body);
+    return this.#audited(
+      context,
+      type,
+      { namespace, name, subresource: options.subresource, body: parsed },
+      () => {
+        this.authorize(context, type, namespace, name);
+        if (contentType === PATCH_TYPES.apply)
+          return this.#apply(context, type, namespace, name, parsed, options);
+        const live = this.get(type, namespace, name);
+        const patched = applyPatch(type, contentType, live, parsed);
+        checkDecodable(patched);
+        const merged = this.#merge(type, live, patched, options.subresource);
+        merged.metadata.resourceVersion = patched.metadata.resourceVersion;
+        const tracked = this.#track(
+          type,
+          live,
+          merged,
+          this.#manager(context, options),
+          options.subresource,
+        );
+        return { object: this.#commit(type, live, tracked, options), code: 200 };
+      },
+    );
+  }
+
+  #apply(
+    _context: RequestContext,
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+    options: WriteOptions,
+  ): { object: KubeObject; code: number } {
+    if (options.fieldManager === undefined || options.fieldManager === '') {
+      throw badRequest('PATCH apply: fieldManager is required for apply requests');
+    }
+    checkDecodable(body);
+    checkKind(type, body);
+    if ((body.metadata.name ?? name) !== name) {
+      throw badRequest(
+        `the name of the object (${String(body.metadata.name)}) does not match the name on the URL (${name})`,
+      );
+    }
+    const live = this.store.get(type, type.namespaced ? namespace : undefined, name);
+    const applyOptions = {
+      manager: options.fieldManager,
+      force: options.force === true,
+      apiVersion: apiVersionOf(type),
+      now: isoSeconds(this.#now()),
+      listMapKeys: type.listMapKeys as Record<string, string[]>,
+    };
+    const applied = {
+      ...body,
+      metadata: { ...body.metadata, name, ...(type.namespaced ? { namespace } : {}) },
+    };
+    let result: KubeObject;
+    try {
+      result = serverSideApply(live, applied, applyOptions).object as KubeObject;
+    } catch (error) {
+      if (error instanceof ApplyConflictError) {
+        throw new ApiError(409, 'Conflict', error.message, { causes: error.causes });
+      }
+      throw error;
+    }
+    if (live === undefined) {
+      this.#requireNamespace(type, namespace, name);
+      this.#validate(type, result);
+      const defaulted = this.#defaults(type, result);
+      const created = {
+        ...defaulted,
+        metadata: { ...defaulted.metadata, managedFields: result.metadata.managedFields },
+      };
+      return {
+        object: options.dryRun === true ? created : this.store.put(type, created, 'ADDED'),
+        code: 201,
+      };
+    }
+    const merged = this.#merge(type, live, result, options.subresource);
+    merged.metadata.managedFields = result.metadata.managedFields;
+    delete merged.metadata.resourceVersion;
+    return { object: this.#commit(type, live, merged, options), code: 200 };
+  }
+
+  delete(
+    context: RequestContext,
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    preconditions: { uid?: string; resourceVersion?: string } = {},
+    options: WriteOptions = {},
+  ): KubeObject {
+    return this.#audited(context, type, { namespace, name }, () => {
+      this.authorize(context, type, namespace, name);
+      const live = this.get(type, namespace, name);
+      if (preconditions.uid !== undefined && preconditions.uid !== live.metadata.uid) {
+        throw conflict(
+          type,
+          name,
+          `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${String(live.metadata.uid)}`,
+        );
+      }
+      if (
+        preconditions.resourceVersion !== undefined &&
+        preconditions.resourceVersion !== live.metadata.resourceVersion
+      ) {
+        throw conflict(
+          type,
+          name,
+          `Precondition failed: ResourceVersion in precondition: ${preconditions.resourceVersion}, ResourceVersion in meta: ${String(live.metadata.resourceVersion)}`,
+        );
+      }
+      if (options.dryRun === true) return { object: live, code: 200 };
+      if (type === NAMESPACES) return { object: this.#terminate(live), code: 200 };
+      return {
+        object: this.store.remove(type, type.namespaced ? namespace : undefined, name) ?? live,
+        code: 200,
+      };
+    });
+  }
+
+  /** Namespace deletion: Terminating first, then its content, then the namespace itself. */
+  #terminate(live: KubeObject): KubeObject {
+    if (live.metadata.deletionTimestamp !== undefined) return live;
+    const terminating = this.store.put(
+      NAMESPACES,
+      {
+        ...live,
+        metadata: {
+          ...live.metadata,
+          deletionTimestamp: isoSeconds(this.#now()),
+          deletionGracePeriodSeconds: 0,
+        },
+        status: { phase: 'Terminating' },
+      },
+      'MODIFIED',
+    );
+    setTimeout(() => {
+      const ns = live.metadata.name;
+      for (const type of RESOURCES.filter((r) => r.namespaced)) {
+        for (const object of this.store.list(type, ns))
+          this.store.remove(type, ns, object.metadata.name);
+      }
+      this.store.remove(NAMESPACES, undefined, ns);
+    }, this.#namespaceDeletionMs).unref();
+    return terminating;
+  }
+}
+
+/** A write to `/status`: only the status (and a resourceVersion precondition) is taken. */
+function statusWrite(live: KubeObject, next: KubeObject): KubeObject {
+  const { resourceVersion } = next.metadata;
+  return {
+    ...live,
+    ...(next.status === undefined ? {} : { status: next.status }),
+    metadata: { ...live.metadata, ...(resourceVersion === undefined ? {} : { resourceVersion }) },
+  };
+}
+
+/** A write to the main resource of a type with a status subresource keeps the live status. */
+function mainWrite(type: ResourceType, live: KubeObject, next: KubeObject): KubeObject {
+  const merged: KubeObject = { ...next, metadata: { ...next.metadata } };
+  if (!type.hasStatus) return merged;
+  if (live.status === undefined) delete merged.status;
+  else merged.status = live.status;
+  return merged;
+}
+
+function checkKind(type: ResourceType, object: KubeObject): void {
+  if (object.kind !== undefined && object.kind !== type.kind) {
+    throw badRequest(
+      `the kind of the object (${object.kind}) does not match the kind on the URL (${type.kind})`,
+    );
+  }
+  const version = object.apiVersion;
+  if (
+    version !== undefined &&
+    !(type.group === '' ? version === 'v1' : version.startsWith(`${type.group}/`))
+  ) {
+    throw badRequest(
+      `the API version in the data (${version}) does not match the expected API version (${apiVersionOf(type)})`,
+    );
+  }
+}
+
+function keyFor(object: KubeObject): string {
+  return `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+}
+
+function encodeContinue(start: string, resourceVersion: string): string {
+  return Buffer.from(
+    JSON.stringify({ v: 'meta.k8s.io/v1', rv: Number(resourceVersion), start }),
+  ).toString('base64url');
+}
+
+function decodeContinue(token: string): string {
+  try {
+    const decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      start?: unknown;
+    };
+    if (typeof decoded.start === 'string') return decoded.start;
+  } catch {
+    // fall through
+  }
+  throw badRequest(
+    'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+  );
+}
+
+/** RFC 3339 with seconds, as metav1.Time serializes. */
+export function isoSeconds(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
+}
+
+function parsePatchBody(contentType: string, body: string): unknown {
+  try {
+    return contentType === PATCH_TYPES.apply ? parseYaml(body) : JSON.parse(body);
+  } catch (error) {
+    throw badRequest(
+      `error decoding patch: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+function applyPatch(
+  type: ResourceType,
+  contentType: string,
+  live: KubeObject,
+  patch: unknown,
+): unknown {
+  try {
+    switch (contentType) {
+      case PATCH_TYPES.json:
+        return applyJsonPatch(live, patch);
+      case PATCH_TYPES.merge:
+        return applyMergePatch(live, patch);
+      case PATCH_TYPES.strategic: {
+        const schema = CORE_SCHEMAS[type.kind as keyof typeof CORE_SCHEMAS];
+        if (type.custom || schema === undefined) {
+          throw unsupportedMediaType(contentType, [
+            PATCH_TYPES.json,
+            PATCH_TYPES.merge,
+            PATCH_TYPES.apply,
+          ]);
+        }
+        return applyStrategicMergePatch(live, patch, schema);
+      }
+      default:
+        throw unsupportedMediaType(contentType, Object.values(PATCH_TYPES));
+    }
+  } catch (error) {
+    if (error instanceof PatchError)
+      throw new ApiError(
+        error.status,
+        error.status === 422 ? 'Invalid' : 'BadRequest',
+        error.message,
+      );
+    throw error;
+  }
+}
+
+function serviceDefaults(spec: Anything, allocate: () => string): Anything {
+  const type = (spec.type as string | undefined) ?? 'ClusterIP';
+  const ports = Array.isArray(spec.ports)
+    ? spec.ports.map((p: Anything) => ({ protocol: 'TCP', targetPort: p.port, ...p }))
+    : spec.ports;
+  const clusterIP =
+    type === 'ExternalName' ? undefined : ((spec.clusterIP as string | undefined) ?? allocate());
+  return {
+    ...spec,
+    type,
+    ...(ports === undefined ? {} : { ports }),
+    ...(clusterIP === undefined ? {} : { clusterIP, clusterIPs: [clusterIP] }),
+    sessionAffinity: (spec.sessionAffinity as string | undefined) ?? 'None',
+    ...(type === 'ExternalName'
+      ? {}
+      : { ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', internalTrafficPolicy: 'Cluster' }),
+  };
+}
+
+/** What the kubelet would report once the pod runs: the embedded cluster has no kubelet. */
+function podStatus(pod: KubeObject, ip: string, now: string): Anything {
+  const containers = Array.isArray((pod.spec as Anything | undefined)?.containers)
+    ? ((pod.spec as Anything).containers as Anything[])
+    : [];
+  const condition = (type: string): Anything => ({
+    type,
+    status: 'True',
+    lastProbeTime: null,
+    lastTransitionTime: now,
+  });
+  return {
+    phase: 'Running',
+    conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map(condition),
+    hostIP: '172.18.0.2',
+    hostIPs: [{ ip: '172.18.0.2' }],
+    podIP: ip,
+    podIPs: [{ ip }],
+    startTime: now,
+    qosClass: 'BestEffort',
+    containerStatuses: containers.map((c) => ({
+      name: c.name,
+      image: c.image,
+      imageID: '',
+      ready: true,
+      restartCount: 0,
+      started: true,
+      state: { running: { startedAt: now } },
+    })),
+  };
+}
+
+/** The Gateway CRD's default status: both conditions Unknown until a controller reports. */
+function gatewayPendingStatus(): Anything {
+  const pending = (type: string): Anything => ({
+    type,
+    status: 'Unknown',
+    reason: 'Pending',
+    message: 'Waiting for controller',
+    lastTransitionTime: '1970-01-01T00:00:00Z',
+  });
+  return { conditions: [pending('Accepted'), pending('Programmed')] };
+}

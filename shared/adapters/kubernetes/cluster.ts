@@ -1,0 +1,502 @@
+/**
+ * The Cluster port over `@kubernetes/client-node` 2.x: snapshots in a constant number of requests,
+ * server-side apply of waypoints, label merge patches, waiting for `Programmed`; Kubernetes
+ * failures become waypointer's typed errors, and transient ones are retried.
+ */
+import {
+  ApiException,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  type ObservableMiddleware,
+  type RequestContext,
+  type ResponseContext,
+} from '@kubernetes/client-node';
+// client-node's own Observable stub: ObjectParamAPI middleware returns it (see setHeaderMiddleware).
+import { of } from '@kubernetes/client-node/dist/gen/rxjsStub.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  TimeoutError,
+  UnauthorizedError,
+  UnavailableError,
+  ValidationError,
+  type WaypointerError,
+} from '../../domain/errors.ts';
+import { GATEWAY_NAME, USE_WAYPOINT } from '../../domain/labels.ts';
+import type {
+  ClusterSnapshot,
+  Gateway,
+  GatewayClass,
+  Namespace,
+  Pod,
+  Service,
+} from '../../domain/model.ts';
+import type { Cluster, LabelChanges, LabelTarget } from '../../ports.ts';
+import { type EksTokenSource, eksKubeConfig } from './eks-auth.ts';
+
+export const FIELD_MANAGER = 'waypointer';
+const GROUP = 'gateway.networking.k8s.io';
+const VERSION = 'v1';
+const METADATA_LIST =
+  'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+const APPLY = 'application/apply-patch+yaml';
+const MERGE = 'application/merge-patch+json';
+
+export interface RetryOptions {
+  /** Attempts after the first, for 429, 5xx and requests that stall or fail to connect. */
+  readonly maxRetries?: number;
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+  /** A request that takes longer is abandoned (and retried). */
+  readonly requestTimeoutMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+}
+
+export interface KubernetesClusterOptions extends RetryOptions {
+  /** `limit` of list requests. */
+  readonly pageSize?: number;
+  /** How often `waitForProgrammed` reads the Gateway (istioctl: 1 s). */
+  readonly pollIntervalMs?: number;
+}
+
+/** The message of a Kubernetes error body; the status code when the body is no Status. */
+function statusMessage(error: ApiException<unknown>): {
+  message: string;
+  causes: { field?: string; message?: string }[];
+} {
+  const raw = error.body;
+  try {
+    const status = (typeof raw === 'string' ? JSON.parse(raw) : raw) as {
+      message?: string;
+      details?: { causes?: [] };
+    };
+    if (typeof status?.message === 'string')
+      return { message: status.message, causes: status.details?.causes ?? [] };
+  } catch {
+    // fall through: keep the status code
+  }
+  const text = typeof raw === 'string' && raw.trim() !== '' ? `: ${raw.trim().slice(0, 200)}` : '';
+  return { message: `the Kubernetes API answered HTTP ${error.code}${text}`, causes: [] };
+}
+
+/** A Kubernetes error as waypointer's typed error; undefined when it is worth retrying. */
+export function toWaypointerError(error: unknown): WaypointerError | undefined {
+  if (!(error instanceof ApiException)) return undefined;
+  const code = error.code as number;
+  const { message, causes } = statusMessage(error);
+  switch (code) {
+    case 400:
+      return new ValidationError(message, [], { cause: error });
+    case 401:
+      return new UnauthorizedError(message, { cause: error });
+    case 403:
+      return new ForbiddenError(message, { cause: error });
+    case 404:
+      return new NotFoundError(message, { cause: error });
+    case 409:
+      return new ConflictError(message, { cause: error });
+    case 422:
+      return new ValidationError(
+        message,
+        causes.map((c) => ({ path: c.field ?? '', message: c.message ?? '' })),
+        { cause: error },
+      );
+    default:
+      return code === 429 || code >= 500
+        ? undefined
+        : new UnavailableError(message, { cause: error });
+  }
+}
+
+function retryAfterMs(error: unknown): number | undefined {
+  if (!(error instanceof ApiException) || error.code !== 429) return undefined;
+  const headers = error.headers as Record<string, string | undefined>;
+  const seconds = Number(headers['retry-after'] ?? headers['Retry-After']);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+}
+
+/**
+ * Runs `call` until it succeeds, fails for good (a typed error) or runs out of retries: 429 waits
+ * at least Retry-After, 5xx and network failures back off exponentially (capped, full jitter).
+ */
+export async function withRetries<T>(
+  call: () => Promise<T>,
+  options: RetryOptions = {},
+): Promise<T> {
+  const maxRetries = options.maxRetries ?? 5;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const final = toWaypointerError(error);
+      if (final !== undefined) throw final;
+      if (attempt >= maxRetries) {
+        throw new UnavailableError(
+          `the Kubernetes API kept failing after ${attempt + 1} attempts: ${describe(error)}`,
+          {
+            cause: error,
+          },
+        );
+      }
+      await sleep(Math.max(retryAfterMs(error) ?? 0, backoffMs(attempt, options)));
+    }
+  }
+}
+
+/** Capped exponential backoff with jitter: a random delay in [d/2, d], d = min(max, base * 2^n). */
+function backoffMs(attempt: number, options: RetryOptions): number {
+  const { baseDelayMs = 200, maxDelayMs = 5000, random = Math.random } = options;
+  const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt);
+  return backoff / 2 + random() * (backoff / 2);
+}
+
+function describe(error: unknown): string {
+  if (error instanceof ApiException) return statusMessage(error).message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Per-request options: extra headers and a timeout (an abort signal), as client-node middleware. */
+function requestOptions(
+  timeoutMs: number,
+  headers: Record<string, string> = {},
+): {
+  middleware: ObservableMiddleware[];
+  middlewareMergeStrategy: 'append';
+} {
+  return {
+    middleware: [
+      {
+        pre: (context: RequestContext) => {
+          for (const [key, value] of Object.entries(headers)) context.setHeaderParam(key, value);
+          context.setSignal(AbortSignal.timeout(timeoutMs));
+          return of(context);
+        },
+        post: (response: ResponseContext) => of(response),
+      },
+    ],
+    middlewareMergeStrategy: 'append',
+  };
+}
+
+function isProgrammed(gateway: Gateway): boolean {
+  return (
+    gateway.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True') === true
+  );
+}
+
+export class KubernetesCluster implements Cluster {
+  readonly #core: CoreV1Api;
+  readonly #custom: CustomObjectsApi;
+  readonly #options: KubernetesClusterOptions;
+
+  constructor(kubeConfig: KubeConfig, options: KubernetesClusterOptions = {}) {
+    this.#core = kubeConfig.makeApiClient(CoreV1Api);
+    this.#custom = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.#options = options;
+  }
+
+  /** From a kubeconfig file (default: `$KUBECONFIG` or `~/.kube/config`) and context. */
+  static fromKubeconfig(
+    path?: string,
+    context?: string,
+    options: KubernetesClusterOptions = {},
+  ): KubernetesCluster {
+    const kc = new KubeConfig();
+    if (path === undefined) kc.loadFromDefault();
+    else kc.loadFromFile(path);
+    if (context !== undefined) kc.setCurrentContext(context);
+    return new KubernetesCluster(kc, options);
+  }
+
+  /** From an EKS cluster: endpoint and CA by DescribeCluster, a bearer token renewed before 14 min. */
+  static async fromEks(
+    clusterName: string,
+    region: string,
+    tokens: EksTokenSource,
+    options: KubernetesClusterOptions = {},
+  ): Promise<KubernetesCluster> {
+    return new KubernetesCluster(await eksKubeConfig({ clusterName, region, tokens }), options);
+  }
+
+  #call<T>(
+    call: (options: ReturnType<typeof requestOptions>) => Promise<T>,
+    headers?: Record<string, string>,
+  ): Promise<T> {
+    const timeout = this.#options.requestTimeoutMs ?? 10_000;
+    return withRetries(() => call(requestOptions(timeout, headers)), this.#options);
+  }
+
+  /** Every page of a list. */
+  async #pages<T>(
+    list: (page: {
+      limit: number;
+      _continue?: string;
+    }) => Promise<{ items: T[]; metadata?: { _continue?: string; continue?: string } }>,
+  ): Promise<T[]> {
+    const items: T[] = [];
+    const limit = this.#options.pageSize ?? 500;
+    let token: string | undefined;
+    do {
+      const page = await list({ limit, ...(token === undefined ? {} : { _continue: token }) });
+      items.push(...page.items);
+      token = page.metadata?._continue ?? page.metadata?.continue;
+    } while (token !== undefined && token !== '');
+    return items;
+  }
+
+  #podsWithLabel(namespace: string | undefined, label: string): Promise<Pod[]> {
+    return this.#pages((page) =>
+      this.#call(
+        (o) =>
+          namespace === undefined
+            ? this.#core.listPodForAllNamespaces({ labelSelector: label, ...page }, o)
+            : this.#core.listNamespacedPod({ namespace, labelSelector: label, ...page }, o),
+        { Accept: METADATA_LIST },
+      ),
+    ) as Promise<Pod[]>;
+  }
+
+  #gateways(namespace?: string): Promise<Gateway[]> {
+    return this.#pages(
+      (page) =>
+        this.#call((o) =>
+          namespace === undefined
+            ? this.#custom.listClusterCustomObject(
+                { group: GROUP, version: VERSION, plural: 'gateways', ...page },
+                o,
+              )
+            : this.#custom.listNamespacedCustomObject(
+                { group: GROUP, version: VERSION, namespace, plural: 'gateways', ...page },
+                o,
+              ),
+        ) as Promise<{ items: Gateway[]; metadata?: { continue?: string } }>,
+    );
+  }
+
+  #gatewayClasses(): Promise<GatewayClass[]> {
+    return this.#pages(
+      (page) =>
+        this.#call((o) =>
+          this.#custom.listClusterCustomObject(
+            { group: GROUP, version: VERSION, plural: 'gatewayclasses', ...page },
+            o,
+          ),
+        ) as Promise<{
+          items: GatewayClass[];
+          metadata?: { continue?: string };
+        }>,
+    );
+  }
+
+  /** Pods that carry either label the rules read, once each. */
+  async #labelledPods(namespace?: string): Promise<Pod[]> {
+    const [referencing, instances] = await Promise.all([
+      this.#podsWithLabel(namespace, USE_WAYPOINT),
+      this.#podsWithLabel(namespace, GATEWAY_NAME),
+    ]);
+    const seen = new Map<string, Pod>();
+    for (const pod of [...referencing, ...instances])
+      seen.set(`${pod.metadata.namespace}/${pod.metadata.name}`, pod);
+    return [...seen.values()];
+  }
+
+  async namespaceSnapshot(namespace: string): Promise<ClusterSnapshot> {
+    const [ns, services, pods, gateways, gatewayClasses] = await Promise.all([
+      this.getNamespace(namespace),
+      this.#pages((page) =>
+        this.#call((o) => this.#core.listNamespacedService({ namespace, ...page }, o)),
+      ) as Promise<Service[]>,
+      this.#labelledPods(namespace),
+      this.#gateways(),
+      this.#gatewayClasses(),
+    ]);
+    return { namespaces: ns === null ? [] : [ns], services, pods, gateways, gatewayClasses };
+  }
+
+  async clusterSnapshot(): Promise<ClusterSnapshot> {
+    const [namespaces, services, pods, gateways, gatewayClasses] = await Promise.all([
+      this.#pages((page) => this.#call((o) => this.#core.listNamespace(page, o))) as Promise<
+        Namespace[]
+      >,
+      this.#pages((page) =>
+        this.#call((o) => this.#core.listServiceForAllNamespaces(page, o)),
+      ) as Promise<Service[]>,
+      this.#labelledPods(),
+      this.#gateways(),
+      this.#gatewayClasses(),
+    ]);
+    return { namespaces, services, pods, gateways, gatewayClasses };
+  }
+
+  async #orNull<T>(read: () => Promise<T>): Promise<T | null> {
+    try {
+      return await read();
+    } catch (error) {
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    }
+  }
+
+  getNamespace(name: string): Promise<Namespace | null> {
+    return this.#orNull(
+      () => this.#call((o) => this.#core.readNamespace({ name }, o)) as Promise<Namespace>,
+    );
+  }
+
+  getGateway(namespace: string, name: string): Promise<Gateway | null> {
+    return this.#orNull(
+      () =>
+        this.#call((o) =>
+          this.#custom.getNamespacedCustomObject(
+            { group: GROUP, version: VERSION, namespace, plural: 'gateways', name },
+            o,
+          ),
+        ) as Promise<Gateway>,
+    );
+  }
+
+  listGateways(namespace?: string): Promise<Gateway[]> {
+    return this.#gateways(namespace);
+  }
+
+  applyGateway(
+    manifest: Record<string, unknown>,
+    options: { force?: boolean; dryRun?: boolean } = {},
+  ): Promise<Gateway> {
+    const metadata = manifest.metadata as { name: string; namespace: string };
+    return this.#call(
+      (o) =>
+        this.#custom.patchNamespacedCustomObject(
+          {
+            group: GROUP,
+            version: VERSION,
+            namespace: metadata.namespace,
+            plural: 'gateways',
+            name: metadata.name,
+            body: manifest,
+            fieldManager: FIELD_MANAGER,
+            ...(options.force === true ? { force: true } : {}),
+            ...(options.dryRun === true ? { dryRun: 'All' } : {}),
+          },
+          o,
+        ),
+      { 'Content-Type': APPLY },
+    ) as Promise<Gateway>;
+  }
+
+  async deleteGateway(
+    namespace: string,
+    name: string,
+    options: { dryRun?: boolean } = {},
+  ): Promise<boolean> {
+    const deleted = await this.#orNull(() =>
+      this.#call((o) =>
+        this.#custom.deleteNamespacedCustomObject(
+          {
+            group: GROUP,
+            version: VERSION,
+            namespace,
+            plural: 'gateways',
+            name,
+            ...(options.dryRun === true ? { dryRun: 'All' } : {}),
+          },
+          o,
+        ),
+      ),
+    );
+    return deleted !== null;
+  }
+
+  /** The pods a target names; named pods must all exist before anything is changed. */
+  async #targetPods(target: LabelTarget & { kind: 'pods' }): Promise<string[]> {
+    if ('selector' in target) {
+      const pods = await this.#pages((page) =>
+        this.#call(
+          (o) =>
+            this.#core.listNamespacedPod(
+              { namespace: target.namespace, labelSelector: target.selector, ...page },
+              o,
+            ),
+          { Accept: METADATA_LIST },
+        ),
+      );
+      return pods.map((p) => p.metadata?.name as string);
+    }
+    for (const name of target.names) {
+      await this.#call(
+        (o) => this.#core.readNamespacedPod({ name, namespace: target.namespace }, o),
+        { Accept: METADATA_LIST.replace('List', '') },
+      );
+    }
+    return [...target.names];
+  }
+
+  async setLabels(
+    target: LabelTarget,
+    labels: LabelChanges,
+    options: { dryRun?: boolean } = {},
+  ): Promise<string[]> {
+    const body = { metadata: { labels } };
+    const dryRun = options.dryRun === true ? { dryRun: 'All' } : {};
+    const headers = { 'Content-Type': MERGE };
+    switch (target.kind) {
+      case 'namespace':
+        await this.#call(
+          (o) =>
+            this.#core.patchNamespace(
+              { name: target.name, body, fieldManager: FIELD_MANAGER, ...dryRun },
+              o,
+            ),
+          headers,
+        );
+        return [target.name];
+      case 'service':
+        await this.#call(
+          (o) =>
+            this.#core.patchNamespacedService(
+              {
+                name: target.name,
+                namespace: target.namespace,
+                body,
+                fieldManager: FIELD_MANAGER,
+                ...dryRun,
+              },
+              o,
+            ),
+          headers,
+        );
+        return [target.name];
+      case 'pods': {
+        const names = await this.#targetPods(target);
+        for (const name of names) {
+          await this.#call(
+            (o) =>
+              this.#core.patchNamespacedPod(
+                { name, namespace: target.namespace, body, fieldManager: FIELD_MANAGER, ...dryRun },
+                o,
+              ),
+            headers,
+          );
+        }
+        return names;
+      }
+    }
+  }
+
+  async waitForProgrammed(namespace: string, name: string, timeoutMs: number): Promise<Gateway> {
+    const deadline = Date.now() + timeoutMs;
+    const interval = this.#options.pollIntervalMs ?? 1000;
+    for (;;) {
+      const gateway = await this.getGateway(namespace, name);
+      if (gateway !== null && isProgrammed(gateway)) return gateway;
+      if (Date.now() + interval > deadline) {
+        throw new TimeoutError(`timed out while waiting for waypoint\t${namespace}/${name}`);
+      }
+      await new Promise((r) => setTimeout(r, interval));
+    }
+  }
+}
