@@ -1,0 +1,322 @@
+/**
+ * The client-node Cluster adapter against the embedded API server, over real HTTPS.
+ */
+import { ApiException } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalCluster } from '../../infra/local/cluster.ts';
+import { findResource, type ResourceType } from '../../infra/local/kube-api/resources.ts';
+import {
+  KubernetesCluster,
+  toWaypointerError,
+  withRetries,
+} from '../../shared/adapters/kubernetes/cluster.ts';
+import { computeNamespaceBindings } from '../../shared/domain/bindings.ts';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  TimeoutError,
+  UnauthorizedError,
+  UnavailableError,
+  ValidationError,
+} from '../../shared/domain/errors.ts';
+import { generateWaypoint, waypointManifest } from '../../shared/domain/generate.ts';
+import { cluster, kubeConfigOf } from '../support/kube.ts';
+
+const PODS = findResource('', 'v1', 'pods') as ResourceType;
+const NAMESPACES = findResource('', 'v1', 'namespaces') as ResourceType;
+
+let local: LocalCluster;
+let adapter: KubernetesCluster;
+const sleeps: number[] = [];
+const options = {
+  pollIntervalMs: 10,
+  requestTimeoutMs: 500,
+  baseDelayMs: 1,
+  sleep: async (ms: number) => {
+    sleeps.push(ms);
+  },
+};
+
+beforeAll(async () => {
+  local = await cluster();
+  adapter = new KubernetesCluster(kubeConfigOf(local), options);
+});
+afterAll(async () => {
+  await local.stop();
+});
+
+const manifest = (name: string, type?: string): Record<string, unknown> =>
+  waypointManifest(
+    generateWaypoint({ namespace: 'default', name, ...(type === undefined ? {} : { for: type }) }),
+  );
+
+/** Seeds `count` unlabelled pods into a fresh namespace, straight into the store. */
+function seedNamespace(name: string, count: number): void {
+  const now = new Date().toISOString();
+  local.server.store.put(
+    NAMESPACES,
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name, uid: name, creationTimestamp: now } },
+    'ADDED',
+  );
+  for (let i = 0; i < count; i++) {
+    local.server.store.put(
+      PODS,
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: `p-${i}`, namespace: name, labels: { app: 'x' } },
+        spec: { containers: [] },
+      },
+      'ADDED',
+    );
+  }
+  local.server.store.put(
+    PODS,
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'labelled', namespace: name, labels: { 'istio.io/use-waypoint': 'w' } },
+      spec: { containers: [] },
+    },
+    'ADDED',
+  );
+}
+
+describe('snapshots', () => {
+  it('reads a namespace with its Services, only its labelled pods, and all waypoints', async () => {
+    await adapter.applyGateway(manifest('snap'));
+    await adapter.setLabels(
+      { kind: 'pods', namespace: 'default', selector: 'version=v2' },
+      { 'istio.io/use-waypoint': 'snap' },
+    );
+    const snapshot = await adapter.namespaceSnapshot('default');
+    expect(snapshot.namespaces.map((n) => n.metadata.name)).toEqual(['default']);
+    expect(snapshot.services.map((s) => s.metadata.name)).toContain('reviews');
+    expect(snapshot.pods.map((p) => p.metadata.name)).toContain('reviews-v2-6f85cb9b7c-9jbd8');
+    expect(
+      snapshot.pods.every(
+        (p) =>
+          p.metadata.labels?.['istio.io/use-waypoint'] !== undefined ||
+          p.metadata.labels?.['gateway.networking.k8s.io/gateway-name'] !== undefined,
+      ),
+    ).toBe(true);
+    expect(snapshot.gateways.map((g) => g.metadata.name)).toContain('snap');
+    expect(snapshot.gatewayClasses.map((c) => c.metadata.name)).toEqual(['istio-waypoint']);
+    expect(computeNamespaceBindings(snapshot, 'default').services.length).toBe(
+      snapshot.services.length,
+    );
+  });
+
+  it('takes the same number of requests at 10 and at 10,000 pods', async () => {
+    seedNamespace('small', 10);
+    seedNamespace('large', 10_000);
+    const count = async (namespace: string): Promise<{ requests: number; pods: number }> => {
+      const before = local.server.requests.length;
+      const snapshot = await adapter.namespaceSnapshot(namespace);
+      return { requests: local.server.requests.length - before, pods: snapshot.pods.length };
+    };
+    const small = await count('small');
+    const large = await count('large');
+    expect(small).toEqual({ requests: 6, pods: 1 });
+    expect(large).toEqual(small);
+  });
+
+  it('reads the whole cluster in pages', async () => {
+    const paged = new KubernetesCluster(kubeConfigOf(local), { ...options, pageSize: 2 });
+    const before = local.server.requests.length;
+    const snapshot = await paged.clusterSnapshot();
+    const requests = local.server.requests.slice(before);
+    expect(requests.some((r) => r.includes('continue='))).toBe(true);
+    expect(snapshot.namespaces.length).toBe(local.server.store.list(NAMESPACES).length);
+    expect(snapshot.services.length).toBe((await adapter.clusterSnapshot()).services.length);
+  });
+});
+
+describe('waypoints', () => {
+  it('server-side applies with field manager waypointer; a re-apply without --for drops the label', async () => {
+    const applied = await adapter.applyGateway(manifest('ssa', 'all'));
+    expect(applied.metadata.labels).toEqual({ 'istio.io/waypoint-for': 'all' });
+    const managers =
+      (applied.metadata as { managedFields?: { manager: string; operation: string }[] })
+        .managedFields ?? [];
+    expect(managers.map((m) => `${m.manager}/${m.operation}`)).toContain('waypointer/Apply');
+    const again = await adapter.applyGateway(manifest('ssa'));
+    expect(again.metadata.labels ?? {}).toEqual({});
+  });
+
+  it('waits for Programmed, and times out with istioctl words', async () => {
+    await adapter.applyGateway(manifest('ready'));
+    const ready = await adapter.waitForProgrammed('default', 'ready', 2000);
+    expect(ready.status?.addresses?.[0]?.value).toBe('ready.default.svc.cluster.local');
+    local.istiod.keepUnready('default/stuck');
+    await adapter.applyGateway(manifest('stuck'));
+    await expect(adapter.waitForProgrammed('default', 'stuck', 100)).rejects.toThrow(
+      new TimeoutError('timed out while waiting for waypoint\tdefault/stuck'),
+    );
+  });
+
+  it('deletes, and says whether there was something to delete', async () => {
+    await adapter.applyGateway(manifest('gone'));
+    expect(await adapter.deleteGateway('default', 'gone')).toBe(true);
+    expect(await adapter.deleteGateway('default', 'gone')).toBe(false);
+    expect(await adapter.getGateway('default', 'gone')).toBeNull();
+  });
+
+  it('dry-runs an apply without storing it', async () => {
+    await adapter.applyGateway(manifest('dry'), { dryRun: true });
+    expect(await adapter.getGateway('default', 'dry')).toBeNull();
+  });
+});
+
+describe('labels', () => {
+  it('sets and removes labels on a namespace, a Service and pods by name', async () => {
+    await adapter.setLabels(
+      { kind: 'namespace', name: 'default' },
+      { 'istio.io/use-waypoint': 'waypoint' },
+    );
+    expect(
+      (await adapter.getNamespace('default'))?.metadata.labels?.['istio.io/use-waypoint'],
+    ).toBe('waypoint');
+    await adapter.setLabels(
+      { kind: 'namespace', name: 'default' },
+      { 'istio.io/use-waypoint': null },
+    );
+    expect(
+      (await adapter.getNamespace('default'))?.metadata.labels?.['istio.io/use-waypoint'],
+    ).toBeUndefined();
+    await adapter.setLabels(
+      { kind: 'service', namespace: 'default', name: 'reviews' },
+      { 'istio.io/use-waypoint': 'w' },
+    );
+    const names = await adapter.setLabels(
+      { kind: 'pods', namespace: 'default', names: ['reviews-v1-6584ddcf65-qv7rn'] },
+      { team: 'a' },
+    );
+    expect(names).toEqual(['reviews-v1-6584ddcf65-qv7rn']);
+    expect(
+      local.server.store.get(PODS, 'default', 'reviews-v1-6584ddcf65-qv7rn')?.metadata.labels?.team,
+    ).toBe('a');
+  });
+
+  it('changes nothing when one named pod is missing', async () => {
+    await expect(
+      adapter.setLabels(
+        { kind: 'pods', namespace: 'default', names: ['reviews-v3-6f5b775685-h2f4x', 'nope'] },
+        { team: 'b' },
+      ),
+    ).rejects.toThrow(new NotFoundError('pods "nope" not found'));
+    expect(
+      local.server.store.get(PODS, 'default', 'reviews-v3-6f5b775685-h2f4x')?.metadata.labels?.team,
+    ).toBeUndefined();
+  });
+});
+
+describe('errors', () => {
+  it.each<[string, () => Promise<unknown>, unknown]>([
+    [
+      '404 NotFound',
+      () => adapter.setLabels({ kind: 'service', namespace: 'default', name: 'nope' }, { a: 'b' }),
+      new NotFoundError('services "nope" not found'),
+    ],
+    [
+      '422 Invalid',
+      () => adapter.setLabels({ kind: 'namespace', name: 'default' }, { a: 'not valid!' }),
+      ValidationError,
+    ],
+    [
+      '409 Conflict (another manager owns the label)',
+      async () => {
+        await new KubernetesCluster(kubeConfigOf(local), options).applyGateway(
+          manifest('owned', 'all'),
+        );
+        const other = { ...manifest('owned', 'workload') };
+        const { raw } = await import('../support/kube.ts');
+        await raw(
+          local,
+          'PATCH',
+          '/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways/owned?fieldManager=other&force=true',
+          {
+            body: other,
+            contentType: 'application/apply-patch+yaml',
+          },
+        );
+        return adapter.applyGateway(manifest('owned', 'all'));
+      },
+      ConflictError,
+    ],
+  ])('maps %s to a typed error with the server message', async (_case, call, expected) => {
+    const failure = await call().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    if (typeof expected === 'function') expect(failure).toBeInstanceOf(expected);
+    else expect(failure).toEqual(expected);
+  });
+
+  it('maps 401 and 403', async () => {
+    const stranger = new KubernetesCluster(kubeConfigOf(local, 'wrong-token'), options);
+    await expect(stranger.getNamespace('default')).rejects.toBeInstanceOf(UnauthorizedError);
+    local.server.addToken('reader', { username: 'viewer', groups: ['system:readers'] });
+    const reader = new KubernetesCluster(kubeConfigOf(local, 'reader'), options);
+    await expect(
+      reader.setLabels({ kind: 'namespace', name: 'default' }, { a: 'b' }),
+    ).rejects.toThrow(
+      new ForbiddenError(
+        'namespaces "default" is forbidden: User "viewer" cannot patch resource "namespaces" in API group "" at the cluster scope',
+      ),
+    );
+  });
+
+  it('keeps the status code when the body is no Status', () => {
+    const error = toWaypointerError(new ApiException(404, 'Not Found', '<html>gateway</html>', {}));
+    expect(error).toEqual(
+      new NotFoundError('the Kubernetes API answered HTTP 404: <html>gateway</html>'),
+    );
+  });
+});
+
+describe('retries', () => {
+  it('retries 5xx with capped, jittered exponential backoff', async () => {
+    sleeps.length = 0;
+    local.server.faults.failNext('500', '500');
+    expect(await adapter.getNamespace('default')).not.toBeNull();
+    expect(sleeps).toHaveLength(2);
+    expect(sleeps[0]).toBeGreaterThanOrEqual(0.5);
+    expect(sleeps[1]).toBeGreaterThanOrEqual(1);
+  });
+
+  it('waits at least Retry-After on 429', async () => {
+    sleeps.length = 0;
+    local.server.faults.failNext('429');
+    expect(await adapter.getNamespace('default')).not.toBeNull();
+    expect(sleeps).toEqual([1000]);
+  });
+
+  it('abandons a stalled request after the timeout and retries it', async () => {
+    sleeps.length = 0;
+    local.server.faults.configure({ stallMs: 5000 });
+    local.server.faults.failNext('stall');
+    const started = Date.now();
+    expect(await adapter.getNamespace('default')).not.toBeNull();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+    expect(sleeps).toHaveLength(1);
+  });
+
+  it('gives up after the last retry with UnavailableError', async () => {
+    const patient = new KubernetesCluster(kubeConfigOf(local), { ...options, maxRetries: 2 });
+    local.server.faults.failNext('500', '500', '500');
+    await expect(patient.getNamespace('default')).rejects.toBeInstanceOf(UnavailableError);
+  });
+
+  it('withRetries does not retry a final error', async () => {
+    let calls = 0;
+    await expect(
+      withRetries(async () => {
+        calls++;
+        throw new ApiException(409, 'Conflict', '{"kind":"Status","message":"conflict!"}', {});
+      }, options),
+    ).rejects.toThrow(new ConflictError('conflict!'));
+    expect(calls).toBe(1);
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * The real kubectl against the embedded API server: get, label, server-side apply, delete.
+ * Skipped, with a message saying so, where kubectl is not installed.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalCluster } from '../../infra/local/cluster.ts';
+import { generateWaypoint, renderWaypointYaml } from '../../shared/domain/generate.ts';
+import { cluster } from '../support/kube.ts';
+
+function kubectlVersion(): string | undefined {
+  try {
+    return execFileSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8' });
+  } catch {
+    return undefined;
+  }
+}
+
+const installed = kubectlVersion() !== undefined;
+if (!installed) process.stderr.write('kubectl is not installed: the kubectl tests are skipped\n');
+
+let local: LocalCluster;
+let dir: string;
+
+function kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      'kubectl',
+      ['--kubeconfig', join(dir, 'kubeconfig'), ...args],
+      (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : ((error.code as number) ?? 1), stdout, stderr });
+      },
+    );
+  });
+}
+
+describe.runIf(installed)('kubectl against the embedded cluster', () => {
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kubectl-'));
+    local = await cluster({ kubeconfigOut: join(dir, 'kubeconfig') });
+  });
+  afterAll(async () => {
+    await local?.stop();
+  });
+
+  it('gets pods as a table and namespaces as JSON', async () => {
+    const pods = await kubectl('get', 'pods', '-n', 'default');
+    expect(pods.code).toBe(0);
+    expect(pods.stdout.split('\n')[0]).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/);
+    expect(pods.stdout).toContain('reviews-v2-6f85cb9b7c-9jbd8');
+    const namespaces = JSON.parse((await kubectl('get', 'namespaces', '-o', 'json')).stdout);
+    expect(namespaces.items.map((n: { metadata: { name: string } }) => n.metadata.name)).toEqual([
+      'default',
+      'istio-system',
+      'kube-system',
+    ]);
+  });
+
+  it('labels and unlabels a namespace and selects pods by label', async () => {
+    expect(
+      (
+        await kubectl('label', 'namespace', 'default', 'istio.io/use-waypoint=waypoint')
+      ).stdout.trim(),
+    ).toBe('namespace/default labeled');
+    const labelled = JSON.parse(
+      (await kubectl('get', 'namespace', 'default', '-o', 'json')).stdout,
+    );
+    expect(labelled.metadata.labels['istio.io/use-waypoint']).toBe('waypoint');
+    expect(
+      (await kubectl('label', 'namespace', 'default', 'istio.io/use-waypoint-')).stdout.trim(),
+    ).toBe('namespace/default unlabeled');
+    const v2 = await kubectl('get', 'pods', '-l', 'app=reviews,version=v2', '-o', 'name');
+    expect(v2.stdout.trim()).toBe('pod/reviews-v2-6f85cb9b7c-9jbd8');
+    const invalid = await kubectl('label', 'namespace', 'default', 'bad=not valid');
+    expect(invalid.code).not.toBe(0);
+  });
+
+  it('server-side applies the generated waypoint, which istiod programs, then deletes it', async () => {
+    const file = join(dir, 'waypoint.yaml');
+    await writeFile(
+      file,
+      renderWaypointYaml(generateWaypoint({ namespace: 'default', for: 'service' })),
+    );
+    const applied = await kubectl('apply', '--server-side', '-f', file);
+    expect([applied.code, applied.stdout.trim()]).toEqual([
+      0,
+      'gateway.gateway.networking.k8s.io/waypoint serverside-applied',
+    ]);
+    const waited = await kubectl(
+      'wait',
+      '--for=condition=Programmed',
+      'gateway/waypoint',
+      '--timeout=10s',
+    );
+    expect(waited.stdout.trim()).toBe('gateway.gateway.networking.k8s.io/waypoint condition met');
+    const listed = await kubectl('get', 'gateways');
+    expect(listed.stdout).toMatch(
+      /waypoint\s+istio-waypoint\s+waypoint\.default\.svc\.cluster\.local\s+True/,
+    );
+    const deleted = await kubectl('delete', 'gateway', 'waypoint');
+    expect(deleted.stdout.trim()).toBe('gateway.gateway.networking.k8s.io "waypoint" deleted');
+    expect((await kubectl('get', 'gateway', 'waypoint')).stderr).toContain(
+      'gateways.gateway.networking.k8s.io "waypoint" not found',
+    );
+  });
+});
