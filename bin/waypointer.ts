@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { clusterCommand } from '../infra/local/cluster.ts';
+import { serveCommand } from '../infra/local/serve.ts';
 import { runCli } from '../shared/commands/cli.ts';
 
 const [command, ...args] = process.argv.slice(2);
@@ -14,8 +15,11 @@ const io = {
   stderr: (chunk: string) => process.stderr.write(chunk),
 };
 
-if (command === 'cluster') {
-  process.exitCode = await clusterCommand(args, {
+const runsUntilStopped = { cluster: clusterCommand, serve: serveCommand } as const;
+const foreground = runsUntilStopped[command as keyof typeof runsUntilStopped];
+
+if (foreground !== undefined) {
+  process.exitCode = await foreground(args, {
     ...io,
     onStop: (stop) => {
       for (const signal of ['SIGINT', 'SIGTERM'] as const) {

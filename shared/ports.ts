@@ -2,7 +2,8 @@
  * The interfaces the use cases need from the outside world. Adapters in `shared/adapters`
  * implement them; the composition root of each function builds one of each.
  */
-import type { ClusterSnapshot, Gateway, Namespace } from './domain/model.ts';
+import type { BindingSet } from './domain/bindings.ts';
+import type { ClusterSnapshot, Gateway, Namespace, Pod } from './domain/model.ts';
 
 /** What a label change targets. */
 export type LabelTarget =
@@ -26,6 +27,8 @@ export interface Cluster {
   /** The same for the whole cluster, read in pages. */
   clusterSnapshot(): Promise<ClusterSnapshot>;
   getNamespace(name: string): Promise<Namespace | null>;
+  /** Pods (metadata) of a namespace by name (all must exist) or by label selector. */
+  podsOf(target: LabelTarget & { kind: 'pods' }): Promise<Pod[]>;
   getGateway(namespace: string, name: string): Promise<Gateway | null>;
   listGateways(namespace?: string): Promise<Gateway[]>;
   /** Server-side apply of a Gateway manifest with field manager `waypointer`. */
@@ -47,4 +50,83 @@ export interface Cluster {
   ): Promise<string[]>;
   /** Resolves with the Gateway once its `Programmed` condition is True; rejects after the timeout. */
   waitForProgrammed(namespace: string, name: string, timeoutMs: number): Promise<Gateway>;
+}
+
+/** The clusters one deployment manages, by the name used in API paths. */
+export interface ClusterRegistry {
+  /** Configured cluster names, sorted. */
+  names(): string[];
+  /** The cluster called `name`; NotFoundError when none is configured. */
+  get(name: string): Cluster;
+}
+
+/** The last bindings published for a namespace, and their generation. */
+export interface StoredBindings {
+  /** 1 for the first state committed; +1 at every commit; 0 before the first. */
+  readonly generation: number;
+  /** The namespace's bindings in compact form (Services, labelled pods, the namespace default). */
+  readonly bindings: BindingSet;
+  /** A publication staged but not known to be committed: re-publish it as is, then commit it. */
+  readonly pending?: PendingPublication;
+}
+
+/** The outbox of one reconcile: the state to commit and the exact messages that announce it. */
+export interface PendingPublication {
+  readonly generation: number;
+  readonly bindings: BindingSet;
+  readonly messages: readonly OutgoingMessage[];
+  /** Commit or remove the namespace once published. */
+  readonly deleted: boolean;
+}
+
+/** Where the reconciler keeps the last published bindings of each namespace. */
+export interface BindingStore {
+  load(cluster: string, namespace: string): Promise<StoredBindings | null>;
+  /**
+   * Records what is about to be published as generation `expectedGeneration + 1`, only if the
+   * stored generation is still `expectedGeneration` and nothing else is pending (ConflictError).
+   */
+  stage(
+    cluster: string,
+    namespace: string,
+    pending: PendingPublication,
+    expectedGeneration: number,
+  ): Promise<void>;
+  /**
+   * Makes the pending publication the stored state (or forgets the namespace when it was deleted),
+   * only if the stored generation is still `expectedGeneration`; ConflictError otherwise.
+   */
+  commit(cluster: string, namespace: string, expectedGeneration: number): Promise<void>;
+  /** Namespaces with stored bindings, sorted. */
+  namespaces(cluster: string): Promise<string[]>;
+  /** Where the last sweep of a cluster stopped (a namespace name), if it did not finish. */
+  sweepCursor(cluster: string): Promise<string | undefined>;
+  saveSweepCursor(cluster: string, cursor: string | undefined): Promise<void>;
+}
+
+/** A binding-change message, ready for `binding-changes.fifo`. */
+export interface OutgoingMessage {
+  readonly id: string;
+  readonly groupId: string;
+  readonly deduplicationId: string;
+  readonly body: string;
+}
+
+/** Publishes binding changes, in order, at least once; throws when any message was not accepted. */
+export interface ChangePublisher {
+  publish(messages: readonly OutgoingMessage[]): Promise<void>;
+}
+
+/** A request to recompute one namespace. */
+export interface ReconcileRequestMessage {
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly trigger: 'audit' | 'sweep' | 'api' | 'reconcile';
+  readonly actor: string | null;
+  readonly auditIds: readonly string[];
+}
+
+/** The queue of reconcile requests (`reconcile-requests.fifo`, one group per cluster/namespace). */
+export interface ReconcileQueue {
+  enqueue(requests: readonly ReconcileRequestMessage[]): Promise<void>;
 }

@@ -71,6 +71,32 @@ export const CLUSTER_HELP = `Usage: waypointer cluster [--port N] [--seed bookin
 Runs the embedded Kubernetes API server (with a simulated istiod) until interrupted.
 `;
 
+const INTEGER = /^\d+$/;
+const DECIMAL = /^(\d+(\.\d*)?|\.\d+)$/;
+
+/**
+ * `--port`, `--fault-rate` and `--ready-delay`, checked: a port 0..65535, a rate 0..1, a delay in
+ * whole milliseconds; the error message otherwise.
+ */
+function numericOptions(
+  text: (key: string) => string | undefined,
+): { port: number; faultRate?: number; readyDelayMs?: number } | string {
+  const port = text('port') ?? '0';
+  if (!INTEGER.test(port) || Number(port) > 65535)
+    return `invalid --port "${port}": give 0..65535 (0 picks a free port)`;
+  const rate = text('fault-rate');
+  if (rate !== undefined && (!DECIMAL.test(rate) || Number(rate) > 1))
+    return `invalid --fault-rate "${rate}": give a share of requests from 0 to 1 (e.g. 0.2)`;
+  const delay = text('ready-delay');
+  if (delay !== undefined && !INTEGER.test(delay))
+    return `invalid --ready-delay "${delay}": give whole milliseconds (e.g. 1000)`;
+  return {
+    port: Number(port),
+    ...(rate === undefined ? {} : { faultRate: Number(rate) }),
+    ...(delay === undefined ? {} : { readyDelayMs: Number(delay) }),
+  };
+}
+
 /** `waypointer cluster`: runs the embedded cluster in the foreground. */
 export async function clusterCommand(
   args: readonly string[],
@@ -106,15 +132,14 @@ export async function clusterCommand(
     io.stdout(CLUSTER_HELP);
     return 0;
   }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    io.stderr(
-      `Error: invalid --port "${String(values.port)}": give 0..65535 (0 picks a free port)\n`,
-    );
-    return 1;
-  }
   const text = (key: string): string | undefined =>
     typeof values[key] === 'string' ? (values[key] as string) : undefined;
+  const numbers = numericOptions(text);
+  if (typeof numbers === 'string') {
+    io.stderr(`Error: ${numbers}\n`);
+    return 1;
+  }
+  const { port, faultRate, readyDelayMs } = numbers;
   const cluster = await startLocalCluster({
     port,
     ...(text('seed') === undefined ? {} : { seed: text('seed') as string }),
@@ -125,8 +150,8 @@ export async function clusterCommand(
         : { webhookUrl: text('audit-webhook') as string }),
       ...(text('audit-log') === undefined ? {} : { logFile: text('audit-log') as string }),
     },
-    ...(text('fault-rate') === undefined ? {} : { faults: { rate: Number(text('fault-rate')) } }),
-    ...(text('ready-delay') === undefined ? {} : { readyDelayMs: Number(text('ready-delay')) }),
+    ...(faultRate === undefined ? {} : { faults: { rate: faultRate } }),
+    ...(readyDelayMs === undefined ? {} : { readyDelayMs }),
   });
   io.stdout(`Kubernetes API: ${cluster.url}\nkubeconfig:     ${cluster.kubeconfigPath}\n`);
   io.stdout(`Try: kubectl --kubeconfig ${cluster.kubeconfigPath} get pods -A\n`);

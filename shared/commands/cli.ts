@@ -40,6 +40,10 @@ Usage:
   waypointer eks-token --cluster-name NAME [--region R]
       Print the ExecCredential \`aws eks get-token\` prints for the same credentials: a bearer token
       for an EKS cluster, usable as a kubeconfig exec plugin.
+  waypointer serve [--port N] [--data-dir DIR] [--seed bookinfo|empty|FILE] [--kubeconfig PATH [--context C]]
+      Serve the HTTP API locally over the embedded Kubernetes cluster (or a real one).
+  waypointer cluster [--port N] [--seed bookinfo|empty|FILE] [--kubeconfig-out FILE]
+      Run the embedded Kubernetes API server alone.
   waypointer help
 `;
 

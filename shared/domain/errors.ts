@@ -6,6 +6,13 @@
 /** Base class: every error waypointer raises on purpose. */
 export class WaypointerError extends Error {
   override name = 'WaypointerError';
+  /** Facts a client can act on (the objects in the way, the allowed values...), shown as they are. */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(message: string, options?: ErrorOptions & { details?: Record<string, unknown> }) {
+    super(message, options);
+    this.details = options?.details;
+  }
 }
 
 /** One problem with one input field. `path` is dotted (`metadata.labels`, `waypoint`, `--for`). */
@@ -19,7 +26,11 @@ export class ValidationError extends WaypointerError {
   override name = 'ValidationError';
   readonly problems: readonly FieldProblem[];
 
-  constructor(message: string, problems: readonly FieldProblem[] = [], options?: ErrorOptions) {
+  constructor(
+    message: string,
+    problems: readonly FieldProblem[] = [],
+    options?: ErrorOptions & { details?: Record<string, unknown> },
+  ) {
     super(message, options);
     this.problems = problems;
   }

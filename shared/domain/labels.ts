@@ -18,7 +18,12 @@ export const MESH_CONTROLLER = 'istio.io-mesh-controller';
 /** `ManagedGatewayEastWestControllerLabel`: east-west gateways are exempt from binding (1.27+). */
 export const EAST_WEST_CONTROLLER = 'istio.io-eastwest-controller';
 
+/** The Gateway API group. */
+export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+
 export const WAYPOINT_CLASS = 'istio-waypoint';
+/** The `controllerName` of the GatewayClasses istiod deploys waypoints for. */
+export const MESH_CONTROLLER_NAME = 'istio.io/mesh-controller';
 export const DEFAULT_WAYPOINT_NAME = 'waypoint';
 export const DATAPLANE_MODE_AMBIENT = 'ambient';
 /** The `use-waypoint` value that opts an object out; only this exact string. */

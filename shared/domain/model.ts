@@ -65,6 +65,7 @@ export interface Gateway {
 
 export interface GatewayClass {
   readonly metadata: ObjectMeta;
+  readonly spec?: { readonly controllerName?: string };
 }
 
 /** Everything the binding engine reads: one cluster, or a part of one. */

@@ -89,7 +89,10 @@ export const gatewaySchema = z.object({
     })
     .optional(),
 });
-export const gatewayClassSchema = z.object({ metadata: objectMeta });
+export const gatewayClassSchema = z.object({
+  metadata: objectMeta,
+  spec: z.object({ controllerName: z.string().optional() }).optional(),
+});
 
 const GATEWAY_GROUP = 'gateway.networking.k8s.io/';
 

@@ -7,9 +7,15 @@ import type { LocalCluster } from '../../infra/local/cluster.ts';
 import { findResource, type ResourceType } from '../../infra/local/kube-api/resources.ts';
 import {
   KubernetesCluster,
+  type RetryOptions,
   toWaypointerError,
   withRetries,
 } from '../../shared/adapters/kubernetes/cluster.ts';
+import {
+  type EksKubeConfigOptions,
+  EksTokenSource,
+  eksToken,
+} from '../../shared/adapters/kubernetes/eks-auth.ts';
 import { computeNamespaceBindings } from '../../shared/domain/bindings.ts';
 import {
   ConflictError,
@@ -112,9 +118,9 @@ describe('snapshots', () => {
     seedNamespace('small', 10);
     seedNamespace('large', 10_000);
     const count = async (namespace: string): Promise<{ requests: number; pods: number }> => {
-      const before = local.server.requests.length;
+      const before = local.server.requestCount;
       const snapshot = await adapter.namespaceSnapshot(namespace);
-      return { requests: local.server.requests.length - before, pods: snapshot.pods.length };
+      return { requests: local.server.requestCount - before, pods: snapshot.pods.length };
     };
     const small = await count('small');
     const large = await count('large');
@@ -124,12 +130,47 @@ describe('snapshots', () => {
 
   it('reads the whole cluster in pages', async () => {
     const paged = new KubernetesCluster(kubeConfigOf(local), { ...options, pageSize: 2 });
-    const before = local.server.requests.length;
+    const before = local.server.requestCount;
     const snapshot = await paged.clusterSnapshot();
-    const requests = local.server.requests.slice(before);
+    const requests = local.server.requestsSince(before);
     expect(requests.some((r) => r.includes('continue='))).toBe(true);
     expect(snapshot.namespaces.length).toBe(local.server.store.list(NAMESPACES).length);
     expect(snapshot.services.length).toBe((await adapter.clusterSnapshot()).services.length);
+  });
+
+  const LIST_GATEWAYS = 'GET /apis/gateway.networking.k8s.io/v1/gateways?';
+  const gatewayNames = (gateways: { metadata: { name: string } }[]): string[] =>
+    gateways.map((g) => g.metadata.name);
+
+  it('starts a paged list over when its continue token expired (410 Gone)', async () => {
+    await adapter.applyGateway(manifest('page-a'));
+    await adapter.applyGateway(manifest('page-b'));
+    const paged = new KubernetesCluster(kubeConfigOf(local), { ...options, pageSize: 1 });
+    const expected = gatewayNames(await adapter.listGateways());
+    expect(expected.length).toBeGreaterThanOrEqual(2);
+    const before = local.server.requestCount;
+    const injected = local.server.faults.injected['410'];
+    local.server.faults.failNext('410');
+    expect(gatewayNames(await paged.listGateways())).toEqual(expected);
+    expect(local.server.faults.injected['410']).toBe(injected + 1);
+    const lists = local.server.requestsSince(before).filter((r) => r.startsWith(LIST_GATEWAYS));
+    expect(lists.filter((r) => !r.includes('continue='))).toHaveLength(2);
+    expect(lists).toHaveLength(expected.length + 1 + 1);
+  });
+
+  it('gives up after three restarts with the server message', async () => {
+    const paged = new KubernetesCluster(kubeConfigOf(local), { ...options, pageSize: 1 });
+    const before = local.server.requestCount;
+    local.server.faults.failNext('410', '410', '410', '410');
+    await expect(paged.listGateways()).rejects.toThrow(
+      new UnavailableError(
+        'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+      ),
+    );
+    const starts = local.server
+      .requestsSince(before)
+      .filter((r) => r.startsWith(LIST_GATEWAYS) && !r.includes('continue='));
+    expect(starts).toHaveLength(4);
   });
 });
 
@@ -161,6 +202,20 @@ describe('waypoints', () => {
     expect(await adapter.deleteGateway('default', 'gone')).toBe(true);
     expect(await adapter.deleteGateway('default', 'gone')).toBe(false);
     expect(await adapter.getGateway('default', 'gone')).toBeNull();
+  });
+
+  it('does not repeat a delete after a 5xx (the first attempt may have deleted it)', async () => {
+    await adapter.applyGateway(manifest('once'));
+    const deletes = (since: number): string[] =>
+      local.server.requestsSince(since).filter((r) => r.startsWith('DELETE '));
+    let before = local.server.requestCount;
+    local.server.faults.failNext('500');
+    await expect(adapter.deleteGateway('default', 'once')).rejects.toBeInstanceOf(UnavailableError);
+    expect(deletes(before)).toHaveLength(1);
+    before = local.server.requestCount;
+    local.server.faults.failNext('429');
+    expect(await adapter.deleteGateway('default', 'once')).toBe(true);
+    expect(deletes(before)).toHaveLength(2);
   });
 
   it('dry-runs an apply without storing it', async () => {
@@ -268,6 +323,71 @@ describe('errors', () => {
     );
   });
 
+  describe('EKS tokens', () => {
+    const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/EXAMPLE' };
+    const signedAt = (second: number): Date => new Date(Date.UTC(2026, 0, 1, 0, 0, second));
+    /** A token source whose first token is `first` and every later one `then`. */
+    const tokenSource = (first: Date, then: Date): EksTokenSource => {
+      let calls = 0;
+      return new EksTokenSource({
+        clusterName: 'local',
+        region: 'eu-west-1',
+        credentials,
+        now: () => (calls++ === 0 ? first : then),
+      });
+    };
+    const eks = (): EksKubeConfigOptions['eks'] =>
+      ({
+        send: async () => ({
+          cluster: {
+            status: 'ACTIVE',
+            endpoint: local.url,
+            certificateAuthority: {
+              data: Buffer.from(local.server.caCertificate).toString('base64'),
+            },
+          },
+        }),
+      }) as unknown as EksKubeConfigOptions['eks'];
+
+    it('renews the token after a 401 and asks once more', async () => {
+      const renewed = await eksToken({
+        clusterName: 'local',
+        region: 'eu-west-1',
+        credentials,
+        now: signedAt(5),
+      });
+      local.server.addToken(renewed.token, { username: 'eks-user', groups: ['system:masters'] });
+      const tokens = tokenSource(signedAt(0), signedAt(5));
+      const eksCluster = await KubernetesCluster.fromEks(
+        'local',
+        'eu-west-1',
+        tokens,
+        options,
+        eks(),
+      );
+      const before = local.server.requestCount;
+      expect(await eksCluster.getNamespace('default')).not.toBeNull();
+      expect(local.server.requestsSince(before)).toEqual([
+        'GET /api/v1/namespaces/default',
+        'GET /api/v1/namespaces/default',
+      ]);
+    });
+
+    it('fails with UnauthorizedError when the renewed token is refused too', async () => {
+      const tokens = tokenSource(signedAt(10), signedAt(15));
+      const eksCluster = await KubernetesCluster.fromEks(
+        'local',
+        'eu-west-1',
+        tokens,
+        options,
+        eks(),
+      );
+      const before = local.server.requestCount;
+      await expect(eksCluster.getNamespace('default')).rejects.toBeInstanceOf(UnauthorizedError);
+      expect(local.server.requestsSince(before)).toHaveLength(2);
+    });
+  });
+
   it('keeps the status code when the body is no Status', () => {
     const error = toWaypointerError(new ApiException(404, 'Not Found', '<html>gateway</html>', {}));
     expect(error).toEqual(
@@ -284,6 +404,32 @@ describe('retries', () => {
     expect(sleeps).toHaveLength(2);
     expect(sleeps[0]).toBeGreaterThanOrEqual(0.5);
     expect(sleeps[1]).toBeGreaterThanOrEqual(1);
+  });
+
+  it('caps the backoff at maxDelayMs, with a jitter drawn from random', async () => {
+    const delays = async (draws: number[]): Promise<number[]> => {
+      const slept: number[] = [];
+      let calls = 0;
+      let draw = 0;
+      const retry: RetryOptions = {
+        baseDelayMs: 1,
+        maxDelayMs: 4,
+        maxRetries: 6,
+        random: () => draws[draw++ % draws.length] as number,
+        sleep: async (ms) => {
+          slept.push(ms);
+        },
+      };
+      await withRetries(async () => {
+        if (calls++ < 6) throw new ApiException(503, 'Unavailable', '', {});
+        return 'ok';
+      }, retry);
+      return slept;
+    };
+    // d = min(4, 2^n): 1, 2, 4, 4, 4, 4; the delay is d/2 + random * d/2.
+    expect(await delays([0])).toEqual([0.5, 1, 2, 2, 2, 2]);
+    expect(await delays([1])).toEqual([1, 2, 4, 4, 4, 4]);
+    expect(await delays([0.5, 0.25])).toEqual([0.75, 1.25, 3, 2.5, 3, 2.5]);
   });
 
   it('waits at least Retry-After on 429', async () => {

@@ -3,12 +3,14 @@
  * the real server's status codes and messages.
  */
 import { mkdtemp, readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalCluster } from '../../infra/local/cluster.ts';
+import { clusterCommand, type LocalCluster } from '../../infra/local/cluster.ts';
+import { NAMESPACES } from '../../infra/local/kube-api/api.ts';
+import { KubeApiServer } from '../../infra/local/kube-api/server.ts';
 import { cluster, eventually, raw, watch } from '../support/kube.ts';
 
 const PODS = '/api/v1/namespaces/default/pods';
@@ -173,6 +175,72 @@ describe('create, get, update, delete', () => {
     ]);
   });
 
+  it('takes JSON and YAML bodies, and answers another media type with 415', async () => {
+    const yaml = [
+      'apiVersion: v1',
+      'kind: Pod',
+      'metadata:',
+      '  name: p9-yaml',
+      'spec:',
+      '  containers:',
+      '  - name: app',
+      '    image: example/app:1',
+      '',
+    ].join('\n');
+    const created = await raw(local, 'POST', PODS, { body: yaml, contentType: 'application/yaml' });
+    expect([created.status, created.json.metadata.name]).toEqual([201, 'p9-yaml']);
+    const updated = await raw(local, 'PUT', `${PODS}/p9-yaml`, {
+      body: yaml.replace('  name: p9-yaml', '  name: p9-yaml\n  labels:\n    via: yaml'),
+      contentType: 'application/yaml; charset=utf-8',
+    });
+    expect([updated.status, updated.json.metadata.labels]).toEqual([200, { via: 'yaml' }]);
+    const protobuf = await raw(local, 'POST', PODS, {
+      body: 'k8s\u0000\n\u0002v1',
+      contentType: 'application/vnd.kubernetes.protobuf',
+    });
+    expect([protobuf.status, protobuf.json]).toEqual([
+      415,
+      {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message:
+          'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml',
+        reason: 'UnsupportedMediaType',
+        code: 415,
+      },
+    ]);
+    expect((await raw(local, 'GET', `${PODS}/p9-yaml`)).json.metadata.labels).toEqual({
+      via: 'yaml',
+    });
+  });
+
+  it('hands out cluster and pod IPs that no stored object holds (the seed brings its own)', async () => {
+    await raw(local, 'POST', '/api/v1/namespaces', {
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ipam' } },
+    });
+    for (let i = 0; i < 15; i++) {
+      const service = { metadata: { name: `s${i}` }, spec: { ports: [{ port: 80 }] } };
+      expect(
+        (await raw(local, 'POST', '/api/v1/namespaces/ipam/services', { body: service })).status,
+      ).toBe(201);
+      expect(
+        (await raw(local, 'POST', '/api/v1/namespaces/ipam/pods', { body: pod(`p${i}`) })).status,
+      ).toBe(201);
+    }
+    const clusterIPs: string[] = (await raw(local, 'GET', '/api/v1/services')).json.items.map(
+      (s: { spec: { clusterIP: string } }) => s.spec.clusterIP,
+    );
+    const podIPs: string[] = (await raw(local, 'GET', '/api/v1/pods')).json.items.map(
+      (p: { status: { podIP: string } }) => p.status.podIP,
+    );
+    expect(clusterIPs).toContain('10.96.0.20');
+    expect(podIPs).toContain('10.244.0.11');
+    expect(new Set(clusterIPs).size).toBe(clusterIPs.length);
+    expect(new Set(podIPs).size).toBe(podIPs.length);
+  });
+
   it('deletes and returns the object', async () => {
     await raw(local, 'POST', PODS, { body: pod('p3') });
     const deleted = await raw(local, 'DELETE', `${PODS}/p3`);
@@ -240,6 +308,31 @@ describe('list', () => {
     );
     expect(names).toEqual(all);
     expect(pages).toBe(Math.ceil(all.length / 2));
+  });
+
+  it('answers a continue token older than the history with 410 Expired and a token to go on', async () => {
+    const compacted = Buffer.from(
+      JSON.stringify({ v: 'meta.k8s.io/v1', rv: 1, start: 'default/details-v1-65cfcf56f9-4xk2p' }),
+    ).toString('base64url');
+    const expired = await raw(local, 'GET', `${PODS}?limit=2&continue=${compacted}`);
+    expect([expired.status, expired.json.reason, expired.json.message]).toEqual([
+      410,
+      'Expired',
+      'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+    ]);
+    const inconsistent = await raw(
+      local,
+      'GET',
+      `${PODS}?limit=2&continue=${expired.json.metadata.continue}`,
+    );
+    const names = (await raw(local, 'GET', PODS)).json.items.map(
+      (p: { metadata: { name: string } }) => p.metadata.name,
+    );
+    const after = names.indexOf('details-v1-65cfcf56f9-4xk2p') + 1;
+    expect(inconsistent.status).toBe(200);
+    expect(
+      inconsistent.json.items.map((p: { metadata: { name: string } }) => p.metadata.name),
+    ).toEqual(names.slice(after, after + 2));
   });
 
   it('serves kubectl Tables and metadata-only lists', async () => {
@@ -370,11 +463,111 @@ describe('watch', () => {
     selected.close();
   });
 
+  it('ends a watch from a resourceVersion older than the history with an ERROR event (410)', async () => {
+    const response = await raw(local, 'GET', `${PODS}?watch=true&resourceVersion=5`);
+    expect(response.status).toBe(200);
+    expect(
+      response.text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual([
+      {
+        type: 'ERROR',
+        object: {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: `too old resource version: 5 (${local.server.store.oldestRevision - 1})`,
+          reason: 'Expired',
+          code: 410,
+        },
+      },
+    ]);
+  });
+
+  it('refuses a resourceVersion that is no number with 422, as the storage layer', async () => {
+    const response = await raw(local, 'GET', `${PODS}?watch=true&resourceVersion=abc`);
+    expect([response.status, response.json.reason, response.json.message]).toEqual([
+      422,
+      'Invalid',
+      'resourceVersion: Invalid value: "abc": strconv.ParseUint: parsing "abc": invalid syntax',
+    ]);
+  });
+
+  it('from a resourceVersion ahead of the store, streams only the events after it', async () => {
+    const ahead = local.server.store.revision + 1;
+    const w = watch(local, `${PODS}?watch=true&labelSelector=ahead&resourceVersion=${ahead}`);
+    await w.ready;
+    const first = await raw(local, 'POST', PODS, { body: pod('ahead-1', { ahead: 'y' }) });
+    expect(first.json.metadata.resourceVersion).toBe(String(ahead));
+    await raw(local, 'POST', PODS, { body: pod('ahead-2', { ahead: 'y' }) });
+    await eventually(() => w.events.length >= 1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(w.events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED ahead-2']);
+    w.close();
+  });
+
+  it('clears its timeout when it closes', async () => {
+    const timers = (): number =>
+      process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    // Let the watches of earlier tests finish closing on the server side.
+    await new Promise((r) => setTimeout(r, 100));
+    const baseline = timers();
+    const revision = local.server.store.revision;
+    const w = watch(local, `${PODS}?watch=true&timeoutSeconds=3600&resourceVersion=${revision}`);
+    await w.ready;
+    await eventually(() => timers() === baseline + 1);
+    w.close();
+    await eventually(() => timers() === baseline);
+  });
+
   it('sends the current objects first when no resourceVersion is given', async () => {
     const w = watch(local, '/api/v1/namespaces?watch=true');
     await w.ready;
     await eventually(() => w.events.length >= 3);
     expect(w.events.every((e) => e.type === 'ADDED')).toBe(true);
+    w.close();
+  });
+});
+
+describe('no-op writes', () => {
+  it('keep the resourceVersion and send no watch event, as the storage skips them', async () => {
+    const live = (await raw(local, 'POST', PODS, { body: pod('same', { a: '1' }) })).json;
+    const rv = live.metadata.resourceVersion;
+    const w = watch(
+      local,
+      `${PODS}?watch=true&fieldSelector=metadata.name%3Dsame&resourceVersion=${rv}`,
+    );
+    await w.ready;
+    const merge = 'application/merge-patch+json';
+    const patched = await raw(local, 'PATCH', `${PODS}/same`, {
+      body: { metadata: { labels: { a: '1' } } },
+      contentType: merge,
+    });
+    const put = await raw(local, 'PUT', `${PODS}/same`, { body: live });
+    expect([patched.status, patched.json.metadata.resourceVersion]).toEqual([200, rv]);
+    expect([put.status, put.json.metadata.resourceVersion]).toEqual([200, rv]);
+    const apply = (): Promise<Awaited<ReturnType<typeof raw>>> =>
+      raw(local, 'PATCH', `${PODS}/same?fieldManager=applier`, {
+        body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'same', labels: { a: '1' } } },
+        contentType: 'application/apply-patch+yaml',
+      });
+    const owned = await apply();
+    expect(owned.json.metadata.resourceVersion).not.toBe(rv);
+    const again = await apply();
+    expect(again.json.metadata.resourceVersion).toBe(owned.json.metadata.resourceVersion);
+    const changed = await raw(local, 'PATCH', `${PODS}/same`, {
+      body: { metadata: { labels: { b: '2' } } },
+      contentType: merge,
+    });
+    await eventually(() => w.events.length >= 2);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(w.events.map((e) => `${e.type} ${e.object.metadata.resourceVersion}`)).toEqual([
+      `MODIFIED ${owned.json.metadata.resourceVersion}`,
+      `MODIFIED ${changed.json.metadata.resourceVersion}`,
+    ]);
     w.close();
   });
 });
@@ -469,6 +662,19 @@ describe('audit', () => {
       });
       await raw(audited, 'POST', GATEWAYS, { body: waypoint('audited') });
       await raw(audited, 'GET', PODS);
+      await raw(audited, 'POST', PODS, { body: '{"kind": "Pod", ' });
+      await raw(audited, 'PATCH', `${PODS}/reviews-v1-6584ddcf65-qv7rn`, {
+        body: '{"metadata": ',
+        contentType: 'application/merge-patch+json',
+      });
+      await raw(audited, 'POST', `${PODS}/item`, { body: pod('item') });
+      await raw(audited, 'POST', PODS, {
+        body: 'x',
+        contentType: 'application/vnd.kubernetes.protobuf',
+      });
+      await raw(audited, 'POST', PODS, { body: pod('Bad_Name') });
+      audited.server.faults.failNext('500');
+      await raw(audited, 'POST', PODS, { body: pod('faulted') });
       await audited.server.audit.flush();
       const events = received.flatMap((list) => list.items);
       expect(
@@ -483,9 +689,49 @@ describe('audit', () => {
         level: 'RequestResponse',
         stage: 'ResponseComplete',
         user: { username: 'kubernetes-admin' },
-        objectRef: { resource: 'namespaces', name: 'default', apiVersion: 'v1' },
-        responseStatus: { code: 200 },
+        responseStatus: { metadata: {}, code: 200 },
       });
+      // As reference sample (a): the namespace of /api/v1/namespaces/<ns>, no uid or resourceVersion.
+      expect(patch.objectRef).toEqual({
+        resource: 'namespaces',
+        namespace: 'default',
+        name: 'default',
+        apiVersion: 'v1',
+      });
+      const failed = (code: number) => events.find((e) => e.responseStatus.code === code);
+      expect(failed(400)).toMatchObject({
+        verb: 'create',
+        objectRef: { resource: 'pods', namespace: 'default', apiVersion: 'v1' },
+        responseStatus: { metadata: {}, status: 'Failure', reason: 'BadRequest', code: 400 },
+      });
+      expect(failed(400).responseStatus.message).toMatch(/^json: /);
+      const badPatch = events.find((e) => e.verb === 'patch' && e.responseStatus.code === 400);
+      expect(badPatch.responseStatus.message).toMatch(/^error decoding patch: /);
+      expect(badPatch.objectRef.name).toBe('reviews-v1-6584ddcf65-qv7rn');
+      expect(failed(405)).toMatchObject({
+        verb: 'create',
+        objectRef: { resource: 'pods', namespace: 'default', name: 'item' },
+        responseStatus: {
+          status: 'Failure',
+          reason: 'MethodNotAllowed',
+          message: 'the server does not allow this method on the requested resource',
+          code: 405,
+        },
+      });
+      expect(failed(415).responseStatus).toEqual({
+        metadata: {},
+        status: 'Failure',
+        message:
+          'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml',
+        reason: 'UnsupportedMediaType',
+        code: 415,
+      });
+      expect(failed(422)).toMatchObject({
+        objectRef: { name: 'Bad_Name' },
+        responseStatus: { reason: 'Invalid', details: { name: 'Bad_Name', kind: 'Pod' } },
+      });
+      expect(failed(422).responseStatus.details.causes[0].field).toBe('metadata.name');
+      expect(failed(500)).toBeUndefined();
       expect(patch.requestObject).toEqual({
         metadata: { labels: { 'istio.io/use-waypoint': 'waypoint' } },
       });
@@ -515,6 +761,147 @@ describe('audit', () => {
       await audited.stop();
       hook.close();
     }
+  });
+});
+
+/** A webhook that answers as `respond` says (or never, when it returns false). */
+async function webhook(
+  respond: (res: ServerResponse, index: number) => boolean,
+): Promise<{ url: string; received: any[]; server: Server }> {
+  const received: any[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      received.push(JSON.parse(body));
+      if (respond(res, received.length - 1)) res.end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, received, server };
+}
+
+describe('audit delivery', () => {
+  const label = (value: string): object => ({ metadata: { labels: { batch: value } } });
+  const merge = 'application/merge-patch+json';
+
+  it('batches the events recorded while a delivery is in flight into one EventList', async () => {
+    let release = (): void => {};
+    const hook = await webhook((res, index) => {
+      if (index > 0) return true;
+      release = () => res.end('{}');
+      return false;
+    });
+    const audited = await cluster({ audit: { webhookUrl: hook.url } });
+    try {
+      const patch = (value: string): Promise<unknown> =>
+        raw(audited, 'PATCH', '/api/v1/namespaces/default', {
+          body: label(value),
+          contentType: merge,
+        });
+      await patch('1');
+      await eventually(() => hook.received.length === 1);
+      await patch('2');
+      await patch('3');
+      await patch('4');
+      release();
+      await audited.server.audit.flush();
+      expect(hook.received.map((list) => list.items.length)).toEqual([1, 3]);
+      expect(hook.received[1].items.map((e: any) => e.requestObject.metadata.labels.batch)).toEqual(
+        ['2', '3', '4'],
+      );
+    } finally {
+      await audited.stop();
+      hook.server.closeAllConnections();
+      hook.server.close();
+    }
+  });
+
+  it('stops within the delivery timeout when the webhook never answers', async () => {
+    const hook = await webhook(() => false);
+    const audited = await cluster({ audit: { webhookUrl: hook.url, webhookTimeoutMs: 200 } });
+    try {
+      await raw(audited, 'PATCH', '/api/v1/namespaces/default', {
+        body: label('x'),
+        contentType: merge,
+      });
+      await raw(audited, 'PATCH', '/api/v1/namespaces/default', {
+        body: label('y'),
+        contentType: merge,
+      });
+      await eventually(() => hook.received.length >= 1);
+      const started = Date.now();
+      await audited.stop();
+      expect(Date.now() - started).toBeLessThan(1500);
+      expect(audited.server.audit.failures.length).toBeGreaterThan(0);
+    } finally {
+      hook.server.closeAllConnections();
+      hook.server.close();
+    }
+  });
+});
+
+describe('stopping', () => {
+  it('cancels pending namespace terminations', async () => {
+    const stopped = await cluster();
+    await raw(stopped, 'POST', '/api/v1/namespaces', {
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ending' } },
+    });
+    expect((await raw(stopped, 'DELETE', '/api/v1/namespaces/ending')).status).toBe(200);
+    await stopped.stop();
+    await new Promise((r) => setTimeout(r, 400));
+    // Still Terminating: the timer that would have removed it was cancelled with the server.
+    const left = stopped.server.store.get(NAMESPACES, undefined, 'ending');
+    expect(left?.status).toEqual({ phase: 'Terminating' });
+  });
+
+  it('keeps only the last requests in its log', async () => {
+    const server = new KubeApiServer({ requestLogSize: 3 });
+    await server.start();
+    try {
+      const served = { url: server.url, server } as unknown as LocalCluster;
+      for (let i = 0; i < 5; i++) await raw(served, 'GET', `/version?n=${i}`);
+      expect(server.requests).toEqual(['GET /version?n=2', 'GET /version?n=3', 'GET /version?n=4']);
+      expect(server.requestCount).toBe(5);
+      expect(server.requestsSince(3)).toEqual(['GET /version?n=3', 'GET /version?n=4']);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('waypointer cluster', () => {
+  it.each<[string[], string]>([
+    [
+      ['--fault-rate', 'abc'],
+      'Error: invalid --fault-rate "abc": give a share of requests from 0 to 1 (e.g. 0.2)\n',
+    ],
+    [
+      ['--fault-rate', '1.5'],
+      'Error: invalid --fault-rate "1.5": give a share of requests from 0 to 1 (e.g. 0.2)\n',
+    ],
+    [
+      ['--ready-delay', 'abc'],
+      'Error: invalid --ready-delay "abc": give whole milliseconds (e.g. 1000)\n',
+    ],
+    [
+      ['--ready-delay=-5'],
+      'Error: invalid --ready-delay "-5": give whole milliseconds (e.g. 1000)\n',
+    ],
+    [['--port', 'x'], 'Error: invalid --port "x": give 0..65535 (0 picks a free port)\n'],
+  ])('refuses %j with a clear error, starting nothing', async (args, message) => {
+    let stderr = '';
+    let started = false;
+    const code = await clusterCommand(args, {
+      stdout: () => {},
+      stderr: (text) => {
+        stderr += text;
+      },
+      onStop: () => {
+        started = true;
+      },
+    });
+    expect([code, stderr, started]).toEqual([1, message, false]);
   });
 });
 

@@ -74,8 +74,32 @@ describe.runIf(installed)('kubectl against the embedded cluster', () => {
     ).toBe('namespace/default unlabeled');
     const v2 = await kubectl('get', 'pods', '-l', 'app=reviews,version=v2', '-o', 'name');
     expect(v2.stdout.trim()).toBe('pod/reviews-v2-6f85cb9b7c-9jbd8');
-    const invalid = await kubectl('label', 'namespace', 'default', 'bad=not valid');
-    expect(invalid.code).not.toBe(0);
+  });
+
+  it('prints the server 422 for a label value only the server checks (server-side apply)', async () => {
+    const file = join(dir, 'bad-label.yaml');
+    await writeFile(
+      file,
+      [
+        'apiVersion: v1',
+        'kind: Namespace',
+        'metadata:',
+        '  name: bad-label',
+        '  labels:',
+        "    team: 'not valid!'",
+        '',
+      ].join('\n'),
+    );
+    const before = local.server.requestCount;
+    const applied = await kubectl('apply', '--server-side', '-f', file);
+    expect(applied.code).not.toBe(0);
+    // kubectl's rendering of a 422 Status: "The " + the server's message.
+    expect(applied.stderr.trim()).toBe(
+      `The Namespace "bad-label" is invalid: metadata.labels: Invalid value: "not valid!": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
+    );
+    expect(local.server.requestsSince(before)).toContain(
+      'PATCH /api/v1/namespaces/bad-label?fieldManager=kubectl&fieldValidation=Strict&force=false',
+    );
   });
 
   it('server-side applies the generated waypoint, which istiod programs, then deletes it', async () => {

@@ -7,6 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import type { AuditSink, RequestContext } from './audit.ts';
+import { clone, jsonEqual } from './json.ts';
 import {
   applyJsonPatch,
   applyMergePatch,
@@ -29,15 +30,33 @@ import {
   badRequest,
   conflict,
   forbidden,
+  gone,
+  internalError,
   invalid,
   notFound,
   STALE,
   unsupportedMediaType,
 } from './status.ts';
-import { clone, type KubeObject, type Store } from './store.ts';
+import type { KubeObject, Store } from './store.ts';
 import { checkDecodable, validateObject } from './validate.ts';
 
 export const NAMESPACES = findResource('', 'v1', 'namespaces') as ResourceType;
+
+/** What an audit event says a write was about. */
+export interface AuditTarget {
+  readonly namespace?: string | undefined;
+  readonly name?: string | undefined;
+  readonly subresource?: string | undefined;
+  /** The request body as decoded (logged at RequestResponse level). */
+  readonly body?: unknown;
+}
+
+/** The status code and Status body of a failed write. */
+function failureOf(error: unknown): { code: number; response: unknown } {
+  return error instanceof ApiError
+    ? { code: error.code, response: error.toStatus() }
+    : { code: 500, response: undefined };
+}
 
 export interface WriteOptions {
   readonly fieldManager?: string;
@@ -68,23 +87,91 @@ export const PATCH_TYPES = {
 
 const READ_VERBS = new Set(['get', 'list', 'watch']);
 
-/** Addresses handed out to Services and Pods, like the IPAM of a small cluster. */
+const SERVICES = findResource('', 'v1', 'services') as ResourceType;
+const PODS = findResource('', 'v1', 'pods') as ResourceType;
+
+/** The addresses stored objects hold: Services' cluster IPs or pods' IPs. */
+function addressesIn(store: Store, kind: 'service' | 'pod'): Set<string> {
+  const used = new Set<string>();
+  const add = (ip: unknown): void => {
+    if (typeof ip === 'string') used.add(ip);
+  };
+  if (kind === 'service') {
+    store.forEach(SERVICES, (o) => {
+      const spec = o.spec as { clusterIP?: unknown; clusterIPs?: unknown[] } | undefined;
+      add(spec?.clusterIP);
+      for (const ip of spec?.clusterIPs ?? []) add(ip);
+    });
+  } else {
+    store.forEach(PODS, (o) => {
+      const status = o.status as { podIP?: unknown; podIPs?: { ip?: unknown }[] } | undefined;
+      add(status?.podIP);
+      for (const entry of status?.podIPs ?? []) add(entry.ip);
+    });
+  }
+  return used;
+}
+
+/**
+ * Addresses handed out to Services (10.96.0.0/16) and Pods (10.244.0.0/16), like the IPAM of a
+ * small cluster: the next free one, skipping those stored objects already hold (seeds bring
+ * their own).
+ */
 class Addresses {
+  readonly #store: Store;
   #service = 10;
   #pod = 2;
 
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
   serviceIp(): string {
-    const n = this.#service++;
-    return `10.96.${(n >> 8) & 255}.${n & 255}`;
+    return this.#next('service', '10.96');
   }
 
   podIp(): string {
-    const n = this.#pod++;
-    return `10.244.${(n >> 8) & 255}.${n & 255}`;
+    return this.#next('pod', '10.244');
+  }
+
+  #next(kind: 'service' | 'pod', prefix: string): string {
+    const used = addressesIn(this.#store, kind);
+    for (let tries = 0; tries < HOSTS; tries++) {
+      const n = kind === 'service' ? this.#service++ : this.#pod++;
+      const ip = hostIn(prefix, n);
+      if (!used.has(ip)) return ip;
+    }
+    throw internalError(
+      `failed to allocate a ${kind === 'service' ? 'serviceIP' : 'podIP'}: range is full`,
+    );
   }
 }
 
+const HOSTS = 65_534;
+
+/** The n-th address of a /16 (wrapping past .255.254, skipping network and broadcast). */
+function hostIn(prefix: string, n: number): string {
+  const host = ((n - 1) % HOSTS) + 1;
+  return `${prefix}.${host >> 8}.${host & 255}`;
+}
+
 type Anything = Record<string, unknown>;
+
+/**
+ * An object as storage compares it for a no-op write: without its resourceVersion, and with
+ * managed-fields timestamps left out (apiserver's IgnoreManagedFieldsTimestampsTransformer keeps
+ * the old ones when nothing else changed).
+ */
+function comparable(object: KubeObject): KubeObject {
+  const { resourceVersion: _rv, managedFields, ...metadata } = object.metadata;
+  const entries = Array.isArray(managedFields)
+    ? (managedFields as Anything[]).map(({ time: _time, ...entry }) => entry)
+    : undefined;
+  return {
+    ...object,
+    metadata: { ...metadata, ...(entries === undefined ? {} : { managedFields: entries }) },
+  };
+}
 
 function specOf(object: KubeObject): string {
   const { metadata: _m, status: _s, ...rest } = object;
@@ -95,15 +182,17 @@ export class KubeApi {
   readonly store: Store;
   readonly #audit: AuditSink | undefined;
   readonly #now: () => Date;
-  readonly #addresses = new Addresses();
-
+  readonly #addresses: Addresses;
   readonly #namespaceDeletionMs: number;
+  /** Pending namespace terminations, cleared by {@link KubeApi.stop}. */
+  readonly #timers = new Set<NodeJS.Timeout>();
 
   constructor(
     store: Store,
     options: { audit?: AuditSink; now?: () => Date; namespaceDeletionMs?: number } = {},
   ) {
     this.store = store;
+    this.#addresses = new Addresses(store);
     this.#namespaceDeletionMs = options.namespaceDeletionMs ?? 200;
     this.#audit = options.audit;
     this.#now = options.now ?? (() => new Date());
@@ -111,6 +200,12 @@ export class KubeApi {
 
   now(): Date {
     return this.#now();
+  }
+
+  /** Cancels pending background work (namespace terminations). */
+  stop(): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
   }
 
   /** Refuses writes by callers without write rights (the `system:readers` group). */
@@ -145,7 +240,10 @@ export class KubeApi {
       items = items.filter((o) => matches(options.filters as Filters, o));
     let start = 0;
     if (options.continue !== undefined && options.continue !== '') {
-      const after = decodeContinue(options.continue);
+      const { start: after, rv } = decodeContinue(options.continue);
+      // A token whose revision left the history is compacted away, as etcd's would be.
+      if (rv !== -1 && rv < this.store.oldestRevision - 1)
+        throw this.expiredContinue(options.continue);
       start = items.findIndex((o) => keyFor(o) > after);
       if (start < 0) start = items.length;
     }
@@ -162,6 +260,16 @@ export class KubeApi {
       };
     }
     return { items: page, resourceVersion };
+  }
+
+  /**
+   * The 410 Expired of a continue token that is too old (etcd3 `handleCompactedErrorForPaging`):
+   * its Status carries a token that continues at the latest revision, for clients that accept an
+   * inconsistent list.
+   */
+  expiredContinue(token: string): ApiError {
+    const { start } = decodeContinue(token);
+    return gone(INCONSISTENT_CONTINUE, { continue: encodeContinue(start, '-1') });
   }
 
   #requireNamespace(type: ResourceType, namespace: string | undefined, name: string): void {
@@ -207,43 +315,64 @@ export class KubeApi {
   #audited<T extends KubeObject>(
     context: RequestContext,
     type: ResourceType,
-    target: {
-      namespace?: string | undefined;
-      name?: string;
-      subresource?: string | undefined;
-      body?: unknown;
-    },
+    target: AuditTarget,
     write: () => { object: T; code: number },
   ): T {
     const received = this.#now();
-    let code = 500;
-    let response: unknown;
+    let outcome: { code: number; response: unknown } = { code: 500, response: undefined };
     try {
       const result = write();
-      code = result.code;
-      response = result.object;
+      outcome = { code: result.code, response: result.object };
       return result.object;
     } catch (error) {
-      code = error instanceof ApiError ? error.code : 500;
-      response = error instanceof ApiError ? error.toStatus() : undefined;
+      outcome = failureOf(error);
       throw error;
     } finally {
-      const name = target.name ?? (response as KubeObject | undefined)?.metadata?.name;
-      this.#audit?.record({
-        context,
-        type,
-        ...(type.namespaced && target.namespace !== undefined
-          ? { namespace: target.namespace }
-          : {}),
-        ...(name === undefined ? {} : { name }),
-        ...(target.subresource === undefined ? {} : { subresource: target.subresource }),
-        code,
-        requestObject: target.body,
-        responseObject: response,
-        received,
-        completed: this.#now(),
-      });
+      this.#record(context, type, target, outcome, received);
     }
+  }
+
+  /**
+   * Records the audit event of a write that failed before it reached the API's semantics: a body
+   * that cannot be decoded, a method or media type the resource does not allow.
+   */
+  auditFailure(
+    context: RequestContext,
+    type: ResourceType,
+    target: AuditTarget,
+    error: unknown,
+    received: Date = this.#now(),
+  ): void {
+    this.#record(context, type, target, failureOf(error), received);
+  }
+
+  #record(
+    context: RequestContext,
+    type: ResourceType,
+    target: AuditTarget,
+    outcome: { code: number; response: unknown },
+    received: Date,
+  ): void {
+    const name =
+      target.name ?? (outcome.response as KubeObject | undefined)?.metadata?.name ?? undefined;
+    // requestinfo: `/api/v1/namespaces/<ns>` names the namespace too (not a create's collection).
+    const namespace = type.namespaced
+      ? target.namespace
+      : type === NAMESPACES && context.verb !== 'create'
+        ? name
+        : undefined;
+    this.#audit?.record({
+      context,
+      type,
+      ...(namespace === undefined ? {} : { namespace }),
+      ...(name === undefined ? {} : { name }),
+      ...(target.subresource === undefined ? {} : { subresource: target.subresource }),
+      code: outcome.code,
+      requestObject: target.body,
+      responseObject: outcome.response,
+      received,
+      completed: this.#now(),
+    });
   }
 
   create(
@@ -253,7 +382,7 @@ export class KubeApi {
     body: unknown,
     options: WriteOptions = {},
   ): KubeObject {
-    return this.#audited(context, type, { namespace, body }, () => {
+    return this.#audited(context, type, { namespace, name: bodyName(body), body }, () => {
       checkDecodable(body);
       const object = clone(body);
       checkKind(type, object);
@@ -368,6 +497,8 @@ export class KubeApi {
       throw conflict(type, live.metadata.name, STALE);
     }
     this.#validate(type, merged);
+    // Storage skips a write that changes nothing: same resourceVersion, no watch event.
+    if (jsonEqual(comparable(merged), comparable(live))) return live;
     if (options.dryRun === true) return merged;
     return this.store.put(type, merged, 'MODIFIED');
   }
@@ -417,15 +548,17 @@ export class KubeApi {
     body: string,
     options: WriteOptions = {},
   ): KubeObject {
-    const parsed = parsePatchBody(contentType, body);
+    const decoded = decodePatch(type, contentType, body);
+    const parsed = 'value' in decoded ? decoded.value : undefined;
     return this.#audited(
       context,
       type,
       { namespace, name, subresource: options.subresource, body: parsed },
       () => {
         this.authorize(context, type, namespace, name);
+        if ('error' in decoded) throw decoded.error;
         if (contentType === PATCH_TYPES.apply)
-          return this.#apply(context, type, namespace, name, parsed, options);
+          return this.#apply(type, namespace, name, parsed, options);
         const live = this.get(type, namespace, name);
         const patched = applyPatch(type, contentType, live, parsed);
         checkDecodable(patched);
@@ -444,7 +577,6 @@ export class KubeApi {
   }
 
   #apply(
-    _context: RequestContext,
     type: ResourceType,
     namespace: string | undefined,
     name: string,
@@ -554,14 +686,17 @@ export class KubeApi {
       },
       'MODIFIED',
     );
-    setTimeout(() => {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
       const ns = live.metadata.name;
       for (const type of RESOURCES.filter((r) => r.namespaced)) {
         for (const object of this.store.list(type, ns))
           this.store.remove(type, ns, object.metadata.name);
       }
       this.store.remove(NAMESPACES, undefined, ns);
-    }, this.#namespaceDeletionMs).unref();
+    }, this.#namespaceDeletionMs);
+    timer.unref();
+    this.#timers.add(timer);
     return terminating;
   }
 }
@@ -612,12 +747,17 @@ function encodeContinue(start: string, resourceVersion: string): string {
   ).toString('base64url');
 }
 
-function decodeContinue(token: string): string {
+const INCONSISTENT_CONTINUE =
+  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
+
+function decodeContinue(token: string): { start: string; rv: number } {
   try {
     const decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
       start?: unknown;
+      rv?: unknown;
     };
-    if (typeof decoded.start === 'string') return decoded.start;
+    if (typeof decoded.start === 'string')
+      return { start: decoded.start, rv: typeof decoded.rv === 'number' ? decoded.rv : 0 };
   } catch {
     // fall through
   }
@@ -631,14 +771,36 @@ export function isoSeconds(date: Date): string {
   return `${date.toISOString().slice(0, 19)}Z`;
 }
 
-function parsePatchBody(contentType: string, body: string): unknown {
+/** The patch types a resource accepts, in the order the API server lists them. */
+export function patchTypesOf(type: ResourceType): string[] {
+  return type.custom
+    ? [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.apply]
+    : Object.values(PATCH_TYPES);
+}
+
+/** A PATCH body: 415 for a patch type the resource does not take, 400 when it does not parse. */
+function decodePatch(
+  type: ResourceType,
+  contentType: string,
+  body: string,
+): { value: unknown } | { error: ApiError } {
+  const accepted = patchTypesOf(type);
+  if (!accepted.includes(contentType)) return { error: unsupportedMediaType(accepted) };
   try {
-    return contentType === PATCH_TYPES.apply ? parseYaml(body) : JSON.parse(body);
+    return { value: contentType === PATCH_TYPES.apply ? parseYaml(body) : JSON.parse(body) };
   } catch (error) {
-    throw badRequest(
-      `error decoding patch: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    return {
+      error: badRequest(
+        `error decoding patch: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+    };
   }
+}
+
+/** The `metadata.name` of a request body, when it has one. */
+function bodyName(body: unknown): string | undefined {
+  const name = (body as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+  return typeof name === 'string' && name !== '' ? name : undefined;
 }
 
 function applyPatch(
@@ -656,16 +818,12 @@ function applyPatch(
       case PATCH_TYPES.strategic: {
         const schema = CORE_SCHEMAS[type.kind as keyof typeof CORE_SCHEMAS];
         if (type.custom || schema === undefined) {
-          throw unsupportedMediaType(contentType, [
-            PATCH_TYPES.json,
-            PATCH_TYPES.merge,
-            PATCH_TYPES.apply,
-          ]);
+          throw unsupportedMediaType(patchTypesOf({ ...type, custom: true }));
         }
         return applyStrategicMergePatch(live, patch, schema);
       }
       default:
-        throw unsupportedMediaType(contentType, Object.values(PATCH_TYPES));
+        throw unsupportedMediaType(patchTypesOf(type));
     }
   } catch (error) {
     if (error instanceof PatchError)

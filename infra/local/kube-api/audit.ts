@@ -36,13 +36,34 @@ export interface AuditRecord {
   readonly completed: Date;
 }
 
+/**
+ * `responseStatus` as `audit.LogResponseObject` fills it: the Status's status, message, reason,
+ * details and code for a failure; only the code (and empty metadata) for a success.
+ */
+function responseStatus(code: number, response: unknown): Record<string, unknown> {
+  const status = response as
+    | { kind?: unknown; status?: unknown; message?: unknown; reason?: unknown; details?: unknown }
+    | undefined;
+  if (status?.kind !== 'Status') return { metadata: {}, code };
+  return {
+    metadata: {},
+    ...(status.status === undefined ? {} : { status: status.status }),
+    ...(status.message === undefined ? {} : { message: status.message }),
+    ...(status.reason === undefined ? {} : { reason: status.reason }),
+    ...(status.details === undefined ? {} : { details: status.details }),
+    code,
+  };
+}
+
+/** MicroTime: RFC 3339 with microseconds. */
+function microTime(date: Date): string {
+  return date.toISOString().replace('Z', '000Z');
+}
+
 /** The audit.k8s.io/v1 Event of a request. */
 export function auditEvent(record: AuditRecord): Record<string, unknown> {
   const { context, type } = record;
   const level = type.custom ? 'Metadata' : 'RequestResponse';
-  const responseObject = record.responseObject as
-    | { metadata?: { uid?: string; resourceVersion?: string } }
-    | undefined;
   return {
     kind: 'Event',
     apiVersion: 'audit.k8s.io/v1',
@@ -62,23 +83,19 @@ export function auditEvent(record: AuditRecord): Record<string, unknown> {
       resource: type.plural,
       ...(record.namespace === undefined ? {} : { namespace: record.namespace }),
       ...(record.name === undefined ? {} : { name: record.name }),
-      ...(responseObject?.metadata?.uid === undefined ? {} : { uid: responseObject.metadata.uid }),
       ...(type.group === '' ? {} : { apiGroup: type.group }),
       apiVersion: type.version,
-      ...(responseObject?.metadata?.resourceVersion === undefined
-        ? {}
-        : { resourceVersion: responseObject.metadata.resourceVersion }),
       ...(record.subresource === undefined ? {} : { subresource: record.subresource }),
     },
-    responseStatus: { metadata: {}, code: record.code },
+    responseStatus: responseStatus(record.code, record.responseObject),
     ...(level === 'RequestResponse' && record.requestObject !== undefined
       ? { requestObject: record.requestObject }
       : {}),
     ...(level === 'RequestResponse' && record.responseObject !== undefined
       ? { responseObject: record.responseObject }
       : {}),
-    requestReceivedTimestamp: record.received.toISOString().replace('Z', '000Z'),
-    stageTimestamp: record.completed.toISOString().replace('Z', '000Z'),
+    requestReceivedTimestamp: microTime(record.received),
+    stageTimestamp: microTime(record.completed),
     annotations: {
       'authorization.k8s.io/decision': record.code === 403 ? 'forbid' : 'allow',
       'authorization.k8s.io/reason': '',
@@ -87,16 +104,30 @@ export function auditEvent(record: AuditRecord): Record<string, unknown> {
 }
 
 export interface AuditOptions {
-  /** POST each event as an EventList to this URL (the audit webhook backend). */
+  /** POST events as EventLists to this URL (the audit webhook backend). */
   readonly webhookUrl?: string;
   /** Append each event as one line to this file (what CloudWatch Logs holds for EKS). */
   readonly logFile?: string;
+  /** How long one webhook POST may take, and how long `stop` waits for delivery (2000 ms). */
+  readonly webhookTimeoutMs?: number;
+  /** Events per EventList at most (the batch backend's `--audit-webhook-batch-max-size`: 400). */
+  readonly batchMaxSize?: number;
 }
 
-/** Delivers audit events in order, best-effort, like the webhook backend (batched, retried once). */
+type AuditEvent = Record<string, unknown>;
+
+/**
+ * Delivers audit events in order, best-effort, like the webhook backend in batch mode: events
+ * recorded while a delivery is in flight go out together in the next EventList (at most
+ * `batchMaxSize`); a POST that fails or takes longer than `webhookTimeoutMs` is retried once, then
+ * the batch is dropped and the failure kept in `failures`.
+ */
 export class AuditSink {
   readonly #options: AuditOptions;
-  #queue: Promise<void> = Promise.resolve();
+  #pending: AuditEvent[] = [];
+  #draining: Promise<void> | undefined;
+  #closed = false;
+  readonly #abort = new AbortController();
   readonly failures: Error[] = [];
 
   constructor(options: AuditOptions) {
@@ -108,38 +139,73 @@ export class AuditSink {
   }
 
   record(record: AuditRecord): void {
-    if (!this.enabled) return;
-    const event = auditEvent(record);
-    this.#queue = this.#queue
-      .then(() => this.#deliver(event))
-      .catch((error: unknown) => {
-        this.failures.push(error instanceof Error ? error : new Error(String(error)));
-      });
+    if (!this.enabled || this.#closed) return;
+    this.#pending.push(auditEvent(record));
+    this.#draining ??= this.#drain();
   }
 
-  async #deliver(event: Record<string, unknown>): Promise<void> {
+  async #drain(): Promise<void> {
+    const max = this.#options.batchMaxSize ?? 400;
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.splice(0, max);
+      try {
+        await this.#deliver(batch);
+      } catch (error) {
+        this.failures.push(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+    this.#draining = undefined;
+  }
+
+  async #deliver(batch: readonly AuditEvent[]): Promise<void> {
     const { webhookUrl, logFile } = this.#options;
-    if (logFile !== undefined) await appendFile(logFile, `${JSON.stringify(event)}\n`);
+    if (logFile !== undefined)
+      await appendFile(logFile, batch.map((event) => `${JSON.stringify(event)}\n`).join(''));
     if (webhookUrl === undefined) return;
     const body = JSON.stringify({
       kind: 'EventList',
       apiVersion: 'audit.k8s.io/v1',
       metadata: {},
-      items: [event],
+      items: batch,
     });
-    for (let attempt = 0; attempt < 2; attempt++) {
+    const timeoutMs = this.#options.webhookTimeoutMs ?? 2000;
+    for (let attempt = 0; attempt < 2 && !this.#abort.signal.aborted; attempt++) {
       const response = await fetch(webhookUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body,
+        signal: AbortSignal.any([this.#abort.signal, AbortSignal.timeout(timeoutMs)]),
       }).catch(() => undefined);
+      await response?.body?.cancel().catch(() => undefined);
       if (response?.ok === true) return;
     }
-    throw new Error(`audit webhook ${webhookUrl} did not accept event ${String(event.auditID)}`);
+    throw new Error(`audit webhook ${webhookUrl} did not accept ${batch.length} event(s)`);
   }
 
   /** Resolves when every event recorded so far was delivered (or failed). */
   flush(): Promise<void> {
-    return this.#queue;
+    return this.#draining ?? Promise.resolve();
+  }
+
+  /**
+   * Stops recording and waits for pending deliveries for at most `webhookTimeoutMs`; what is still
+   * undelivered then is abandoned (and counted in `failures`), so that stopping never hangs on a
+   * webhook that does not answer.
+   */
+  async stop(): Promise<void> {
+    this.#closed = true;
+    const graceMs = this.#options.webhookTimeoutMs ?? 2000;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), graceMs);
+    });
+    const late = await Promise.race([this.flush().then(() => false), expired]);
+    clearTimeout(timer);
+    if (!late) return;
+    const dropped = this.#pending.splice(0);
+    if (dropped.length > 0)
+      this.failures.push(new Error(`audit: ${dropped.length} event(s) dropped at stop`));
+    this.#abort.abort();
+    await this.flush();
   }
 }

@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
+import { MESH_CONTROLLER_NAME } from '../../../shared/domain/labels.ts';
 import { isoSeconds, type KubeApi } from './api.ts';
 import type { RequestContext } from './audit.ts';
 import { findResource, GATEWAY_GROUP, type ResourceType } from './resources.ts';
@@ -19,8 +20,6 @@ const CLASSES = findResource(GATEWAY_GROUP, 'v1', 'gatewayclasses') as ResourceT
 const SERVICES = findResource('', 'v1', 'services') as ResourceType;
 const PODS = findResource('', 'v1', 'pods') as ResourceType;
 
-/** The controller name of the GatewayClasses istiod serves for waypoints. */
-export const MESH_CONTROLLER_NAME = 'istio.io/mesh-controller';
 const MANAGED = { 'gateway.istio.io/managed': 'istio.io-mesh-controller' };
 
 export interface IstiodOptions {
@@ -70,7 +69,7 @@ export class SimulatedIstiod {
   /** Creates the built-in `istio-waypoint` class and reconciles what exists; then follows changes. */
   start(): void {
     if (this.#api.store.get(CLASSES, undefined, 'istio-waypoint') === undefined) {
-      this.#write('create', CLASSES, undefined, 'istio-waypoint', () =>
+      this.#write(() =>
         this.#api.create(
           this.#ctx('create', '/apis/gateway.networking.k8s.io/v1/gatewayclasses'),
           CLASSES,
@@ -102,17 +101,11 @@ export class SimulatedIstiod {
     return { ...this.#context, verb, requestUri };
   }
 
-  #write(
-    _verb: string,
-    _type: ResourceType,
-    _ns: string | undefined,
-    _name: string,
-    write: () => unknown,
-  ): void {
+  /** Runs one write; a controller retries on its next event, so conflicts and races are expected. */
+  #write(write: () => unknown): void {
     try {
       write();
     } catch (error) {
-      // A controller retries on its next event; conflicts and races are expected.
       if (!(error instanceof ApiError)) throw error;
     }
   }
@@ -216,7 +209,7 @@ export class SimulatedIstiod {
     };
     if (isDeepStrictEqual(status, gateway.status)) return;
     const uri = `/apis/${GATEWAY_GROUP}/v1/namespaces/${ns}/gateways/${name}/status`;
-    this.#write('update', GATEWAYS, ns, name, () =>
+    this.#write(() =>
       this.#api.patch(
         this.#ctx('patch', uri),
         GATEWAYS,
@@ -263,7 +256,7 @@ export class SimulatedIstiod {
         ...(l.protocol === 'HBONE' ? { appProtocol: 'hbone' } : {}),
       })),
     ];
-    this.#write('create', SERVICES, ns, name, () =>
+    this.#write(() =>
       this.#api.create(
         this.#ctx('create', `/api/v1/namespaces/${ns}/services`),
         SERVICES,
@@ -295,7 +288,7 @@ export class SimulatedIstiod {
     if (existing) return;
     const hash = randomBytes(5).toString('hex');
     const podName = `${name}-${hash.slice(0, 9)}-${randomBytes(3).toString('hex').slice(0, 5)}`;
-    this.#write('create', PODS, ns, podName, () =>
+    this.#write(() =>
       this.#api.create(
         this.#ctx('create', `/api/v1/namespaces/${ns}/pods`),
         PODS,
@@ -334,7 +327,7 @@ export class SimulatedIstiod {
     for (const type of [SERVICES, PODS]) {
       for (const object of this.#api.store.list(type, ns).filter(owned)) {
         const uri = `/api/v1/namespaces/${ns}/${type.plural}/${object.metadata.name}`;
-        this.#write('delete', type, ns, object.metadata.name, () =>
+        this.#write(() =>
           this.#api.delete(
             {
               ...this.#ctx('delete', uri),

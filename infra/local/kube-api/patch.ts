@@ -11,6 +11,8 @@
  * Inputs are never mutated; every function returns a fresh value.
  */
 
+import { clone, isObject, type JsonObject, jsonEqual } from './json.ts';
+
 /** A PATCH body that cannot be applied: 400 for a malformed body, 422 for one that does not fit. */
 export class PatchError extends Error {
   override name = 'PatchError';
@@ -20,29 +22,6 @@ export class PatchError extends Error {
     super(message);
     this.status = status;
   }
-}
-
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function clone<T>(value: T): T {
-  return value === undefined ? value : structuredClone(value);
-}
-
-/** Structural JSON equality (object key order ignored). */
-function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((item, i) => jsonEqual(item, b[i]));
-  }
-  if (!isObject(a) || !isObject(b)) return false;
-  const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  return keys.every((key) => Object.hasOwn(b, key) && jsonEqual(a[key], b[key]));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,8 +11,7 @@
  * granular struct or map.
  */
 import { ConflictError, ValidationError } from '../../../shared/domain/errors.ts';
-
-type JsonObject = Record<string, unknown>;
+import { clone, isObject, type JsonObject, jsonEqual } from './json.ts';
 
 /** One `metadata.managedFields` entry as the API server serializes it. */
 export interface ManagedFieldsEntry {
@@ -68,26 +67,6 @@ export class ApplyConflictError extends ConflictError {
     super(message);
     this.causes = causes;
   }
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function clone<T>(value: T): T {
-  return value === undefined ? value : structuredClone(value);
-}
-
-function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((item, i) => jsonEqual(item, b[i]));
-  }
-  if (!isObject(a) || !isObject(b)) return false;
-  const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  return keys.every((key) => Object.hasOwn(b, key) && jsonEqual(a[key], b[key]));
 }
 
 // ---------------------------------------------------------------------------------------------

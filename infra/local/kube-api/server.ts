@@ -7,11 +7,13 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { KubeApi, PATCH_TYPES } from './api.ts';
+import { parse as parseYaml } from 'yaml';
+import { type AuditTarget, KubeApi, PATCH_TYPES } from './api.ts';
 import { type AuditOptions, AuditSink, type RequestContext, type UserInfo } from './audit.ts';
 import { type FaultOptions, Faults } from './faults.ts';
 import { openApiV3 } from './openapi.ts';
 import {
+  apiVersionOf,
   coreVersions,
   findResource,
   group,
@@ -20,7 +22,16 @@ import {
   resourceList,
 } from './resources.ts';
 import { type Filters, matches, parseFilters } from './selectors.ts';
-import { ApiError, badRequest, gone, internalError, pathNotFound, unauthorized } from './status.ts';
+import {
+  ApiError,
+  badRequest,
+  gone,
+  internalError,
+  invalidResourceVersion,
+  pathNotFound,
+  unauthorized,
+  unsupportedMediaType,
+} from './status.ts';
 import { type KubeObject, Store, type StoredEvent } from './store.ts';
 import { partialMetadata, toTable } from './table.ts';
 import { makeTls, type TlsMaterial } from './tls.ts';
@@ -33,6 +44,8 @@ export interface KubeApiServerOptions {
   readonly audit?: AuditOptions;
   readonly faults?: FaultOptions;
   readonly store?: Store;
+  /** How many requests {@link KubeApiServer.requests} keeps (the last 10,000). */
+  readonly requestLogSize?: number;
 }
 
 /** The Kubernetes version the server reports (`/version`). */
@@ -49,6 +62,12 @@ export const VERSION = {
 };
 
 const MAX_BODY = 3 * 1024 * 1024;
+
+/** The media types a create or update body may have (JSON is also the default). */
+const BODY_TYPES = ['application/json', 'application/yaml'];
+
+/** Writes a request may make; other methods are not audited as writes. */
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 interface ResourcePath {
   readonly type: ResourceType;
@@ -159,8 +178,10 @@ export class KubeApiServer {
   #tls: TlsMaterial | undefined;
   readonly #options: KubeApiServerOptions;
   readonly #watches = new Set<() => void>();
-  /** `METHOD /path?query` of every request served, oldest first (tests count them). */
+  readonly #stalls = new Set<NodeJS.Timeout>();
+  /** `METHOD /path?query` of the last requests served (see `requestLogSize`), oldest first. */
   readonly requests: string[] = [];
+  #requestCount = 0;
   #url = '';
 
   constructor(options: KubeApiServerOptions = {}) {
@@ -180,6 +201,24 @@ export class KubeApiServer {
         },
       ),
     );
+  }
+
+  /** How many requests were served since the start (the log keeps only the last ones). */
+  get requestCount(): number {
+    return this.#requestCount;
+  }
+
+  /** The logged requests served after the first `count` (a previous {@link requestCount}). */
+  requestsSince(count: number): string[] {
+    const kept = Math.min(this.#requestCount - count, this.requests.length);
+    return kept <= 0 ? [] : this.requests.slice(-kept);
+  }
+
+  #log(request: IncomingMessage): void {
+    this.#requestCount++;
+    this.requests.push(`${request.method ?? 'GET'} ${request.url ?? '/'}`);
+    const excess = this.requests.length - (this.#options.requestLogSize ?? 10_000);
+    if (excess > 0) this.requests.splice(0, excess);
   }
 
   /** `https://host:port` once started. */
@@ -214,14 +253,18 @@ export class KubeApiServer {
     return this.#tls?.ca ?? '';
   }
 
+  /** Ends watches, cancels timers, closes connections; waits at most ~2 s for audit delivery. */
   async stop(): Promise<void> {
     for (const close of this.#watches) close();
+    for (const stall of this.#stalls) clearTimeout(stall);
+    this.#stalls.clear();
+    this.api.stop();
     const server = this.#server;
     if (server !== undefined) {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
-    await this.audit.flush();
+    await this.audit.stop();
   }
 
   /** A kubeconfig (YAML) for this server: kubectl and client-node accept it. */
@@ -259,7 +302,7 @@ export class KubeApiServer {
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
-    this.requests.push(`${request.method ?? 'GET'} ${request.url ?? '/'}`);
+    this.#log(request);
     const segments = url.pathname
       .split('/')
       .filter((s) => s !== '')
@@ -277,12 +320,19 @@ export class KubeApiServer {
     if (discovery !== undefined) return send(response, 200, discovery);
     const path = parseResourcePath(segments);
     if (path === undefined) throw pathNotFound();
-    const fault = this.faults.next();
+    const token = url.searchParams.get('continue');
+    const fault = this.faults.next({ continue: token !== null && token !== '' });
     if (fault?.kind === 'stall') {
-      setTimeout(() => request.socket.destroy(), fault.ms).unref();
+      const stall = setTimeout(() => {
+        this.#stalls.delete(stall);
+        request.socket.destroy();
+      }, fault.ms);
+      stall.unref();
+      this.#stalls.add(stall);
       return;
     }
     if (fault?.kind === 'error') throw fault.error;
+    if (fault?.kind === 'expired') throw this.api.expiredContinue(token ?? '');
     await this.#resource(request, response, url, path, user);
   }
 
@@ -354,6 +404,7 @@ export class KubeApiServer {
     send(response, 200, this.#list(type, namespace, filters, q, as));
   }
 
+  /** A write: decoded here (failures audited), then carried out (and audited) by the API. */
   async #write(
     request: IncomingMessage,
     q: URLSearchParams,
@@ -361,34 +412,45 @@ export class KubeApiServer {
     user: UserInfo,
   ): Promise<[number, unknown]> {
     const { type, namespace, name, subresource } = path;
-    const verb = writeVerb(request.method ?? '', name !== undefined);
-    const context = this.#context(request, user, verb);
+    const method = request.method ?? '';
+    const context = this.#context(request, user, requestVerb(method, name !== undefined));
+    const received = this.api.now();
+    let input: WriteInput;
+    try {
+      input = await decodeWrite(request, method, name !== undefined);
+    } catch (error) {
+      if (WRITE_METHODS.has(method)) {
+        const target: AuditTarget = { namespace, name, subresource };
+        this.api.auditFailure(context, type, target, error, received);
+      }
+      throw error;
+    }
     const options = {
       ...(q.get('fieldManager') === null ? {} : { fieldManager: q.get('fieldManager') as string }),
       force: q.get('force') === 'true',
       dryRun: q.get('dryRun') === 'All',
       ...(subresource === undefined ? {} : { subresource }),
     };
-    const body = await readBody(request);
-    if (verb === 'create')
-      return [201, this.api.create(context, type, namespace, parseJson(body), options)];
-    if (verb === 'deletecollection')
-      return [200, this.#deleteCollection(context, type, namespace, q)];
     const target = name as string;
-    if (verb === 'update')
-      return [200, this.api.update(context, type, namespace, target, parseJson(body), options)];
-    if (verb === 'delete') {
-      const preconditions =
-        body.trim() === ''
-          ? {}
-          : ((parseJson(body) as { preconditions?: object }).preconditions ?? {});
-      return [200, this.api.delete(context, type, namespace, target, preconditions, options)];
+    switch (input.verb) {
+      case 'create':
+        return [201, this.api.create(context, type, namespace, input.body, options)];
+      case 'deletecollection':
+        return [200, this.#deleteCollection(context, type, namespace, q)];
+      case 'update':
+        return [200, this.api.update(context, type, namespace, target, input.body, options)];
+      case 'delete': {
+        const { preconditions = {} } = (input.body ?? {}) as { preconditions?: object };
+        return [200, this.api.delete(context, type, namespace, target, preconditions, options)];
+      }
+      case 'patch': {
+        const existed =
+          this.store.get(type, type.namespaced ? namespace : undefined, target) !== undefined;
+        const { contentType, text } = input;
+        const result = this.api.patch(context, type, namespace, target, contentType, text, options);
+        return [contentType === PATCH_TYPES.apply && !existed ? 201 : 200, result];
+      }
     }
-    const contentType = (request.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
-    const existed =
-      this.store.get(type, type.namespaced ? namespace : undefined, target) !== undefined;
-    const result = this.api.patch(context, type, namespace, target, contentType, body, options);
-    return [contentType === PATCH_TYPES.apply && !existed ? 201 : 200, result];
   }
 
   #list(
@@ -420,12 +482,7 @@ export class KubeApiServer {
         items: result.items.map(partialMetadata),
       };
     }
-    return {
-      kind: type.listKind,
-      apiVersion: type.group === '' ? type.version : `${type.group}/${type.version}`,
-      metadata,
-      items: result.items,
-    };
+    return { kind: type.listKind, apiVersion: apiVersionOf(type), metadata, items: result.items };
   }
 
   #deleteCollection(
@@ -441,12 +498,19 @@ export class KubeApiServer {
     );
     return {
       kind: type.listKind,
-      apiVersion: type.group === '' ? type.version : `${type.group}/${type.version}`,
+      apiVersion: apiVersionOf(type),
       metadata: { resourceVersion },
       items: deleted,
     };
   }
 
+  /**
+   * A watch, as the watch cache serves it: from `resourceVersion` (later events only, also when it
+   * is ahead of the store), or the current objects first when none is given. A resourceVersion
+   * older than the history answers 200 with one ERROR event (410 Expired); one that is no number
+   * answers 422. `allowWatchBookmarks` is accepted but no BOOKMARK is ever sent (bookmarks are a
+   * hint the server may omit).
+   */
   #watch(
     request: IncomingMessage,
     response: ServerResponse,
@@ -456,16 +520,15 @@ export class KubeApiServer {
     q: URLSearchParams,
     as: string | undefined,
   ): void {
-    const requested = q.get('resourceVersion') ?? '';
-    const fromRevision = requested === '' || requested === '0' ? undefined : Number(requested);
-    if (
-      fromRevision !== undefined &&
-      (Number.isNaN(fromRevision) || fromRevision < this.store.oldestRevision - 1)
-    ) {
-      throw gone(`too old resource version: ${requested} (${this.store.oldestRevision})`);
-    }
+    const fromRevision = parseResourceVersion(q.get('resourceVersion') ?? '');
     response.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     response.flushHeaders();
+    const oldest = this.store.oldestRevision;
+    if (fromRevision !== undefined && fromRevision < oldest - 1) {
+      const expired = gone(`too old resource version: ${fromRevision} (${oldest - 1})`);
+      response.end(`${JSON.stringify({ type: 'ERROR', object: expired.toStatus() })}\n`);
+      return;
+    }
     const wrap = (object: KubeObject): unknown =>
       as === 'Table'
         ? toTable(
@@ -478,15 +541,15 @@ export class KubeApiServer {
     const write = (eventType: string, object: KubeObject): void => {
       response.write(`${JSON.stringify({ type: eventType, object: wrap(object) })}\n`);
     };
-    const inScope = (o: KubeObject): boolean =>
-      !type.namespaced || namespace === undefined || o.metadata.namespace === namespace;
-    const visible = (o: KubeObject | undefined): boolean =>
-      o !== undefined && inScope(o) && matches(filters, o);
     let after = fromRevision ?? this.store.revision;
     if (fromRevision === undefined) {
       for (const object of this.api.list(type, namespace, { filters }).items)
         write('ADDED', object);
     }
+    const visible = (o: KubeObject | undefined): boolean =>
+      o !== undefined &&
+      (!type.namespaced || namespace === undefined || o.metadata.namespace === namespace) &&
+      matches(filters, o);
     const listener = (event: StoredEvent): void => {
       if (event.resource !== type || event.resourceVersion <= after) return;
       after = event.resourceVersion;
@@ -497,16 +560,28 @@ export class KubeApiServer {
       else if (before) write('DELETED', event.object);
     };
     const stop = this.store.watch(after, listener);
+    const timeout = Number(q.get('timeoutSeconds') ?? '1800');
+    const timer = setTimeout(
+      () => close(),
+      (Number.isFinite(timeout) && timeout > 0 ? timeout : 1800) * 1000,
+    );
     const close = (): void => {
+      clearTimeout(timer);
       stop();
       this.#watches.delete(close);
       if (!response.writableEnded) response.end();
     };
     this.#watches.add(close);
     request.on('close', close);
-    const timeout = Number(q.get('timeoutSeconds') ?? '1800');
-    setTimeout(close, (Number.isNaN(timeout) ? 1800 : timeout) * 1000).unref();
   }
+}
+
+/** A watch's `resourceVersion`: undefined for '' and '0' (from now, current objects first). */
+function parseResourceVersion(requested: string): number | undefined {
+  if (requested === '' || requested === '0') return undefined;
+  if (!/^\d+$/.test(requested) || BigInt(requested) > 0xffff_ffff_ffff_ffffn)
+    throw invalidResourceVersion(requested);
+  return Number(requested);
 }
 
 const METHOD_NOT_ALLOWED = (): ApiError =>
@@ -517,7 +592,7 @@ const METHOD_NOT_ALLOWED = (): ApiError =>
   );
 
 /** The Kubernetes verb of a write: POST to a collection, PUT/PATCH/DELETE to an item, DELETE to a collection. */
-function writeVerb(method: string, item: boolean): string {
+function writeVerb(method: string, item: boolean): WriteVerb {
   if (method === 'POST' && !item) return 'create';
   if (method === 'DELETE') return item ? 'delete' : 'deletecollection';
   if (item && method === 'PUT') return 'update';
@@ -529,10 +604,61 @@ function throwNotFound(): never {
   throw pathNotFound();
 }
 
-function parseJson(body: string): unknown {
+/** The verb requestinfo gives any request (also one the resource does not allow), for audit. */
+function requestVerb(method: string, item: boolean): string {
+  switch (method) {
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return item ? 'delete' : 'deletecollection';
+    default:
+      return method.toLowerCase();
+  }
+}
+
+type WriteVerb = 'create' | 'update' | 'delete' | 'deletecollection' | 'patch';
+
+/** A write's decoded input: the object (or DeleteOptions) for most verbs, the raw patch for PATCH. */
+type WriteInput =
+  | { readonly verb: Exclude<WriteVerb, 'patch'>; readonly body: unknown }
+  | { readonly verb: 'patch'; readonly contentType: string; readonly text: string };
+
+/** The media type of a request's body, without parameters (`; charset=utf-8`). */
+function mediaTypeOf(request: IncomingMessage): string {
+  return (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/** Checks the method, reads the body and decodes it by its Content-Type. */
+async function decodeWrite(
+  request: IncomingMessage,
+  method: string,
+  item: boolean,
+): Promise<WriteInput> {
+  const verb = writeVerb(method, item);
+  const mediaType = mediaTypeOf(request);
+  if (
+    (verb === 'create' || verb === 'update') &&
+    mediaType !== '' &&
+    !BODY_TYPES.includes(mediaType)
+  )
+    throw unsupportedMediaType(BODY_TYPES);
+  const text = await readBody(request);
+  if (verb === 'patch') return { verb, contentType: mediaType, text };
+  if (text.trim() === '' && (verb === 'delete' || verb === 'deletecollection'))
+    return { verb, body: undefined };
+  return { verb, body: decodeBody(mediaType, text) };
+}
+
+/** A JSON or YAML body (JSON when no type is given, as the API server's negotiation defaults). */
+function decodeBody(mediaType: string, text: string): unknown {
   try {
-    return JSON.parse(body);
+    return mediaType === 'application/yaml' ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
-    throw badRequest(`json: ${error instanceof Error ? error.message : String(error)}`);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw badRequest(mediaType === 'application/yaml' ? `yaml: ${reason}` : `json: ${reason}`);
   }
 }

@@ -18,6 +18,8 @@ export class ApiError extends Error {
   readonly reason: string;
   readonly details: Record<string, unknown> | undefined;
   readonly headers: Record<string, string>;
+  /** The Status's ListMeta (`continue` of an expired list). */
+  readonly listMeta: Record<string, string>;
 
   constructor(
     code: number,
@@ -25,12 +27,14 @@ export class ApiError extends Error {
     message: string,
     details?: Record<string, unknown>,
     headers: Record<string, string> = {},
+    listMeta: Record<string, string> = {},
   ) {
     super(message);
     this.code = code;
     this.reason = reason;
     this.details = details;
     this.headers = headers;
+    this.listMeta = listMeta;
   }
 
   /** The response body. */
@@ -38,7 +42,7 @@ export class ApiError extends Error {
     return {
       kind: 'Status',
       apiVersion: 'v1',
-      metadata: {},
+      metadata: { ...this.listMeta },
       status: 'Failure',
       message: this.message,
       reason: this.reason,
@@ -99,11 +103,10 @@ export function invalid(
     c.field === undefined ? c.message : `${c.field}: ${c.message}`,
   );
   const summary = messages.length === 1 ? messages[0] : `[${messages.join(', ')}]`;
-  const kind = type.group === '' ? type.kind : type.kind;
   return new ApiError(
     422,
     'Invalid',
-    `${kind}${type.group === '' ? '' : `.${type.group}`} "${name}" is invalid: ${summary}`,
+    `${type.kind}${type.group === '' ? '' : `.${type.group}`} "${name}" is invalid: ${summary}`,
     { name, ...(type.group === '' ? {} : { group: type.group }), kind: type.kind, causes },
   );
 }
@@ -118,12 +121,12 @@ export function pathNotFound(): ApiError {
   return new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
 }
 
-export function unsupportedMediaType(contentType: string, accepted: readonly string[]): ApiError {
+/** `negotiation.NewUnsupportedMediaTypeError`: a Status without details. */
+export function unsupportedMediaType(accepted: readonly string[]): ApiError {
   return new ApiError(
     415,
     'UnsupportedMediaType',
     `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`,
-    { causes: [{ reason: 'UnsupportedMediaType', message: contentType }] },
   );
 }
 
@@ -166,6 +169,21 @@ export function internalError(message: string): ApiError {
   });
 }
 
-export function gone(message: string): ApiError {
-  return new ApiError(410, 'Expired', message);
+/** `NewResourceExpired` (410 Expired), with the ListMeta an expired list carries. */
+export function gone(message: string, listMeta: Record<string, string> = {}): ApiError {
+  return new ApiError(410, 'Expired', message, undefined, {}, listMeta);
+}
+
+/**
+ * A resourceVersion that is no unsigned integer: the storage layer's InvalidError
+ * (`APIObjectVersioner.ParseResourceVersion`), which the API server answers with 422 Invalid and
+ * no details (`responsewriters.convertStorageErrorOrNot`).
+ */
+export function invalidResourceVersion(resourceVersion: string): ApiError {
+  const why = /^\d+$/.test(resourceVersion) ? 'value out of range' : 'invalid syntax';
+  return new ApiError(
+    422,
+    'Invalid',
+    `resourceVersion: Invalid value: ${JSON.stringify(resourceVersion)}: strconv.ParseUint: parsing ${JSON.stringify(resourceVersion)}: ${why}`,
+  );
 }

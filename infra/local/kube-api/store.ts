@@ -2,6 +2,7 @@
  * The embedded API server's storage: objects by resource and `namespace/name`, one global
  * `resourceVersion` counter (like etcd's revision), and a bounded event history for watches.
  */
+import { clone } from './json.ts';
 import type { ResourceType } from './resources.ts';
 
 export type KubeObject = Record<string, unknown> & {
@@ -40,11 +41,6 @@ export function keyOf(namespace: string | undefined, name: string): string {
   return `${namespace ?? ''}/${name}`;
 }
 
-/** A deep copy, so that callers never share objects with the store. */
-export function clone<T>(value: T): T {
-  return structuredClone(value);
-}
-
 export class Store {
   #revision = 1000;
   readonly #objects = new Map<ResourceType, Map<string, KubeObject>>();
@@ -56,9 +52,9 @@ export class Store {
     return this.#revision;
   }
 
-  /** The oldest revision a watch can start from. */
+  /** The revision of the oldest event in the history (the next one when there is none). */
   get oldestRevision(): number {
-    return this.#history[0]?.resourceVersion ?? this.#revision;
+    return this.#history[0]?.resourceVersion ?? this.#revision + 1;
   }
 
   #bucket(type: ResourceType): Map<string, KubeObject> {
@@ -82,6 +78,14 @@ export class Store {
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, o]) => clone(o));
     return items;
+  }
+
+  /**
+   * Reads every stored object of a type without copying it: for scans that only look (address
+   * allocation); the callback must not keep or change what it is given.
+   */
+  forEach(type: ResourceType, visit: (object: Readonly<KubeObject>) => void): void {
+    for (const object of this.#bucket(type).values()) visit(object);
   }
 
   /** Stores `object` with the next resourceVersion and tells the watchers. Returns the stored copy. */

@@ -34,18 +34,24 @@ import type {
   Service,
 } from '../../domain/model.ts';
 import type { Cluster, LabelChanges, LabelTarget } from '../../ports.ts';
-import { type EksTokenSource, eksKubeConfig } from './eks-auth.ts';
+import { type EksKubeConfigOptions, type EksTokenSource, eksKubeConfig } from './eks-auth.ts';
 
 export const FIELD_MANAGER = 'waypointer';
 const GROUP = 'gateway.networking.k8s.io';
 const VERSION = 'v1';
 const METADATA_LIST =
   'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+const METADATA = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 const APPLY = 'application/apply-patch+yaml';
 const MERGE = 'application/merge-patch+json';
+/** How many times a paged list starts over after its continue token expired (410). */
+const MAX_LIST_RESTARTS = 3;
 
 export interface RetryOptions {
-  /** Attempts after the first, for 429, 5xx and requests that stall or fail to connect. */
+  /**
+   * Attempts after the first, for 429, 5xx and requests that stall or fail to connect (only 429
+   * for calls that are not safe to repeat, see {@link CallSafety}).
+   */
   readonly maxRetries?: number;
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
@@ -60,6 +66,21 @@ export interface KubernetesClusterOptions extends RetryOptions {
   readonly pageSize?: number;
   /** How often `waitForProgrammed` reads the Gateway (istioctl: 1 s). */
   readonly pollIntervalMs?: number;
+  /**
+   * Called once when a request is answered 401 (e.g. to renew a bearer token); the request is then
+   * made once more. Without it a 401 fails at once.
+   */
+  readonly onUnauthorized?: () => void | Promise<void>;
+}
+
+/** Whether a call may be repeated when its outcome is unknown. */
+export interface CallSafety {
+  /**
+   * True (the default) when repeating the call after it may have taken effect gives the same
+   * result. False (a delete: a repeat after a committed first attempt says "not found") retries
+   * only a 429, which the server answers before doing anything.
+   */
+  readonly idempotent?: boolean;
 }
 
 /** The message of a Kubernetes error body; the status code when the body is no Status. */
@@ -118,36 +139,59 @@ function retryAfterMs(error: unknown): number | undefined {
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }
 
+function isTooManyRequests(error: unknown): boolean {
+  return error instanceof ApiException && error.code === 429;
+}
+
 /**
  * Runs `call` until it succeeds, fails for good (a typed error) or runs out of retries: 429 waits
- * at least Retry-After, 5xx and network failures back off exponentially (capped, full jitter).
+ * at least Retry-After, 5xx and network failures back off exponentially (capped, with jitter).
+ * A call that is not idempotent is retried after a 429 only: after a 5xx, a stall or a dropped
+ * connection the first attempt may have taken effect, so it fails with UnavailableError.
  */
 export async function withRetries<T>(
   call: () => Promise<T>,
   options: RetryOptions = {},
+  safety: CallSafety = {},
 ): Promise<T> {
-  const maxRetries = options.maxRetries ?? 5;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   for (let attempt = 0; ; attempt++) {
     try {
       return await call();
     } catch (error) {
-      const final = toWaypointerError(error);
+      const final = toWaypointerError(error) ?? giveUp(error, attempt, options, safety);
       if (final !== undefined) throw final;
-      if (attempt >= maxRetries) {
-        throw new UnavailableError(
-          `the Kubernetes API kept failing after ${attempt + 1} attempts: ${describe(error)}`,
-          {
-            cause: error,
-          },
-        );
-      }
       await sleep(Math.max(retryAfterMs(error) ?? 0, backoffMs(attempt, options)));
     }
   }
 }
 
-/** Capped exponential backoff with jitter: a random delay in [d/2, d], d = min(max, base * 2^n). */
+/** The error to fail with after a transient failure, when it is not retried. */
+function giveUp(
+  error: unknown,
+  attempt: number,
+  options: RetryOptions,
+  safety: CallSafety,
+): UnavailableError | undefined {
+  if (safety.idempotent === false && !isTooManyRequests(error)) {
+    return new UnavailableError(
+      `the Kubernetes API failed and the request is not repeated, as it may have taken effect: ${describe(error)}`,
+      { cause: error },
+    );
+  }
+  if (attempt >= (options.maxRetries ?? 5)) {
+    return new UnavailableError(
+      `the Kubernetes API kept failing after ${attempt + 1} attempts: ${describe(error)}`,
+      { cause: error },
+    );
+  }
+  return undefined;
+}
+
+/**
+ * Capped exponential backoff with "equal jitter": a random delay in [d/2, d], where
+ * d = min(maxDelayMs, baseDelayMs * 2^attempt).
+ */
 function backoffMs(attempt: number, options: RetryOptions): number {
   const { baseDelayMs = 200, maxDelayMs = 5000, random = Math.random } = options;
   const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt);
@@ -182,6 +226,21 @@ function requestOptions(
   };
 }
 
+/** One page of a list, by client-node (which names the token `_continue`). */
+type ListPage<T> = (page: {
+  limit: number;
+  _continue?: string;
+}) => Promise<{ items: T[]; metadata?: { _continue?: string; continue?: string } }>;
+
+/** A 410 Gone: the list's continue token expired (etcd compacted its revision). */
+function isExpired(error: unknown): boolean {
+  return (
+    error instanceof UnavailableError &&
+    error.cause instanceof ApiException &&
+    error.cause.code === 410
+  );
+}
+
 function isProgrammed(gateway: Gateway): boolean {
   return (
     gateway.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True') === true
@@ -212,31 +271,67 @@ export class KubernetesCluster implements Cluster {
     return new KubernetesCluster(kc, options);
   }
 
-  /** From an EKS cluster: endpoint and CA by DescribeCluster, a bearer token renewed before 14 min. */
+  /**
+   * From an EKS cluster: endpoint and CA by DescribeCluster, a bearer token renewed before 14 min
+   * and, after a 401, renewed at once (`tokens.invalidate()`) for one more attempt. `eks` replaces
+   * the EKS client (tests).
+   */
   static async fromEks(
     clusterName: string,
     region: string,
     tokens: EksTokenSource,
     options: KubernetesClusterOptions = {},
+    eks?: EksKubeConfigOptions['eks'],
   ): Promise<KubernetesCluster> {
-    return new KubernetesCluster(await eksKubeConfig({ clusterName, region, tokens }), options);
+    const kubeConfig = await eksKubeConfig({
+      clusterName,
+      region,
+      tokens,
+      ...(eks === undefined ? {} : { eks }),
+    });
+    return new KubernetesCluster(kubeConfig, {
+      ...options,
+      onUnauthorized: async () => {
+        tokens.invalidate();
+        await options.onUnauthorized?.();
+      },
+    });
   }
 
-  #call<T>(
+  async #call<T>(
     call: (options: ReturnType<typeof requestOptions>) => Promise<T>,
     headers?: Record<string, string>,
+    safety: CallSafety = {},
   ): Promise<T> {
     const timeout = this.#options.requestTimeoutMs ?? 10_000;
-    return withRetries(() => call(requestOptions(timeout, headers)), this.#options);
+    const attempt = (): Promise<T> =>
+      withRetries(() => call(requestOptions(timeout, headers)), this.#options, safety);
+    const { onUnauthorized } = this.#options;
+    try {
+      return await attempt();
+    } catch (error) {
+      // A 401 was not processed: renewing the credentials and asking again is always safe.
+      if (!(error instanceof UnauthorizedError) || onUnauthorized === undefined) throw error;
+      await onUnauthorized();
+      return attempt();
+    }
   }
 
-  /** Every page of a list. */
-  async #pages<T>(
-    list: (page: {
-      limit: number;
-      _continue?: string;
-    }) => Promise<{ items: T[]; metadata?: { _continue?: string; continue?: string } }>,
-  ): Promise<T[]> {
+  /**
+   * Every page of a list. A continue token that expired (410 Gone, reason Expired) restarts the
+   * list from the beginning, at most {@link MAX_LIST_RESTARTS} times.
+   */
+  async #pages<T>(list: ListPage<T>): Promise<T[]> {
+    for (let restarts = 0; ; restarts++) {
+      try {
+        return await this.#allPages(list);
+      } catch (error) {
+        if (!isExpired(error) || restarts >= MAX_LIST_RESTARTS) throw error;
+      }
+    }
+  }
+
+  async #allPages<T>(list: ListPage<T>): Promise<T[]> {
     const items: T[] = [];
     const limit = this.#options.pageSize ?? 500;
     let token: string | undefined;
@@ -393,46 +488,52 @@ export class KubernetesCluster implements Cluster {
     name: string,
     options: { dryRun?: boolean } = {},
   ): Promise<boolean> {
+    // Not repeated after a 5xx or a stall: a first attempt that deleted it would make the
+    // repeat say it did not exist.
     const deleted = await this.#orNull(() =>
-      this.#call((o) =>
-        this.#custom.deleteNamespacedCustomObject(
-          {
-            group: GROUP,
-            version: VERSION,
-            namespace,
-            plural: 'gateways',
-            name,
-            ...(options.dryRun === true ? { dryRun: 'All' } : {}),
-          },
-          o,
-        ),
+      this.#call(
+        (o) =>
+          this.#custom.deleteNamespacedCustomObject(
+            {
+              group: GROUP,
+              version: VERSION,
+              namespace,
+              plural: 'gateways',
+              name,
+              ...(options.dryRun === true ? { dryRun: 'All' } : {}),
+            },
+            o,
+          ),
+        undefined,
+        { idempotent: false },
       ),
     );
     return deleted !== null;
   }
 
-  /** The pods a target names; named pods must all exist before anything is changed. */
-  async #targetPods(target: LabelTarget & { kind: 'pods' }): Promise<string[]> {
+  /** The pods a target names (metadata only); named pods must all exist. */
+  async podsOf(target: LabelTarget & { kind: 'pods' }): Promise<Pod[]> {
+    const { namespace } = target;
     if ('selector' in target) {
-      const pods = await this.#pages((page) =>
+      return this.#pages((page) =>
         this.#call(
           (o) =>
-            this.#core.listNamespacedPod(
-              { namespace: target.namespace, labelSelector: target.selector, ...page },
-              o,
-            ),
-          { Accept: METADATA_LIST },
+            this.#core.listNamespacedPod({ namespace, labelSelector: target.selector, ...page }, o),
+          {
+            Accept: METADATA_LIST,
+          },
         ),
-      );
-      return pods.map((p) => p.metadata?.name as string);
+      ) as Promise<Pod[]>;
     }
+    const pods: Pod[] = [];
     for (const name of target.names) {
-      await this.#call(
-        (o) => this.#core.readNamespacedPod({ name, namespace: target.namespace }, o),
-        { Accept: METADATA_LIST.replace('List', '') },
+      pods.push(
+        (await this.#call((o) => this.#core.readNamespacedPod({ name, namespace }, o), {
+          Accept: METADATA,
+        })) as Pod,
       );
     }
-    return [...target.names];
+    return pods;
   }
 
   async setLabels(
@@ -471,7 +572,7 @@ export class KubernetesCluster implements Cluster {
         );
         return [target.name];
       case 'pods': {
-        const names = await this.#targetPods(target);
+        const names = (await this.podsOf(target)).map((p) => p.metadata.name);
         for (const name of names) {
           await this.#call(
             (o) =>

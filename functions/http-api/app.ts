@@ -1,0 +1,195 @@
+/**
+ * The HTTP API as a Lambda handler (API Gateway HTTP API, payload 2.0): middy with Powertools
+ * logging, metrics and tracing, the route table's router, and problem+json errors. Each route
+ * handler parses its input with zod, checks authorization, calls one use case and formats it.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import httpRouterHandler from '@middy/http-router';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyEventV2WithRequestContext,
+  APIGatewayProxyResultV2,
+} from 'aws-lambda';
+import type { z } from 'zod';
+import { authorize, type Caller, type Policy } from '../../shared/app/authorization.ts';
+import type { Deps } from '../../shared/app/mutations.ts';
+import { openApiDocument } from './openapi.ts';
+import { fromZod, problemResponse, RequestError, toProblem } from './problems.ts';
+import { type Method, ROUTES, type Route, type RouteInput, type RouteResult } from './routes.ts';
+
+export interface HttpApiDeps extends Deps {
+  readonly policy: Policy;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly tracer?: Tracer;
+  readonly version?: string;
+}
+
+type Event = APIGatewayProxyEventV2;
+type Result = APIGatewayProxyResultV2;
+
+interface AuthorizerContext {
+  readonly iam?: { readonly userArn?: string };
+  readonly jwt?: { readonly claims?: Record<string, string | number | boolean> };
+  readonly lambda?: { readonly principalId?: string };
+}
+
+/** The caller as API Gateway's authorizer established it: an IAM principal or a JWT subject. */
+export function callerOf(event: Event): Caller | undefined {
+  const authorizer = (
+    event as APIGatewayProxyEventV2WithRequestContext<{ authorizer?: AuthorizerContext }>
+  ).requestContext.authorizer;
+  const arn = authorizer?.iam?.userArn;
+  if (typeof arn === 'string' && arn !== '') return { id: arn, kind: 'iam' };
+  const sub = authorizer?.jwt?.claims?.sub;
+  if (typeof sub === 'string' && sub !== '') return { id: `jwt:${sub}`, kind: 'jwt' };
+  return undefined;
+}
+
+function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, prefix: string): T {
+  if (schema === undefined) return undefined as T;
+  const result = schema.safeParse(value);
+  if (!result.success) throw fromZod(result.error, prefix);
+  return result.data;
+}
+
+function bodyOf(event: Event, route: Route): unknown {
+  if (route.body === undefined) return undefined;
+  const raw =
+    event.body === undefined
+      ? ''
+      : event.isBase64Encoded
+        ? Buffer.from(event.body, 'base64').toString('utf8')
+        : event.body;
+  if (raw.trim() === '') return {};
+  const type = event.headers['content-type'] ?? 'application/json';
+  if (!type.includes('json'))
+    throw new RequestError(
+      415,
+      `the request body must be JSON (Content-Type: application/json), not ${type}`,
+    );
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch (error) {
+    throw new RequestError(400, `the request body is not valid JSON: ${(error as Error).message}`, [
+      { path: 'body', message: 'not valid JSON' },
+    ]);
+  }
+}
+
+function inputOf(route: Route, event: Event): RouteInput<unknown, unknown, unknown> {
+  return {
+    params: parse(route.params, event.pathParameters ?? {}, 'path'),
+    query: parse(route.query, event.queryStringParameters ?? {}, 'query') ?? {},
+    body: parse(route.body, bodyOf(event, route), 'body'),
+    accept: event.headers.accept ?? 'application/json',
+  };
+}
+
+function respond(result: RouteResult): Result {
+  const contentType = result.contentType ?? 'application/json';
+  const body =
+    contentType === 'application/json' ? JSON.stringify(result.body) : String(result.body);
+  return { statusCode: result.status, headers: { 'content-type': contentType }, body };
+}
+
+function routeHandler(route: Route, deps: HttpApiDeps): (event: Event) => Promise<Result> {
+  return async (event) => {
+    const caller = callerOf(event);
+    if (route.public !== true && caller === undefined) {
+      throw new RequestError(
+        401,
+        'no authenticated caller: call the API through API Gateway with IAM or JWT authorization',
+      );
+    }
+    const input = inputOf(route, event);
+    const needs = route.needs(input);
+    if (needs !== null && caller !== undefined) {
+      const { action, cluster, namespace } = needs;
+      authorize(deps.policy, caller, action, {
+        cluster,
+        ...(namespace === undefined ? {} : { namespace }),
+      });
+    }
+    deps.logger.appendKeys({ route: `${route.method} ${route.path}`, caller: caller?.id });
+    return respond(await route.run(deps, input));
+  };
+}
+
+/** Errors become problem+json; server errors are logged with their cause, never shown. */
+function problems(deps: HttpApiDeps): MiddlewareObj<Event, Result> {
+  return {
+    onError: async (request) => {
+      const { problem, serverError } = toProblem(request.error, request.event.rawPath);
+      if (serverError) deps.logger.error('request failed', { error: request.error as Error });
+      deps.metrics.addMetric(
+        problem.status >= 500 ? 'ServerErrors' : 'ClientErrors',
+        MetricUnit.Count,
+        1,
+      );
+      request.response = problemResponse(problem);
+    },
+  };
+}
+
+/** The route for `method path` exists with another method: 405, else 404. */
+function notFound(routes: readonly Route[]): (input: { method: string; path: string }) => never {
+  return ({ method, path }) => {
+    const pattern = (p: string): RegExp => new RegExp(`^${p.replace(/\{[^}]+\}/g, '[^/]+')}$`);
+    const allowed = routes.filter((r) => pattern(r.path).test(path)).map((r) => r.method);
+    if (allowed.length > 0)
+      throw new RequestError(
+        405,
+        `${method} is not allowed on ${path}; use ${[...new Set(allowed)].join(', ')}`,
+      );
+    throw new RequestError(404, `no route for ${method} ${path}; see GET /v1/openapi.json`);
+  };
+}
+
+/** The API's route table, with the OpenAPI document route built from it. */
+export function allRoutes(version: string): Route[] {
+  const openapi: Route = {
+    method: 'GET',
+    path: '/v1/openapi.json',
+    tag: 'meta',
+    public: true,
+    summary: 'This OpenAPI 3.1 document',
+    response: ROUTES[0]?.response as z.ZodType,
+    needs: () => null,
+    run: () => ({ status: 200, body: openApiDocument(routes, version) }),
+  };
+  const routes = [...ROUTES, openapi];
+  return routes;
+}
+
+/**
+ * Builds the handler.
+ *
+ * @example
+ * export const handler = createHttpApi({ clusters, policy, logger, metrics, tracer });
+ */
+export function createHttpApi(deps: HttpApiDeps): middy.MiddyfiedHandler<Event, Result> {
+  const routes = allRoutes(deps.version ?? '0.1.0');
+  const router = httpRouterHandler<Event, Result>({
+    routes: routes.map((route) => ({
+      method: route.method as Method,
+      path: route.path,
+      handler: routeHandler(route, deps),
+    })),
+    notFoundResponse: notFound(routes),
+  });
+  const handler = middy<Event, Result>()
+    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
+    .use(logMetrics(deps.metrics));
+  if (deps.tracer !== undefined) handler.use(captureLambdaHandler(deps.tracer));
+  return handler.use(problems(deps)).handler(async (event, context) => {
+    deps.metrics.addMetric('Requests', MetricUnit.Count, 1);
+    return router(event, context) as Promise<Result>;
+  });
+}

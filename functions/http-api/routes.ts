@@ -1,0 +1,316 @@
+/**
+ * The HTTP API's routes: for each, its schemas (path, query, body, response), what it needs to be
+ * allowed, and the one use case it calls. The router and the OpenAPI document are built from this
+ * table, so they cannot disagree.
+ */
+import type { z } from 'zod';
+import { z as zod } from 'zod';
+import type { Action } from '../../shared/app/authorization.ts';
+import {
+  applyWaypoint,
+  type Deps,
+  deleteWaypoint,
+  enroll,
+  unenroll,
+} from '../../shared/app/mutations.ts';
+import {
+  getClusterBindings,
+  getNamespaceBindings,
+  listClusters,
+  listWaypoints,
+  waypointStatus,
+} from '../../shared/app/queries.ts';
+import {
+  generateWaypoint,
+  renderWaypointYaml,
+  waypointManifest,
+} from '../../shared/domain/generate.ts';
+import type { EnrollTarget } from '../../shared/domain/plan.ts';
+import * as api from '../../shared/schemas/api.ts';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** What a route handler receives, parsed and checked. */
+export interface RouteInput<P, Q, B> {
+  readonly params: P;
+  readonly query: Q;
+  readonly body: B;
+  /** The request's Accept header (for YAML or JSON). */
+  readonly accept: string;
+}
+
+/** A response: JSON unless `contentType` says otherwise. */
+export interface RouteResult {
+  readonly status: number;
+  readonly body: unknown;
+  readonly contentType?: string;
+}
+
+/** An action on a cluster (and namespace) that the policy must allow. */
+export interface Needs {
+  readonly action: Action;
+  readonly cluster: string;
+  readonly namespace?: string;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the table holds routes of every input type.
+export interface Route<P = any, Q = any, B = any> {
+  readonly method: Method;
+  readonly path: string;
+  readonly summary: string;
+  readonly tag: string;
+  /** Served without an authenticated caller (health checks). */
+  readonly public?: boolean;
+  readonly params?: z.ZodType<P>;
+  readonly query?: z.ZodType<Q>;
+  readonly body?: z.ZodType<B>;
+  readonly response: z.ZodType;
+  /** What authorization must allow, from the parsed input; null for routes any caller may use. */
+  readonly needs: (input: RouteInput<P, Q, B>) => Needs | null;
+  readonly run: (deps: Deps, input: RouteInput<P, Q, B>) => Promise<RouteResult> | RouteResult;
+}
+
+const ok = (body: unknown): RouteResult => ({ status: 200, body });
+
+function route<P, Q, B>(definition: Route<P, Q, B>): Route<P, Q, B> {
+  return definition;
+}
+
+type NsParams = z.infer<typeof api.namespaceParams>;
+
+const read = (input: { params: { cluster: string; namespace?: string } }): Needs => ({
+  action: 'read',
+  cluster: input.params.cluster,
+  ...(input.params.namespace === undefined ? {} : { namespace: input.params.namespace }),
+});
+const mutate = (input: {
+  params: NsParams;
+}): { action: Action; cluster: string; namespace: string } => ({
+  action: 'mutate',
+  cluster: input.params.cluster,
+  namespace: input.params.namespace,
+});
+
+function enrollmentRoutes<P extends NsParams>(
+  path: string,
+  noun: string,
+  params: z.ZodType<P>,
+  target: (input: RouteInput<P, { selector?: string; dryRun?: boolean }, unknown>) => EnrollTarget,
+  query: z.ZodType<{ selector?: string; dryRun?: boolean }> = api.dryRunQuery,
+): Route[] {
+  return [
+    route<P, { selector?: string; dryRun?: boolean }, z.infer<typeof api.enrollBody>>({
+      method: 'PUT',
+      path,
+      tag: 'enrollment',
+      summary: `Enroll ${noun}: set istio.io/use-waypoint (and istio.io/use-waypoint-namespace)`,
+      params,
+      query,
+      body: api.enrollBody,
+      response: api.mutationResult,
+      needs: mutate,
+      run: async (deps, input) =>
+        ok(
+          await enroll(deps, {
+            cluster: input.params.cluster,
+            target: target(input),
+            waypoint: input.body.waypoint,
+            ...(input.body.waypointNamespace === undefined
+              ? {}
+              : { waypointNamespace: input.body.waypointNamespace }),
+            overwrite: input.body.overwrite === true,
+            force: input.body.force === true,
+            dryRun: input.body.dryRun === true || input.query.dryRun === true,
+          }),
+        ),
+    }),
+    route<P, { selector?: string; dryRun?: boolean }, undefined>({
+      method: 'DELETE',
+      path,
+      tag: 'enrollment',
+      summary: `Unenroll ${noun}: remove istio.io/use-waypoint and istio.io/use-waypoint-namespace`,
+      params,
+      query,
+      response: api.mutationResult,
+      needs: mutate,
+      run: async (deps, input) =>
+        ok(
+          await unenroll(deps, {
+            cluster: input.params.cluster,
+            target: target(input),
+            dryRun: input.query.dryRun === true,
+          }),
+        ),
+    }),
+  ] as Route[];
+}
+
+const NS = '/v1/clusters/{cluster}/namespaces/{namespace}';
+
+/** Every route of the API, in the order of the documentation. */
+export const ROUTES: readonly Route[] = [
+  route({
+    method: 'GET',
+    path: '/healthz',
+    tag: 'meta',
+    public: true,
+    summary: 'Liveness',
+    response: zod.object({ status: zod.literal('ok') }),
+    needs: () => null,
+    run: () => ok({ status: 'ok' }),
+  }),
+  route<unknown, unknown, z.infer<typeof api.generateBody>>({
+    method: 'POST',
+    path: '/v1/generate',
+    tag: 'waypoints',
+    summary:
+      'The waypoint Gateway `istioctl waypoint generate` prints (YAML with Accept: application/yaml)',
+    body: api.generateBody,
+    response: zod.record(zod.string(), zod.unknown()),
+    needs: () => null,
+    run: (_deps, input) => {
+      const gateway = generateWaypoint(input.body ?? {});
+      return input.accept.includes('yaml')
+        ? { status: 200, body: renderWaypointYaml(gateway), contentType: 'application/yaml' }
+        : ok(waypointManifest(gateway));
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/v1/clusters',
+    tag: 'clusters',
+    summary: 'The clusters this deployment manages',
+    response: zod.object({ items: zod.array(zod.object({ name: zod.string() })) }),
+    needs: () => null,
+    run: (deps) => ok({ items: listClusters(deps) }),
+  }),
+  route<z.infer<typeof api.clusterParams>, z.infer<typeof api.waypointsQuery>, undefined>({
+    method: 'GET',
+    path: '/v1/clusters/{cluster}/waypoints',
+    tag: 'waypoints',
+    summary:
+      'Waypoints of every waypoint class, with their effective traffic type and what is bound to them',
+    params: api.clusterParams,
+    query: api.waypointsQuery,
+    response: zod.object({ items: zod.array(api.waypointSummary) }),
+    needs: (input) => ({
+      action: 'read',
+      cluster: input.params.cluster,
+      ...(input.query.namespace === undefined ? {} : { namespace: input.query.namespace }),
+    }),
+    run: async (deps, input) =>
+      ok({
+        items: await listWaypoints(deps, {
+          cluster: input.params.cluster,
+          ...(input.query.namespace === undefined ? {} : { namespace: input.query.namespace }),
+        }),
+      }),
+  }),
+  route<z.infer<typeof api.waypointParams>, z.infer<typeof api.statusQuery>, undefined>({
+    method: 'GET',
+    path: `${NS}/waypoints/{name}`,
+    tag: 'waypoints',
+    summary:
+      "A waypoint's status (istioctl waypoint status) and what is bound to it; never blocks unless wait=true",
+    params: api.waypointParams,
+    query: api.statusQuery,
+    response: api.waypointStatus,
+    needs: read,
+    run: async (deps, input) =>
+      ok(
+        await waypointStatus(deps, {
+          ...input.params,
+          wait: input.query.wait === true,
+          ...(input.query.timeoutSeconds === undefined
+            ? {}
+            : { timeoutSeconds: input.query.timeoutSeconds }),
+        }),
+      ),
+  }),
+  route<z.infer<typeof api.waypointParams>, unknown, z.infer<typeof api.applyWaypointBody>>({
+    method: 'PUT',
+    path: `${NS}/waypoints/{name}`,
+    tag: 'waypoints',
+    summary:
+      'Apply a waypoint (istioctl waypoint apply): server-side apply, optional wait and namespace enrollment',
+    params: api.waypointParams,
+    body: api.applyWaypointBody,
+    response: api.mutationResult,
+    needs: mutate,
+    run: async (deps, input) => ok(await applyWaypoint(deps, { ...input.params, ...input.body })),
+  }),
+  route<z.infer<typeof api.waypointParams>, z.infer<typeof api.deleteWaypointQuery>, undefined>({
+    method: 'DELETE',
+    path: `${NS}/waypoints/{name}`,
+    tag: 'waypoints',
+    summary:
+      'Delete a waypoint; refused (409) while objects use it, unless unenroll=true or force=true',
+    params: api.waypointParams,
+    query: api.deleteWaypointQuery,
+    response: api.mutationResult,
+    needs: (input) => ({
+      ...mutate(input),
+      ...(input.query.force === true ? { action: 'force-delete' as Action } : {}),
+    }),
+    run: async (deps, input) => ok(await deleteWaypoint(deps, { ...input.params, ...input.query })),
+  }),
+  ...enrollmentRoutes(`${NS}/enrollment`, 'a namespace', api.namespaceParams, (i) => ({
+    kind: 'namespace',
+    namespace: i.params.namespace,
+  })),
+  ...enrollmentRoutes(
+    `${NS}/services/{service}/enrollment`,
+    'a Service',
+    api.serviceParams,
+    (i) => ({
+      kind: 'service',
+      namespace: i.params.namespace,
+      name: (i.params as z.infer<typeof api.serviceParams>).service,
+    }),
+  ),
+  ...enrollmentRoutes(`${NS}/pods/{pod}/enrollment`, 'a Pod', api.podParams, (i) => ({
+    kind: 'pods',
+    namespace: i.params.namespace,
+    names: [(i.params as z.infer<typeof api.podParams>).pod],
+  })),
+  ...enrollmentRoutes(
+    `${NS}/pods/enrollment`,
+    'the Pods a label selector matches',
+    api.namespaceParams,
+    (i) => ({ kind: 'pods', namespace: i.params.namespace, selector: i.query.selector as string }),
+    api.podSelectorQuery,
+  ),
+  route<NsParams, unknown, undefined>({
+    method: 'GET',
+    path: `${NS}/bindings`,
+    tag: 'bindings',
+    summary:
+      "A namespace's bindings: every Service, the namespace default for pods, and each pod with its own label",
+    params: api.namespaceParams,
+    response: api.bindingsPage,
+    needs: read,
+    run: async (deps, input) => ok(await getNamespaceBindings(deps, input.params)),
+  }),
+  route<z.infer<typeof api.clusterParams>, z.infer<typeof api.bindingsQuery>, undefined>({
+    method: 'GET',
+    path: '/v1/clusters/{cluster}/bindings',
+    tag: 'bindings',
+    summary: "A cluster's bindings, a page of namespaces at a time (limit, cursor)",
+    params: api.clusterParams,
+    query: api.bindingsQuery,
+    response: api.bindingsPage,
+    needs: read,
+    run: async (deps, input) =>
+      ok(await getClusterBindings(deps, { cluster: input.params.cluster, ...input.query })),
+  }),
+  route<NsParams, unknown, undefined>({
+    method: 'POST',
+    path: `${NS}/reconcile`,
+    tag: 'bindings',
+    summary: "Recompute a namespace's bindings now, from a fresh read of the cluster",
+    params: api.namespaceParams,
+    response: api.bindingsPage,
+    needs: mutate,
+    run: async (deps, input) => ok(await getNamespaceBindings(deps, input.params)),
+  }),
+] as Route[];

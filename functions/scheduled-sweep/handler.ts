@@ -1,0 +1,5 @@
+/** Composition root of scheduled-sweep. */
+import { pipelineRoot } from '../pipeline-root.ts';
+import { createSweep } from './app.ts';
+
+export const handler = createSweep(pipelineRoot(process.env));

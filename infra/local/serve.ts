@@ -1,0 +1,162 @@
+/**
+ * `waypointer serve` (what `npm start` runs): the embedded Kubernetes cluster (Bookinfo) or a real
+ * one from a kubeconfig, and the HTTP API behind a local API gateway, on loopback.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { KubeConfig } from '@kubernetes/client-node';
+import { createHttpApi } from '../../functions/http-api/app.ts';
+import { KubernetesCluster } from '../../shared/adapters/kubernetes/cluster.ts';
+import { StaticClusterRegistry } from '../../shared/adapters/kubernetes/registry.ts';
+import { describePolicy, LOCAL_PERMISSIVE } from '../../shared/app/authorization.ts';
+import { type LocalCluster, startLocalCluster } from './cluster.ts';
+import { startGateway } from './gateway.ts';
+
+export const SERVE_HELP = `Usage: waypointer serve [--port N] [--data-dir DIR] [--seed bookinfo|empty|FILE]
+                        [--kubeconfig PATH [--context NAME]]
+Serves the HTTP API on http://127.0.0.1:PORT (default 8080; 0 picks a free port) over the embedded
+Kubernetes cluster (seeded with Bookinfo), or over the cluster a kubeconfig names. Writes
+DIR/endpoints.json (default .local).
+`;
+
+export interface ServeOptions {
+  readonly port: number;
+  readonly dataDir: string;
+  readonly seed?: string;
+  readonly kubeconfig?: string;
+  readonly context?: string;
+}
+
+export interface Served {
+  readonly url: string;
+  readonly endpoints: Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+/** The cluster name the API uses for the managed cluster (`/v1/clusters/local/...`). */
+export const LOCAL_CLUSTER = 'local';
+
+export async function serve(options: ServeOptions): Promise<Served> {
+  const dataDir = resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  let embedded: LocalCluster | undefined;
+  const kc = new KubeConfig();
+  if (options.kubeconfig === undefined) {
+    embedded = await startLocalCluster({
+      seed: options.seed ?? 'bookinfo',
+      kubeconfigOut: join(dataDir, 'kubeconfig'),
+      readyDelayMs: 500,
+    });
+    kc.loadFromString(embedded.kubeconfig);
+  } else {
+    kc.loadFromFile(options.kubeconfig);
+    if (options.context !== undefined) kc.setCurrentContext(options.context);
+  }
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  const logger = new Logger({
+    serviceName: 'waypointer',
+    logLevel: (process.env.LOG_LEVEL as 'WARN' | undefined) ?? 'WARN',
+  });
+  const handler = createHttpApi({
+    clusters: new StaticClusterRegistry({ [LOCAL_CLUSTER]: new KubernetesCluster(kc) }),
+    policy: LOCAL_PERMISSIVE,
+    logger,
+    metrics: new Metrics({ namespace: 'waypointer', serviceName: 'waypointer' }),
+  });
+  const gateway = await startGateway(handler, { port: options.port });
+  const endpoints = {
+    api: gateway.url,
+    kubernetes: embedded?.url ?? kc.getCurrentCluster()?.server,
+    kubeconfig:
+      options.kubeconfig === undefined ? join(dataDir, 'kubeconfig') : resolve(options.kubeconfig),
+    clusters: [LOCAL_CLUSTER],
+    authorization: describePolicy(LOCAL_PERMISSIVE),
+  };
+  await writeFile(join(dataDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
+  return {
+    url: gateway.url,
+    endpoints,
+    stop: async () => {
+      await new Promise<void>((r) => gateway.server.close(() => r()));
+      await embedded?.stop();
+    },
+  };
+}
+
+function banner(served: Served, dataDir: string): string {
+  const { api, kubernetes, kubeconfig, authorization } = served.endpoints as Record<string, string>;
+  return `waypointer is serving its HTTP API on ${api}
+  Kubernetes API: ${kubernetes}
+  kubeconfig:     ${kubeconfig}
+  endpoints:      ${join(resolve(dataDir), 'endpoints.json')}
+  ${authorization}
+
+Try:
+  curl -s ${api}/v1/clusters/local/namespaces/default/bindings
+  curl -s -X PUT -H 'content-type: application/json' ${api}/v1/clusters/local/namespaces/default/waypoints/waypoint -d '{"enrollNamespace":true,"wait":true}'
+  curl -s -X PUT -H 'content-type: application/json' ${api}/v1/clusters/local/namespaces/default/services/reviews/enrollment -d '{"waypoint":"waypoint","dryRun":true}'
+  curl -s ${api}/v1/openapi.json
+  kubectl --kubeconfig ${kubeconfig} get gateways,pods -n default
+Stop with Ctrl-C.
+`;
+}
+
+/** `waypointer serve`. */
+export async function serveCommand(
+  args: readonly string[],
+  io: {
+    stdout(text: string): void;
+    stderr(text: string): void;
+    onStop(stop: () => Promise<void>): void;
+  },
+): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      options: {
+        port: { type: 'string', default: '8080' },
+        'data-dir': { type: 'string', default: '.local' },
+        seed: { type: 'string' },
+        kubeconfig: { type: 'string' },
+        context: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    io.stderr(`Error: ${(error as Error).message.split('\n')[0]}\n${SERVE_HELP}`);
+    return 1;
+  }
+  if (values.help === true) {
+    io.stdout(SERVE_HELP);
+    return 0;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    io.stderr(
+      `Error: invalid --port "${String(values.port)}": give 0..65535 (0 picks a free port)\n`,
+    );
+    return 1;
+  }
+  const text = (key: string): string | undefined =>
+    typeof values[key] === 'string' ? (values[key] as string) : undefined;
+  if (text('context') !== undefined && text('kubeconfig') === undefined) {
+    io.stderr('Error: --context goes with --kubeconfig\n');
+    return 1;
+  }
+  const dataDir = text('data-dir') ?? '.local';
+  const served = await serve({
+    port,
+    dataDir,
+    ...(text('seed') === undefined ? {} : { seed: text('seed') as string }),
+    ...(text('kubeconfig') === undefined ? {} : { kubeconfig: text('kubeconfig') as string }),
+    ...(text('context') === undefined ? {} : { context: text('context') as string }),
+  });
+  io.stdout(banner(served, dataDir));
+  io.onStop(served.stop);
+  return 0;
+}

@@ -1,0 +1,413 @@
+/**
+ * The use cases that change a cluster: apply and delete waypoints, enroll and unenroll. Each reads
+ * what it needs, plans the mutation with the domain (so `dryRun` returns exactly the plan), refuses
+ * what is unsafe, then makes the change through the Cluster port and reports what it did.
+ */
+import {
+  computeBindings,
+  formatRef,
+  parseUseWaypoint,
+  type WaypointRef,
+} from '../domain/bindings.ts';
+import { type BindingChange, diff } from '../domain/diff.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
+import { generateWaypoint, waypointManifest } from '../domain/generate.ts';
+import { USE_WAYPOINT, USE_WAYPOINT_NAMESPACE, WAYPOINT_CLASS } from '../domain/labels.ts';
+import type { ClusterSnapshot, Pod } from '../domain/model.ts';
+import {
+  type Dependent,
+  dependentsOf,
+  type EnrollTarget,
+  type Mutation,
+  plan,
+} from '../domain/plan.ts';
+import { allowsAttachment, indexWaypoints } from '../domain/waypoints.ts';
+import type { Cluster, ClusterRegistry, LabelTarget } from '../ports.ts';
+
+/** What every mutation answers. */
+export interface MutationResult {
+  readonly dryRun: boolean;
+  /** What was done, in istioctl's words where istioctl has them (nothing on a dry run). */
+  readonly done: readonly string[];
+  readonly warnings: readonly string[];
+  /** The binding changes the mutation causes, planned before anything was changed. */
+  readonly plan: readonly BindingChange[];
+  /** The binding changes observed after the change (absent on a dry run). */
+  readonly changes?: readonly BindingChange[];
+}
+
+export interface Deps {
+  readonly clusters: ClusterRegistry;
+}
+
+export const DEFAULT_WAIT_SECONDS = 90;
+
+export interface ApplyWaypointInput {
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly name?: string;
+  readonly for?: string;
+  readonly revision?: string;
+  readonly enrollNamespace?: boolean;
+  readonly overwrite?: boolean;
+  readonly wait?: boolean;
+  readonly timeoutSeconds?: number;
+  readonly dryRun?: boolean;
+}
+
+async function observed(
+  cluster: Cluster,
+  namespace: string,
+  before: ClusterSnapshot,
+): Promise<BindingChange[]> {
+  const after = await cluster.namespaceSnapshot(namespace);
+  return diff(computeBindings(before), computeBindings(after));
+}
+
+/**
+ * `istioctl waypoint apply`: server-side apply of the generated Gateway, optionally waiting for
+ * `Programmed` and enrolling the namespace (refused with a warning when the namespace already has
+ * a waypoint, unless `overwrite`; a warning when the namespace is not in ambient).
+ */
+export async function applyWaypoint(
+  deps: Deps,
+  input: ApplyWaypointInput,
+): Promise<MutationResult> {
+  const cluster = deps.clusters.get(input.cluster);
+  const before = await cluster.namespaceSnapshot(input.namespace);
+  const mutation: Mutation = {
+    op: 'applyWaypoint',
+    namespace: input.namespace,
+    name: input.name ?? '',
+    ...(input.for === undefined ? {} : { for: input.for }),
+    ...(input.revision === undefined ? {} : { revision: input.revision }),
+    enrollNamespace: input.enrollNamespace === true,
+    overwrite: input.overwrite === true,
+  };
+  const planned = plan(before, mutation);
+  const dryRun = input.dryRun === true;
+  const refused =
+    input.enrollNamespace === true &&
+    planned.changes.length === 0 &&
+    planned.warnings.some((w) => w.includes('already has an enrolled Waypoint'));
+  if (dryRun || refused)
+    return { dryRun, done: [], warnings: planned.warnings, plan: planned.changes };
+  const gateway = generateWaypoint({
+    namespace: input.namespace,
+    name: input.name ?? '',
+    ...(input.for === undefined ? {} : { for: input.for }),
+    ...(input.revision === undefined ? {} : { revision: input.revision }),
+  });
+  const ref = `${input.namespace}/${gateway.metadata.name}`;
+  const done: string[] = [];
+  try {
+    await cluster.applyGateway(waypointManifest(gateway));
+  } catch (error) {
+    if (error instanceof NotFoundError) {
+      throw new NotFoundError(
+        `missing Kubernetes Gateway CRDs need to be installed before applying a waypoint: ${error.message}`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  done.push(`waypoint ${ref} applied`);
+  if (input.wait === true) {
+    await cluster.waitForProgrammed(
+      input.namespace,
+      gateway.metadata.name,
+      (input.timeoutSeconds ?? DEFAULT_WAIT_SECONDS) * 1000,
+    );
+    done.push(`waypoint ${ref} is ready!`);
+  }
+  if (input.enrollNamespace === true) {
+    await cluster.setLabels(
+      { kind: 'namespace', name: input.namespace },
+      { [USE_WAYPOINT]: gateway.metadata.name },
+    );
+    done.push(
+      `namespace ${input.namespace} labeled with "${USE_WAYPOINT}: ${gateway.metadata.name}"`,
+    );
+  }
+  return {
+    dryRun,
+    done,
+    warnings: planned.warnings,
+    plan: planned.changes,
+    changes: await observed(cluster, input.namespace, before),
+  };
+}
+
+export interface DeleteWaypointInput {
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly name: string;
+  /** Also remove the labels of every namespace, Service and Pod that uses the waypoint. */
+  readonly unenroll?: boolean;
+  /** Delete even though objects still use it (their references dangle). */
+  readonly force?: boolean;
+  readonly dryRun?: boolean;
+}
+
+function describeDependent(d: Dependent): string {
+  return d.kind === 'Namespace' ? `Namespace ${d.name}` : `${d.kind} ${d.namespace}/${d.name}`;
+}
+
+/** Groups dependents into label targets: each namespace, each Service, the pods of each namespace. */
+function targetsOf(dependents: readonly Dependent[]): LabelTarget[] {
+  const targets: LabelTarget[] = [];
+  const pods = new Map<string, string[]>();
+  for (const d of dependents) {
+    if (d.kind === 'Namespace') targets.push({ kind: 'namespace', name: d.name });
+    else if (d.kind === 'Service')
+      targets.push({ kind: 'service', namespace: d.namespace, name: d.name });
+    else pods.set(d.namespace, [...(pods.get(d.namespace) ?? []), d.name]);
+  }
+  for (const [namespace, names] of pods) targets.push({ kind: 'pods', namespace, names });
+  return targets;
+}
+
+/**
+ * Deletes a waypoint Gateway (class `istio-waypoint` only). While a namespace, Service or Pod still
+ * names it, refuses with a ConflictError listing them, unless `unenroll` (their labels are removed
+ * first) or `force` (they are left dangling, with a warning).
+ */
+export async function deleteWaypoint(
+  deps: Deps,
+  input: DeleteWaypointInput,
+): Promise<MutationResult> {
+  const cluster = deps.clusters.get(input.cluster);
+  const before = await cluster.clusterSnapshot();
+  const ref: WaypointRef = { namespace: input.namespace, name: input.name };
+  const gateway = before.gateways.find(
+    (g) => g.metadata.namespace === ref.namespace && g.metadata.name === ref.name,
+  );
+  if (gateway === undefined || gateway.spec.gatewayClassName !== WAYPOINT_CLASS) {
+    throw new NotFoundError(`waypoint ${formatRef(ref)} not found`);
+  }
+  const dependents = dependentsOf(before, ref);
+  const named = dependents.map(describeDependent);
+  if (dependents.length > 0 && input.unenroll !== true && input.force !== true) {
+    throw new ConflictError(
+      `waypoint ${formatRef(ref)} is still used by ${named.join(', ')}: pass unenroll=true to remove their ${USE_WAYPOINT} labels too, or force=true to leave them dangling`,
+      { details: { dependents } },
+    );
+  }
+  const warnings =
+    input.unenroll !== true && dependents.length > 0
+      ? [`these now name a waypoint that does not exist: ${named.join(', ')}`]
+      : [];
+  const planned = plan(before, {
+    op: 'deleteWaypoint',
+    namespace: ref.namespace,
+    name: ref.name,
+    unenroll: input.unenroll === true,
+  });
+  const dryRun = input.dryRun === true;
+  if (dryRun) return { dryRun, done: [], warnings, plan: planned.changes };
+  const done: string[] = [];
+  if (input.unenroll === true) {
+    for (const target of targetsOf(dependents)) {
+      await cluster.setLabels(target, { [USE_WAYPOINT]: null, [USE_WAYPOINT_NAMESPACE]: null });
+    }
+    if (dependents.length > 0) done.push(`removed ${USE_WAYPOINT} from ${named.join(', ')}`);
+  }
+  await cluster.deleteGateway(ref.namespace, ref.name);
+  done.push(`waypoint ${formatRef(ref)} deleted`);
+  const after = await cluster.clusterSnapshot();
+  return {
+    dryRun,
+    done,
+    warnings,
+    plan: planned.changes,
+    changes: diff(computeBindings(before), computeBindings(after)),
+  };
+}
+
+export interface EnrollInput {
+  readonly cluster: string;
+  readonly target: EnrollTarget;
+  readonly waypoint: string;
+  readonly waypointNamespace?: string;
+  /** Replace a different waypoint the target already uses. */
+  readonly overwrite?: boolean;
+  /** Enroll even though the waypoint's allowedRoutes would deny it. */
+  readonly force?: boolean;
+  readonly dryRun?: boolean;
+}
+
+function labelTarget(target: EnrollTarget): LabelTarget {
+  if (target.kind === 'namespace') return { kind: 'namespace', name: target.namespace };
+  return target;
+}
+
+/** The snapshot of the target's namespace, with the pods the target names added. */
+async function targetSnapshot(
+  cluster: Cluster,
+  target: EnrollTarget,
+): Promise<{ snapshot: ClusterSnapshot; pods: Pod[] }> {
+  const snapshot = await cluster.namespaceSnapshot(target.namespace);
+  if (target.kind !== 'pods') return { snapshot, pods: [] };
+  const pods = await cluster.podsOf(target);
+  const known = new Set(snapshot.pods.map((p) => p.metadata.name));
+  return {
+    snapshot: {
+      ...snapshot,
+      pods: [...snapshot.pods, ...pods.filter((p) => !known.has(p.metadata.name))],
+    },
+    pods,
+  };
+}
+
+/** Objects of the target whose own label names another waypoint than the one asked for. */
+function alreadyEnrolled(
+  snapshot: ClusterSnapshot,
+  input: EnrollInput,
+  pods: readonly Pod[],
+): string[] {
+  const { target } = input;
+  const wanted = `${input.waypointNamespace ?? target.namespace}/${input.waypoint}`;
+  const objects =
+    target.kind === 'namespace'
+      ? snapshot.namespaces
+          .filter((n) => n.metadata.name === target.namespace)
+          .map((n) => ({
+            what: `Namespace ${n.metadata.name}`,
+            meta: n.metadata,
+            ns: n.metadata.name,
+          }))
+      : target.kind === 'service'
+        ? snapshot.services
+            .filter((s) => s.metadata.name === target.name)
+            .map((s) => ({
+              what: `Service ${target.namespace}/${s.metadata.name}`,
+              meta: s.metadata,
+              ns: target.namespace,
+            }))
+        : pods.map((p) => ({
+            what: `Pod ${target.namespace}/${p.metadata.name}`,
+            meta: p.metadata,
+            ns: target.namespace,
+          }));
+  return objects
+    .filter(({ meta, ns }) => {
+      const use = parseUseWaypoint(meta.labels, ns);
+      if (use.kind === 'absent') return false;
+      const current = use.kind === 'none' ? `${ns}/none` : formatRef(use.ref);
+      return current !== wanted;
+    })
+    .map((o) => o.what);
+}
+
+/** Refuses a cross-namespace waypoint whose listener would not admit the target (unless forced). */
+async function checkAttachment(
+  cluster: Cluster,
+  snapshot: ClusterSnapshot,
+  input: EnrollInput,
+): Promise<string[]> {
+  const namespace = input.waypointNamespace ?? input.target.namespace;
+  if (input.waypoint === 'none') return [];
+  const gateway = await cluster.getGateway(namespace, input.waypoint);
+  const ref = `${namespace}/${input.waypoint}`;
+  if (gateway === null)
+    return [
+      `waypoint ${ref} does not exist yet: the binding dangles (no waypoint) until it is applied`,
+    ];
+  const waypoint = indexWaypoints(
+    [{ ...gateway, status: { addresses: [{ value: 'planned' }] } }],
+    snapshot.gatewayClasses,
+  ).get(ref);
+  const labels = snapshot.namespaces.find((n) => n.metadata.name === input.target.namespace)
+    ?.metadata.labels;
+  if (
+    waypoint !== undefined &&
+    !allowsAttachment(waypoint, input.target.namespace, labels) &&
+    input.force !== true
+  ) {
+    throw new ValidationError(
+      `waypoint ${ref} does not admit namespace ${input.target.namespace}: its HBONE listener's allowedRoutes.namespaces.from is ${waypoint.allowedRoutes.from}; Istio would deny the attachment (AttachmentDenied). Pass force=true to label anyway`,
+      [
+        {
+          path: 'waypointNamespace',
+          message: `waypoint ${ref} does not admit namespace ${input.target.namespace}`,
+        },
+      ],
+    );
+  }
+  return [];
+}
+
+/** Sets `istio.io/use-waypoint` (and `-namespace`) on a namespace, a Service or Pods. */
+export async function enroll(deps: Deps, input: EnrollInput): Promise<MutationResult> {
+  const cluster = deps.clusters.get(input.cluster);
+  const { snapshot, pods } = await targetSnapshot(cluster, input.target);
+  const mutation: Mutation = {
+    op: 'enroll',
+    target: input.target,
+    waypoint: input.waypoint,
+    ...(input.waypointNamespace === undefined
+      ? {}
+      : { waypointNamespace: input.waypointNamespace }),
+  };
+  const planned = plan(snapshot, mutation);
+  const taken = alreadyEnrolled(snapshot, input, pods);
+  if (taken.length > 0 && input.overwrite !== true) {
+    throw new ConflictError(
+      `${taken.join(', ')} already use another waypoint: pass overwrite=true to replace it`,
+      { details: { objects: taken } },
+    );
+  }
+  const warnings = await checkAttachment(cluster, snapshot, input);
+  const dryRun = input.dryRun === true;
+  if (dryRun) return { dryRun, done: [], warnings, plan: planned.changes };
+  const labels = {
+    [USE_WAYPOINT]: input.waypoint,
+    [USE_WAYPOINT_NAMESPACE]: input.waypointNamespace ?? null,
+  };
+  const names = await cluster.setLabels(labelTarget(input.target), labels);
+  const done = [
+    `labeled ${describeTarget(input.target, names)} with "${USE_WAYPOINT}: ${input.waypoint}"`,
+  ];
+  return {
+    dryRun,
+    done,
+    warnings,
+    plan: planned.changes,
+    changes: await observed(cluster, input.target.namespace, snapshot),
+  };
+}
+
+export interface UnenrollInput {
+  readonly cluster: string;
+  readonly target: EnrollTarget;
+  readonly dryRun?: boolean;
+}
+
+/** Removes `istio.io/use-waypoint` and `istio.io/use-waypoint-namespace` from the target. */
+export async function unenroll(deps: Deps, input: UnenrollInput): Promise<MutationResult> {
+  const cluster = deps.clusters.get(input.cluster);
+  const { snapshot } = await targetSnapshot(cluster, input.target);
+  const planned = plan(snapshot, { op: 'unenroll', target: input.target });
+  const dryRun = input.dryRun === true;
+  if (dryRun) return { dryRun, done: [], warnings: [], plan: planned.changes };
+  const names = await cluster.setLabels(labelTarget(input.target), {
+    [USE_WAYPOINT]: null,
+    [USE_WAYPOINT_NAMESPACE]: null,
+  });
+  const done = [`removed ${USE_WAYPOINT} from ${describeTarget(input.target, names)}`];
+  return {
+    dryRun,
+    done,
+    warnings: [],
+    plan: planned.changes,
+    changes: await observed(cluster, input.target.namespace, snapshot),
+  };
+}
+
+function describeTarget(target: EnrollTarget, names: readonly string[]): string {
+  if (target.kind === 'namespace') return `namespace ${target.namespace}`;
+  if (target.kind === 'service') return `service ${target.namespace}/${target.name}`;
+  return names.length === 0
+    ? `no pods (none matched in ${target.namespace})`
+    : `pods ${names.map((n) => `${target.namespace}/${n}`).join(', ')}`;
+}

@@ -1,0 +1,236 @@
+/**
+ * The event pipeline's use cases: audit events become reconcile requests; a reconcile recomputes a
+ * namespace, diffs it against the last published state, publishes the changes, then commits the
+ * new state; a sweep does the same for a whole cluster from one snapshot.
+ *
+ * Publish comes before commit, through an outbox: the messages are staged in the store, published,
+ * then committed. A crash anywhere in between makes the next reconcile publish the staged messages
+ * again, unchanged (same ids and bodies, which SQS deduplicates for 5 minutes and consumers by id),
+ * before it computes anything new, so no change is lost or announced twice with different content.
+ * A stage or commit that loses to a concurrent reconcile starts over from the new state.
+ */
+import { createHash } from 'node:crypto';
+import { type AuditRecord, auditImpact, type Impact } from '../domain/audit.ts';
+import {
+  type BindingSet,
+  computeNamespaceBindings,
+  formatRef,
+  waypointReferences,
+} from '../domain/bindings.ts';
+import { diff } from '../domain/diff.ts';
+import { ConflictError } from '../domain/errors.ts';
+import { bindingChangeMessages } from '../domain/message.ts';
+import type { ClusterSnapshot } from '../domain/model.ts';
+import type {
+  BindingStore,
+  ChangePublisher,
+  ClusterRegistry,
+  PendingPublication,
+  ReconcileQueue,
+  ReconcileRequestMessage,
+  StoredBindings,
+} from '../ports.ts';
+
+export interface PipelineDeps {
+  readonly clusters: ClusterRegistry;
+  readonly store: BindingStore;
+  readonly publisher: ChangePublisher;
+  readonly queue: ReconcileQueue;
+  readonly now?: () => Date;
+  /** CloudEvents `source` of the published messages. */
+  readonly source?: string;
+}
+
+const EMPTY: BindingSet = { services: [], pods: [], namespaces: [] };
+const MAX_ATTEMPTS = 3;
+
+/** Namespaces an impact reaches, read from a (lazily taken) cluster snapshot when needed. */
+async function namespacesOf(
+  impact: Impact,
+  snapshot: () => Promise<ClusterSnapshot>,
+): Promise<string[]> {
+  if (impact.kind === 'namespace') return [impact.namespace];
+  const cluster = await snapshot();
+  if (impact.kind === 'cluster') return cluster.namespaces.map((n) => n.metadata.name);
+  const key = `${impact.namespace}/${impact.name}`;
+  const referencing = [...waypointReferences(cluster)]
+    .filter((r) => formatRef(r.ref) === key)
+    .map((r) => r.namespace);
+  return [...new Set([impact.namespace, ...referencing])];
+}
+
+/**
+ * Turns audit events into one reconcile request per affected namespace (the latest actor, every
+ * audit id), and enqueues them. Returns the requests and how many events could not change a binding.
+ */
+export async function ingestAudit(
+  deps: Pick<PipelineDeps, 'clusters' | 'queue'>,
+  input: { cluster: string; events: readonly AuditRecord[] },
+): Promise<{ requests: ReconcileRequestMessage[]; ignored: number }> {
+  let taken: Promise<ClusterSnapshot> | undefined;
+  const snapshot = (): Promise<ClusterSnapshot> => {
+    taken ??= deps.clusters.get(input.cluster).clusterSnapshot();
+    return taken;
+  };
+  const byNamespace = new Map<string, { actor: string | null; auditIds: Set<string> }>();
+  let ignored = 0;
+  for (const event of input.events) {
+    const impact = auditImpact(event);
+    if (impact === null) {
+      ignored++;
+      continue;
+    }
+    for (const namespace of await namespacesOf(impact, snapshot)) {
+      const entry = byNamespace.get(namespace) ?? { actor: null, auditIds: new Set<string>() };
+      entry.auditIds.add(event.auditID);
+      entry.actor = event.user?.username ?? entry.actor;
+      byNamespace.set(namespace, entry);
+    }
+  }
+  const requests = [...byNamespace.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([namespace, { actor, auditIds }]) => ({
+      cluster: input.cluster,
+      namespace,
+      trigger: 'audit' as const,
+      actor,
+      auditIds: [...auditIds].sort(),
+    }));
+  if (requests.length > 0) await deps.queue.enqueue(requests);
+  return { requests, ignored };
+}
+
+export interface ReconcileResult {
+  readonly namespace: string;
+  /** The generation now stored (unchanged when nothing changed). */
+  readonly generation: number;
+  readonly changes: number;
+  readonly messages: number;
+}
+
+/** Finishes a publication a crash interrupted: the same messages again, then its commit. */
+async function finishPending(
+  deps: PipelineDeps,
+  cluster: string,
+  namespace: string,
+  stored: StoredBindings,
+): Promise<StoredBindings> {
+  const pending = stored.pending as PendingPublication;
+  await deps.publisher.publish(pending.messages);
+  await deps.store.commit(cluster, namespace, stored.generation);
+  return pending.deleted
+    ? { generation: 0, bindings: EMPTY }
+    : { generation: pending.generation, bindings: pending.bindings };
+}
+
+async function reconcileAgainst(
+  deps: PipelineDeps,
+  request: ReconcileRequestMessage,
+  after: BindingSet,
+  exists: boolean,
+): Promise<ReconcileResult> {
+  const { cluster, namespace } = request;
+  let stored = (await deps.store.load(cluster, namespace)) ?? { generation: 0, bindings: EMPTY };
+  if (stored.pending !== undefined) stored = await finishPending(deps, cluster, namespace, stored);
+  const previousGeneration = stored.generation;
+  const changes = diff(stored.bindings, after);
+  if (changes.length === 0)
+    return { namespace, generation: previousGeneration, changes: 0, messages: 0 };
+  const generation = previousGeneration + 1;
+  const messages = bindingChangeMessages({
+    cluster,
+    namespace,
+    generation,
+    previousGeneration,
+    changes,
+    cause: { trigger: request.trigger, actor: request.actor, auditIds: [...request.auditIds] },
+    source: deps.source ?? `urn:waypointer:cluster:${cluster}`,
+    time: (deps.now ?? (() => new Date()))().toISOString(),
+  });
+  // The outbox: what is about to be published is stored first, so a crash before the commit
+  // re-publishes exactly these messages (same ids, same bodies) instead of a recomputed variant.
+  await deps.store.stage(
+    cluster,
+    namespace,
+    { generation, bindings: after, messages, deleted: !exists },
+    previousGeneration,
+  );
+  await deps.publisher.publish(messages);
+  await deps.store.commit(cluster, namespace, previousGeneration);
+  return {
+    namespace,
+    generation: exists ? generation : 0,
+    changes: changes.length,
+    messages: messages.length,
+  };
+}
+
+/** Retries the whole diff-publish-commit when a concurrent reconcile committed first. */
+async function withRetries(run: () => Promise<ReconcileResult>): Promise<ReconcileResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** Recomputes one namespace from a fresh, constant-cost read of the cluster. */
+export function reconcileNamespace(
+  deps: PipelineDeps,
+  request: ReconcileRequestMessage,
+): Promise<ReconcileResult> {
+  return withRetries(async () => {
+    const snapshot = await deps.clusters.get(request.cluster).namespaceSnapshot(request.namespace);
+    const exists = snapshot.namespaces.some((n) => n.metadata.name === request.namespace);
+    const after = exists ? computeNamespaceBindings(snapshot, request.namespace) : EMPTY;
+    return reconcileAgainst(deps, request, after, exists);
+  });
+}
+
+export interface SweepResult {
+  readonly results: readonly ReconcileResult[];
+  /** Where the next run continues (a namespace name); absent once the whole cluster was swept. */
+  readonly cursor?: string;
+}
+
+/**
+ * Reconciles every namespace of a cluster (and every namespace with stored state that no longer
+ * exists) from ONE paged cluster snapshot, in namespace order from `cursor`, until `hasTime()`
+ * says to stop.
+ */
+export async function sweepCluster(
+  deps: PipelineDeps,
+  input: { cluster: string; cursor?: string; hasTime?: () => boolean },
+): Promise<SweepResult> {
+  const snapshot = await deps.clusters.get(input.cluster).clusterSnapshot();
+  const live = new Set(snapshot.namespaces.map((n) => n.metadata.name));
+  const names = [...new Set([...live, ...(await deps.store.namespaces(input.cluster))])].sort();
+  const results: ReconcileResult[] = [];
+  for (const namespace of names) {
+    if (input.cursor !== undefined && namespace <= input.cursor) continue;
+    if (input.hasTime !== undefined && !input.hasTime())
+      return { results, cursor: results[results.length - 1]?.namespace ?? input.cursor ?? '' };
+    const request: ReconcileRequestMessage = {
+      cluster: input.cluster,
+      namespace,
+      trigger: 'sweep',
+      actor: null,
+      auditIds: [],
+    };
+    const exists = live.has(namespace);
+    const after = exists ? computeNamespaceBindings(snapshot, namespace) : EMPTY;
+    results.push(await withRetries(() => reconcileAgainst(deps, request, after, exists)));
+  }
+  return { results };
+}
+
+/** A FIFO deduplication id for a reconcile request: the same audit events give the same id. */
+export function requestDeduplicationId(request: ReconcileRequestMessage, salt = ''): string {
+  const basis =
+    request.auditIds.length > 0 ? request.auditIds.join(',') : `${request.trigger}:${salt}`;
+  return createHash('sha256')
+    .update(`${request.cluster}/${request.namespace}/${basis}`)
+    .digest('hex');
+}

@@ -1,0 +1,241 @@
+/**
+ * The use cases that read: clusters, waypoints (istioctl `list` and `status`, plus what is bound to
+ * each), and bindings of a namespace or a whole cluster.
+ */
+import {
+  BindingContext,
+  type BindingSet,
+  computeBindings,
+  computeNamespaceBindings,
+  formatRef,
+  type NamespaceBinding,
+  type PodBinding,
+  type ServiceBinding,
+  waypointReferences,
+} from '../domain/bindings.ts';
+import { type Diagnostic, diagnose } from '../domain/diagnostics.ts';
+import { NotFoundError, ValidationError } from '../domain/errors.ts';
+import { MESH_CONTROLLER_NAME, REVISION, WAYPOINT_CLASS, WAYPOINT_FOR } from '../domain/labels.ts';
+import type { ClusterSnapshot, Gateway, GatewayClass } from '../domain/model.ts';
+import { programmedStatus, trafficTypeOf } from '../domain/waypoints.ts';
+import type { Deps } from './mutations.ts';
+
+/** One row of `list`: istioctl's columns plus the effective traffic type and what is bound. */
+export interface WaypointSummary {
+  readonly namespace: string;
+  readonly name: string;
+  readonly gatewayClassName: string;
+  /** `istio.io/rev`, or `default` (istioctl). */
+  readonly revision: string;
+  /** istioctl's TRAFFIC TYPE: the `istio.io/waypoint-for` label, or `none` when absent. */
+  readonly trafficType: string;
+  /** What istiod uses: Gateway label, else GatewayClass label, else `service`. */
+  readonly effectiveTrafficType: string;
+  /** The `Programmed` condition's status, `False` when absent. */
+  readonly programmed: string;
+  readonly bound: { readonly services: number; readonly pods: number; readonly namespaces: number };
+}
+
+/** A waypoint class: `istio-waypoint`, or a class of istiod's mesh controller, or one labelled for traffic. */
+export function isWaypointClass(name: string, classes: readonly GatewayClass[]): boolean {
+  if (name === WAYPOINT_CLASS) return true;
+  const found = classes.find((c) => c.metadata.name === name);
+  return (
+    found !== undefined &&
+    (found.metadata.labels?.[WAYPOINT_FOR] !== undefined ||
+      found.spec?.controllerName === MESH_CONTROLLER_NAME)
+  );
+}
+
+function summarize(
+  gateway: Gateway,
+  snapshot: ClusterSnapshot,
+  bindings: BindingSet,
+): WaypointSummary {
+  const namespace = gateway.metadata.namespace ?? '';
+  const name = gateway.metadata.name;
+  const is = (w: { namespace: string; name: string } | null): boolean =>
+    w?.namespace === namespace && w?.name === name;
+  const gatewayClass = snapshot.gatewayClasses.find(
+    (c) => c.metadata.name === gateway.spec.gatewayClassName,
+  );
+  return {
+    namespace,
+    name,
+    gatewayClassName: gateway.spec.gatewayClassName,
+    revision: gateway.metadata.labels?.[REVISION] || 'default',
+    trafficType: gateway.metadata.labels?.[WAYPOINT_FOR] || 'none',
+    effectiveTrafficType: trafficTypeOf(gateway, gatewayClass),
+    programmed: programmedStatus(gateway),
+    bound: {
+      services: bindings.services.filter((s) => is(s.waypoint)).length,
+      pods: bindings.pods.filter((p) => is(p.waypoint)).length,
+      namespaces: bindings.namespaces.filter((n) => is(n.waypoint)).length,
+    },
+  };
+}
+
+/** Every waypoint of a cluster (or namespace), sorted by namespace and name. */
+export async function listWaypoints(
+  deps: Deps,
+  input: { cluster: string; namespace?: string },
+): Promise<WaypointSummary[]> {
+  const snapshot = await deps.clusters.get(input.cluster).clusterSnapshot();
+  const bindings = computeBindings(snapshot);
+  return snapshot.gateways
+    .filter((g) => isWaypointClass(g.spec.gatewayClassName, snapshot.gatewayClasses))
+    .filter((g) => input.namespace === undefined || g.metadata.namespace === input.namespace)
+    .map((g) => summarize(g, snapshot, bindings))
+    .sort((a, b) =>
+      a.namespace === b.namespace ? (a.name < b.name ? -1 : 1) : a.namespace < b.namespace ? -1 : 1,
+    );
+}
+
+export interface WaypointStatus {
+  readonly waypoint: WaypointSummary;
+  /** istioctl status's row: the Programmed condition when True, else the last condition. */
+  readonly status: {
+    readonly type: string;
+    readonly status: string;
+    readonly reason: string;
+    readonly message: string;
+  } | null;
+  readonly addresses: readonly string[];
+  /** What uses this waypoint: the labels that name it, and what is bound to it. */
+  readonly referencedBy: readonly { kind: string; namespace: string; name: string }[];
+  readonly boundServices: readonly ServiceBinding[];
+  readonly boundPods: readonly PodBinding[];
+  readonly boundNamespaces: readonly NamespaceBinding[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** `istioctl waypoint status` for one waypoint, without blocking unless `wait`, plus what is bound to it. */
+export async function waypointStatus(
+  deps: Deps,
+  input: {
+    cluster: string;
+    namespace: string;
+    name: string;
+    wait?: boolean;
+    timeoutSeconds?: number;
+  },
+): Promise<WaypointStatus> {
+  const cluster = deps.clusters.get(input.cluster);
+  if (input.wait === true)
+    await cluster.waitForProgrammed(
+      input.namespace,
+      input.name,
+      (input.timeoutSeconds ?? 90) * 1000,
+    );
+  const snapshot = await cluster.clusterSnapshot();
+  const gateway = snapshot.gateways.find(
+    (g) => g.metadata.namespace === input.namespace && g.metadata.name === input.name,
+  );
+  if (
+    gateway === undefined ||
+    !isWaypointClass(gateway.spec.gatewayClassName, snapshot.gatewayClasses)
+  ) {
+    throw new NotFoundError(`waypoint ${input.namespace}/${input.name} not found`);
+  }
+  const context = new BindingContext(snapshot);
+  const bindings = computeBindings(snapshot, context);
+  const key = `${input.namespace}/${input.name}`;
+  const is = (w: { namespace: string; name: string } | null): boolean =>
+    w !== null && formatRef(w) === key;
+  const conditions = gateway.status?.conditions ?? [];
+  const programmed = conditions.find((c) => c.type === 'Programmed' && c.status === 'True');
+  const row = programmed ?? conditions[conditions.length - 1];
+  return {
+    waypoint: summarize(gateway, snapshot, bindings),
+    status:
+      row === undefined
+        ? null
+        : {
+            type: row.type,
+            status: row.status,
+            reason: row.reason ?? '',
+            message: row.message ?? '',
+          },
+    addresses: (gateway.status?.addresses ?? []).map((a) => a.value),
+    referencedBy: [...waypointReferences(snapshot)]
+      .filter((r) => formatRef(r.ref) === key)
+      .map(({ kind, namespace, name }) => ({ kind, namespace, name })),
+    boundServices: bindings.services.filter((s) => is(s.waypoint)),
+    boundPods: bindings.pods.filter((p) => is(p.waypoint)),
+    boundNamespaces: bindings.namespaces.filter((n) => is(n.waypoint)),
+    diagnostics: diagnose(snapshot, context).filter(
+      (d) => d.subject === `Gateway ${key}` || d.message.includes(` ${key}`),
+    ),
+  };
+}
+
+/** Bindings in the shape of `waypointer bindings -o json`, with the namespace defaults. */
+export interface BindingsPage {
+  readonly services: readonly ServiceBinding[];
+  /** Pods that carry their own label (or are waypoint instances); every other pod gets its namespace's default. */
+  readonly pods: readonly PodBinding[];
+  readonly namespaces: readonly NamespaceBinding[];
+  readonly diagnostics: readonly Diagnostic[];
+  /** Pass as `cursor` for the next page; absent on the last one. */
+  readonly nextCursor?: string;
+}
+
+/** A namespace's bindings, in the compact form (a constant number of API calls whatever its size). */
+export async function getNamespaceBindings(
+  deps: Deps,
+  input: { cluster: string; namespace: string },
+): Promise<BindingsPage> {
+  const snapshot = await deps.clusters.get(input.cluster).namespaceSnapshot(input.namespace);
+  if (snapshot.namespaces.length === 0)
+    throw new NotFoundError(`namespaces "${input.namespace}" not found`);
+  const bindings = computeNamespaceBindings(snapshot, input.namespace);
+  const diagnostics = diagnose(snapshot).filter(
+    (d) =>
+      d.subject === `Namespace ${input.namespace}` || d.subject.includes(` ${input.namespace}/`),
+  );
+  return {
+    services: bindings.services,
+    pods: bindings.pods,
+    namespaces: bindings.namespaces,
+    diagnostics,
+  };
+}
+
+const MAX_PAGE = 500;
+
+/** A cluster's bindings, `limit` namespaces a page (default 50), from `cursor` (a namespace name). */
+export async function getClusterBindings(
+  deps: Deps,
+  input: { cluster: string; limit?: number; cursor?: string },
+): Promise<BindingsPage> {
+  const limit = input.limit ?? 50;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+    throw new ValidationError(`limit must be an integer from 1 to ${MAX_PAGE}`, [
+      { path: 'limit', message: `must be 1..${MAX_PAGE}` },
+    ]);
+  }
+  const snapshot = await deps.clusters.get(input.cluster).clusterSnapshot();
+  const names = snapshot.namespaces.map((n) => n.metadata.name).sort();
+  const start =
+    input.cursor === undefined ? 0 : names.findIndex((n) => n > (input.cursor as string));
+  const page = start < 0 ? [] : names.slice(start, start + limit);
+  const inPage = new Set(page);
+  const context = new BindingContext(snapshot);
+  const bindings = computeBindings(snapshot, context);
+  const last = page[page.length - 1];
+  const more = start >= 0 && start + limit < names.length && last !== undefined;
+  return {
+    services: bindings.services.filter((s) => inPage.has(s.namespace)),
+    pods: bindings.pods.filter((p) => inPage.has(p.namespace)),
+    namespaces: bindings.namespaces.filter((n) => inPage.has(n.namespace)),
+    diagnostics: diagnose(snapshot, context).filter((d) =>
+      page.some((ns) => d.subject === `Namespace ${ns}` || d.subject.includes(` ${ns}/`)),
+    ),
+    ...(more ? { nextCursor: last } : {}),
+  };
+}
+
+/** The clusters this deployment manages. */
+export function listClusters(deps: Deps): { name: string }[] {
+  return deps.clusters.names().map((name) => ({ name }));
+}

@@ -1,0 +1,601 @@
+/**
+ * The HTTP API end to end: HTTP requests through the local API gateway to the real handler, over
+ * the embedded Kubernetes cluster.
+ */
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePolicy } from '../../shared/app/authorization.ts';
+import { type Api, startApi } from '../support/api.ts';
+
+const NS = '/v1/clusters/local/namespaces/default';
+let api: Api;
+
+beforeAll(async () => {
+  api = await startApi();
+});
+afterAll(async () => {
+  await api.stop();
+});
+
+type Row = string;
+async function bindingsTable(): Promise<Row[]> {
+  const { json } = await api.call('GET', `${NS}/bindings`);
+  return [
+    ...json.services.map((s: any) => `svc ${s.name} ${s.waypoint?.name ?? '-'} ${s.via ?? '-'}`),
+    ...json.namespaces.map(
+      (n: any) => `ns ${n.namespace} ${n.waypoint?.name ?? '-'} ${n.via ?? '-'}`,
+    ),
+    ...json.pods.map((p: any) => `pod ${p.name} ${p.waypoint?.name ?? '-'} ${p.via ?? '-'}`),
+  ];
+}
+
+const changed = (result: any): string[] =>
+  result.plan.map(
+    (c: any) =>
+      `${c.kind} ${c.name}: ${c.before?.waypoint?.name ?? '-'} -> ${c.after?.waypoint?.name ?? '-'}`,
+  );
+
+describe('the seed walkthrough over HTTP (DESIGN §1)', () => {
+  it('enrolls the namespace, then reviews, then the reviews v2 pods, and ends with the expected bindings', async () => {
+    expect(await bindingsTable()).toEqual([
+      'svc details - -',
+      'svc productpage - -',
+      'svc ratings - -',
+      'svc reviews - -',
+      'ns default - -',
+    ]);
+    const step1 = await api.call('PUT', `${NS}/waypoints/waypoint`, {
+      body: { enrollNamespace: true, wait: true },
+    });
+    expect(step1.status).toBe(200);
+    expect(step1.json.done).toEqual([
+      'waypoint default/waypoint applied',
+      'waypoint default/waypoint is ready!',
+      'namespace default labeled with "istio.io/use-waypoint: waypoint"',
+    ]);
+    expect(changed(step1.json)).toEqual([
+      'Service details: - -> waypoint',
+      'Service productpage: - -> waypoint',
+      'Service ratings: - -> waypoint',
+      'Service reviews: - -> waypoint',
+    ]);
+    expect(
+      (await api.call('PUT', `${NS}/waypoints/reviews-svc-waypoint`, { body: { wait: true } }))
+        .status,
+    ).toBe(200);
+    const step2 = await api.call('PUT', `${NS}/services/reviews/enrollment`, {
+      body: { waypoint: 'reviews-svc-waypoint' },
+    });
+    expect(changed(step2.json)).toEqual(['Service reviews: waypoint -> reviews-svc-waypoint']);
+    expect(
+      (
+        await api.call('PUT', `${NS}/waypoints/reviews-v2-pod-waypoint`, {
+          body: { for: 'workload', wait: true },
+        })
+      ).status,
+    ).toBe(200);
+    const step3 = await api.call(
+      'PUT',
+      `${NS}/pods/enrollment?selector=app%3Dreviews%2Cversion%3Dv2`,
+      { body: { waypoint: 'reviews-v2-pod-waypoint' } },
+    );
+    expect(step3.json.done).toEqual([
+      'labeled pods default/reviews-v2-6f85cb9b7c-9jbd8 with "istio.io/use-waypoint: reviews-v2-pod-waypoint"',
+    ]);
+    expect(changed(step3.json)).toEqual([
+      'Pod reviews-v2-6f85cb9b7c-9jbd8: - -> reviews-v2-pod-waypoint',
+    ]);
+    const table = await bindingsTable();
+    expect(table.filter((row) => !row.includes('waypoint-'))).toEqual([
+      'svc details waypoint namespace',
+      'svc productpage waypoint namespace',
+      'svc ratings waypoint namespace',
+      'svc reviews reviews-svc-waypoint service',
+      'svc reviews-svc-waypoint - -',
+      'svc reviews-v2-pod-waypoint - -',
+      'svc waypoint - -',
+      'ns default - -',
+      'pod reviews-v2-6f85cb9b7c-9jbd8 reviews-v2-pod-waypoint pod',
+    ]);
+    expect(table.filter((row) => row.startsWith('pod ') && row.includes('waypoint-'))).toHaveLength(
+      3,
+    );
+  });
+});
+
+describe('meta and generate', () => {
+  it('GET /healthz answers without a caller', async () => {
+    expect(await api.call('GET', '/healthz', { caller: '' })).toMatchObject({
+      status: 200,
+      json: { status: 'ok' },
+    });
+  });
+
+  it('GET /v1/openapi.json is a valid OpenAPI 3.1 document with every route', async () => {
+    const { json } = await api.call('GET', '/v1/openapi.json');
+    const result = await new Validator().validate(json);
+    expect(result.errors).toBeUndefined();
+    expect(result.valid).toBe(true);
+    expect(json.openapi).toBe('3.1.0');
+    const operations = Object.entries(json.paths).flatMap(([path, ops]) =>
+      Object.keys(ops as object).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    expect(operations).toEqual(
+      expect.arrayContaining([
+        'POST /v1/generate',
+        'GET /v1/clusters',
+        'GET /v1/clusters/{cluster}/waypoints',
+        'GET /v1/clusters/{cluster}/namespaces/{namespace}/waypoints/{name}',
+        'PUT /v1/clusters/{cluster}/namespaces/{namespace}/waypoints/{name}',
+        'DELETE /v1/clusters/{cluster}/namespaces/{namespace}/waypoints/{name}',
+        'PUT /v1/clusters/{cluster}/namespaces/{namespace}/enrollment',
+        'DELETE /v1/clusters/{cluster}/namespaces/{namespace}/enrollment',
+        'PUT /v1/clusters/{cluster}/namespaces/{namespace}/services/{service}/enrollment',
+        'DELETE /v1/clusters/{cluster}/namespaces/{namespace}/services/{service}/enrollment',
+        'PUT /v1/clusters/{cluster}/namespaces/{namespace}/pods/{pod}/enrollment',
+        'DELETE /v1/clusters/{cluster}/namespaces/{namespace}/pods/{pod}/enrollment',
+        'PUT /v1/clusters/{cluster}/namespaces/{namespace}/pods/enrollment',
+        'DELETE /v1/clusters/{cluster}/namespaces/{namespace}/pods/enrollment',
+        'GET /v1/clusters/{cluster}/namespaces/{namespace}/bindings',
+        'GET /v1/clusters/{cluster}/bindings',
+        'POST /v1/clusters/{cluster}/namespaces/{namespace}/reconcile',
+        'GET /healthz',
+        'GET /v1/openapi.json',
+      ]),
+    );
+    expect(operations).toHaveLength(19);
+  });
+
+  it('POST /v1/generate answers JSON, or istioctl YAML when asked', async () => {
+    const json = await api.call('POST', '/v1/generate', {
+      body: { namespace: 'default', for: 'all' },
+    });
+    expect(json.json).toMatchObject({
+      kind: 'Gateway',
+      metadata: {
+        name: 'waypoint',
+        namespace: 'default',
+        labels: { 'istio.io/waypoint-for': 'all' },
+      },
+    });
+    const yaml = await api.call('POST', '/v1/generate', {
+      body: {},
+      headers: { accept: 'application/yaml' },
+    });
+    expect(yaml.type).toBe('application/yaml');
+    expect(yaml.text).toBe(
+      'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: waypoint\nspec:\n  gatewayClassName: istio-waypoint\n  listeners:\n  - name: mesh\n    port: 15008\n    protocol: HBONE\n',
+    );
+  });
+
+  it('GET /v1/clusters lists the configured clusters', async () => {
+    expect((await api.call('GET', '/v1/clusters')).json).toEqual({ items: [{ name: 'local' }] });
+  });
+});
+
+describe('waypoints', () => {
+  it('lists waypoints with istioctl columns, the effective traffic type and bound counts', async () => {
+    const { json } = await api.call('GET', '/v1/clusters/local/waypoints?namespace=default');
+    const waypoint = json.items.find((w: any) => w.name === 'waypoint');
+    expect(waypoint).toEqual({
+      namespace: 'default',
+      name: 'waypoint',
+      gatewayClassName: 'istio-waypoint',
+      revision: 'default',
+      trafficType: 'none',
+      effectiveTrafficType: 'service',
+      programmed: 'True',
+      bound: { services: 3, pods: 0, namespaces: 0 },
+    });
+  });
+
+  it('shows a waypoint status and what is bound to it', async () => {
+    const { status, json } = await api.call('GET', `${NS}/waypoints/reviews-v2-pod-waypoint`);
+    expect(status).toBe(200);
+    expect(json.status).toMatchObject({ type: 'Programmed', status: 'True' });
+    expect(json.boundPods.map((p: any) => p.name)).toEqual(['reviews-v2-6f85cb9b7c-9jbd8']);
+    expect(json.referencedBy).toEqual([
+      { kind: 'Pod', namespace: 'default', name: 'reviews-v2-6f85cb9b7c-9jbd8' },
+    ]);
+  });
+
+  it('previews an apply with dryRun and changes nothing', async () => {
+    const { json } = await api.call('PUT', `${NS}/waypoints/preview`, {
+      body: { for: 'all', dryRun: true },
+    });
+    expect(json).toMatchObject({ dryRun: true, done: [], plan: [] });
+    expect((await api.call('GET', `${NS}/waypoints/preview`)).status).toBe(404);
+  });
+
+  it('warns and changes nothing when the namespace already has a waypoint (istioctl), unless overwrite', async () => {
+    const { json } = await api.call('PUT', `${NS}/waypoints/other`, {
+      body: { enrollNamespace: true },
+    });
+    expect(json.warnings).toEqual([
+      'namespace (default) already has an enrolled Waypoint. Consider adding the `--overwrite` flag to your apply command.',
+    ]);
+    expect(json.done).toEqual([]);
+    expect((await api.call('GET', `${NS}/waypoints/other`)).status).toBe(404);
+  });
+
+  it('times out waiting for a waypoint that never becomes ready (504)', async () => {
+    api.local.istiod.keepUnready('default/stuck');
+    const { status, json } = await api.call('PUT', `${NS}/waypoints/stuck`, {
+      body: { wait: true, timeoutSeconds: 1 },
+    });
+    expect([status, json.detail]).toEqual([
+      504,
+      'timed out while waiting for waypoint\tdefault/stuck',
+    ]);
+  });
+
+  it('refuses to delete a waypoint in use (409, with the dependents), then deletes with unenroll', async () => {
+    const refused = await api.call('DELETE', `${NS}/waypoints/reviews-svc-waypoint`);
+    expect(refused.status).toBe(409);
+    expect(refused.json.dependents).toEqual([
+      { kind: 'Service', namespace: 'default', name: 'reviews' },
+    ]);
+    const preview = await api.call(
+      'DELETE',
+      `${NS}/waypoints/reviews-svc-waypoint?unenroll=true&dryRun=true`,
+    );
+    expect(preview.json.dryRun).toBe(true);
+    expect(changed(preview.json)).toContain('Service reviews: reviews-svc-waypoint -> waypoint');
+    expect((await api.call('GET', `${NS}/waypoints/reviews-svc-waypoint`)).status).toBe(200);
+    const deleted = await api.call('DELETE', `${NS}/waypoints/reviews-svc-waypoint?unenroll=true`);
+    expect(deleted.json.done).toEqual([
+      'removed istio.io/use-waypoint from Service default/reviews',
+      'waypoint default/reviews-svc-waypoint deleted',
+    ]);
+    expect((await api.call('GET', `${NS}/waypoints/reviews-svc-waypoint`)).status).toBe(404);
+    expect(await bindingsTable()).toContain('svc reviews waypoint namespace');
+  });
+
+  it('deletes a waypoint in use with force, leaving the references dangling (with a warning)', async () => {
+    await api.call('PUT', `${NS}/waypoints/doomed`, { body: {} });
+    await api.call('PUT', `${NS}/services/ratings/enrollment`, {
+      body: { waypoint: 'doomed', overwrite: true },
+    });
+    const deleted = await api.call('DELETE', `${NS}/waypoints/doomed?force=true`);
+    expect(deleted.json.warnings).toEqual([
+      'these now name a waypoint that does not exist: Service default/ratings',
+    ]);
+    const bindings = (await api.call('GET', `${NS}/bindings`)).json;
+    const ratings = bindings.services.find((s: any) => s.name === 'ratings');
+    expect(ratings.condition).toEqual({
+      status: 'False',
+      reason: 'WaypointIsNotReady',
+      message: 'waypoint "default/doomed" is not ready',
+    });
+    expect(bindings.diagnostics.map((d: any) => `${d.code} ${d.subject}`)).toContain(
+      'dangling-reference Service default/ratings',
+    );
+    await api.call('DELETE', `${NS}/services/ratings/enrollment`);
+  });
+
+  it('answers 404 for a Gateway that is no istio-waypoint', async () => {
+    const { status, json } = await api.call('DELETE', `${NS}/waypoints/nope`);
+    expect([status, json.detail]).toEqual([404, 'waypoint default/nope not found']);
+  });
+});
+
+describe('enrollment', () => {
+  it('previews and enrolls a namespace, a Service and a Pod by name, and unenrolls them', async () => {
+    const preview = await api.call('PUT', `${NS}/services/details/enrollment`, {
+      body: { waypoint: 'none', dryRun: true },
+    });
+    expect(changed(preview.json)).toEqual(['Service details: waypoint -> -']);
+    expect(await bindingsTable()).toContain('svc details waypoint namespace');
+    const optOut = await api.call('PUT', `${NS}/services/details/enrollment`, {
+      body: { waypoint: 'none' },
+    });
+    expect(optOut.json.done).toEqual([
+      'labeled service default/details with "istio.io/use-waypoint: none"',
+    ]);
+    const back = await api.call('DELETE', `${NS}/services/details/enrollment`);
+    expect(changed(back.json)).toEqual(['Service details: - -> waypoint']);
+    const pod = await api.call('PUT', `${NS}/pods/reviews-v1-6584ddcf65-qv7rn/enrollment`, {
+      body: { waypoint: 'reviews-v2-pod-waypoint' },
+    });
+    expect(changed(pod.json)).toEqual([
+      'Pod reviews-v1-6584ddcf65-qv7rn: - -> reviews-v2-pod-waypoint',
+    ]);
+    const unpod = await api.call(
+      'DELETE',
+      `${NS}/pods/reviews-v1-6584ddcf65-qv7rn/enrollment?dryRun=true`,
+    );
+    expect(changed(unpod.json)).toEqual([
+      'Pod reviews-v1-6584ddcf65-qv7rn: reviews-v2-pod-waypoint -> -',
+    ]);
+  });
+
+  it('refuses to replace another waypoint without overwrite (409)', async () => {
+    const { status, json } = await api.call('PUT', `${NS}/enrollment`, {
+      body: { waypoint: 'another' },
+    });
+    expect([status, json.detail]).toEqual([
+      409,
+      'Namespace default already use another waypoint: pass overwrite=true to replace it',
+    ]);
+  });
+
+  it('refuses a cross-namespace waypoint whose allowedRoutes deny the namespace (422), unless force', async () => {
+    await api
+      .call('PUT', '/v1/clusters/local/namespaces/istio-system/waypoints/shared', { body: {} })
+      .then(() => undefined);
+    const { raw } = await import('../support/kube.ts');
+    await raw(api.local, 'POST', '/api/v1/namespaces', {
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'mesh' } },
+    });
+    await raw(api.local, 'POST', '/apis/gateway.networking.k8s.io/v1/namespaces/mesh/gateways', {
+      body: {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'Gateway',
+        metadata: { name: 'shared' },
+        spec: {
+          gatewayClassName: 'istio-waypoint',
+          listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }],
+        },
+      },
+    });
+    const denied = await api.call('PUT', `${NS}/services/productpage/enrollment`, {
+      body: { waypoint: 'shared', waypointNamespace: 'mesh', overwrite: true },
+    });
+    expect(denied.status).toBe(422);
+    expect(denied.json.errors).toEqual([
+      {
+        path: 'waypointNamespace',
+        message: 'waypoint mesh/shared does not admit namespace default',
+      },
+    ]);
+    const forced = await api.call('PUT', `${NS}/services/productpage/enrollment`, {
+      body: {
+        waypoint: 'shared',
+        waypointNamespace: 'mesh',
+        overwrite: true,
+        force: true,
+        dryRun: true,
+      },
+    });
+    expect(forced.status).toBe(200);
+  });
+
+  it.each<[string, string, unknown, number, { path: string; message: string }[] | undefined]>([
+    [
+      'a waypoint name that is no label value',
+      `${NS}/enrollment`,
+      { waypoint: 'Not Valid' },
+      400,
+      undefined,
+    ],
+    [
+      'a missing waypoint',
+      `${NS}/enrollment`,
+      {},
+      400,
+      [{ path: 'body.waypoint', message: 'Invalid input: expected string, received undefined' }],
+    ],
+    [
+      'an unknown field',
+      `${NS}/enrollment`,
+      { waypoint: 'w', wait: true },
+      400,
+      [{ path: 'body', message: 'unknown field(s): wait' }],
+    ],
+    [
+      'a bad namespace name',
+      '/v1/clusters/local/namespaces/Bad_NS/enrollment',
+      { waypoint: 'w' },
+      400,
+      undefined,
+    ],
+    [
+      'a bad selector',
+      `${NS}/pods/enrollment?selector=app%20in%20(a`,
+      { waypoint: 'w' },
+      400,
+      undefined,
+    ],
+    [
+      'a missing selector',
+      `${NS}/pods/enrollment`,
+      { waypoint: 'w' },
+      400,
+      [{ path: 'query.selector', message: 'Invalid input: expected string, received undefined' }],
+    ],
+  ])('refuses %s with a problem naming the field', async (_case, path, body, status, errors) => {
+    const response = await api.call('PUT', path, { body });
+    expect(response.status).toBe(status);
+    expect(response.type).toBe('application/problem+json');
+    expect(response.json.errors?.length ?? 0).toBeGreaterThan(0);
+    if (errors !== undefined) expect(response.json.errors).toEqual(errors);
+  });
+
+  it('answers 404 for a Service or a Pod that does not exist, with the Kubernetes message', async () => {
+    const service = await api.call('PUT', `${NS}/services/nope/enrollment`, {
+      body: { waypoint: 'w' },
+    });
+    expect([service.status, service.json.detail]).toEqual([404, 'services "nope" not found']);
+    const pod = await api.call('DELETE', `${NS}/pods/nope/enrollment`);
+    expect([pod.status, pod.json.detail]).toEqual([404, 'pods "nope" not found']);
+  });
+});
+
+describe('bindings', () => {
+  it('pages a cluster by namespaces', async () => {
+    const first = await api.call('GET', '/v1/clusters/local/bindings?limit=1');
+    expect(first.json.namespaces.map((n: any) => n.namespace)).toEqual(['default']);
+    expect(first.json.nextCursor).toBe('default');
+    const second = await api.call(
+      'GET',
+      `/v1/clusters/local/bindings?limit=1&cursor=${first.json.nextCursor}`,
+    );
+    expect(second.json.namespaces.map((n: any) => n.namespace)).toEqual(['istio-system']);
+    expect((await api.call('GET', '/v1/clusters/local/bindings?limit=0')).status).toBe(400);
+  });
+
+  it('recomputes a namespace on request', async () => {
+    const { status, json } = await api.call('POST', `${NS}/reconcile`);
+    expect(status).toBe(200);
+    expect(json.services.length).toBeGreaterThan(3);
+  });
+
+  it('answers 404 for a namespace that does not exist', async () => {
+    const { status, json } = await api.call('GET', '/v1/clusters/local/namespaces/nope/bindings');
+    expect([status, json.detail]).toEqual([404, 'namespaces "nope" not found']);
+  });
+});
+
+describe('errors', () => {
+  it.each<[string, string, string, unknown, Record<string, string>, number, string]>([
+    [
+      'an unknown route',
+      'GET',
+      '/v2/nothing',
+      undefined,
+      {},
+      404,
+      'no route for GET /v2/nothing; see GET /v1/openapi.json',
+    ],
+    [
+      'a method a route does not take',
+      'POST',
+      '/v1/clusters',
+      undefined,
+      {},
+      405,
+      'POST is not allowed on /v1/clusters; use GET',
+    ],
+    [
+      'a body that is no JSON',
+      'PUT',
+      `${NS}/enrollment`,
+      '{nope',
+      {},
+      400,
+      "the request body is not valid JSON: Expected property name or '}' in JSON at position 1 (line 1 column 2)",
+    ],
+    [
+      'a body of another type',
+      'PUT',
+      `${NS}/enrollment`,
+      'waypoint=w',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      415,
+      'the request body must be JSON (Content-Type: application/json), not application/x-www-form-urlencoded',
+    ],
+    [
+      'an unknown cluster',
+      'GET',
+      '/v1/clusters/prod/waypoints',
+      undefined,
+      {},
+      404,
+      'cluster "prod" is not configured; known clusters: local',
+    ],
+    [
+      'a reserved waypoint name',
+      'PUT',
+      `${NS}/waypoints/none`,
+      {},
+      {},
+      422,
+      "failed to create gateway: invalid name provided for waypoint, 'none' is a reserved value",
+    ],
+  ])('answers %s with problem+json', async (_case, method, path, body, headers, status, detail) => {
+    const response = await api.call(method, path, {
+      ...(body === undefined ? {} : { body }),
+      headers,
+    });
+    expect([
+      response.status,
+      response.type,
+      response.json.title !== undefined,
+      response.json.detail,
+    ]).toEqual([status, 'application/problem+json', true, detail]);
+  });
+
+  it('answers 503 without internals when the cluster keeps failing', async () => {
+    api.local.server.faults.configure({ rate: 1, kinds: ['500'] });
+    const response = await api.call('GET', `${NS}/bindings`);
+    api.local.server.faults.configure({ rate: 0 });
+    expect(response.status).toBe(503);
+    expect(response.json.detail).toMatch(/^the Kubernetes API kept failing after 6 attempts/);
+  });
+});
+
+describe('authorization', () => {
+  let guarded: Api;
+  beforeAll(async () => {
+    guarded = await startApi({
+      local: api.local,
+      policy: parsePolicy(
+        JSON.stringify({
+          version: 1,
+          rules: [
+            {
+              subjects: ['arn:aws:iam::111111111111:role/viewers-*'],
+              role: 'viewer',
+              clusters: ['*'],
+              namespaces: ['*'],
+            },
+            {
+              subjects: ['jwt:*', 'arn:aws:iam::111111111111:role/team-a'],
+              role: 'operator',
+              clusters: ['local'],
+              namespaces: ['team-*'],
+            },
+          ],
+        }),
+      ),
+    });
+  });
+  afterAll(async () => {
+    await guarded.stop();
+  });
+
+  it('answers 401 without a caller', async () => {
+    const response = await guarded.call('GET', '/v1/clusters', { caller: '' });
+    expect(response.status).toBe(401);
+  });
+
+  it('lets a viewer read and refuses its mutations (403)', async () => {
+    const viewer = 'arn:aws:iam::111111111111:role/viewers-ops';
+    expect((await guarded.call('GET', `${NS}/bindings`, { caller: viewer })).status).toBe(200);
+    const refused = await guarded.call('PUT', `${NS}/enrollment`, {
+      caller: viewer,
+      body: { waypoint: 'w', dryRun: true },
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.json.detail).toContain('arn:aws:iam::111111111111:role/viewers-ops');
+  });
+
+  it('lets an operator change only its namespaces', async () => {
+    const operator = 'arn:aws:iam::111111111111:role/team-a';
+    expect(
+      (
+        await guarded.call('PUT', `${NS}/enrollment`, {
+          caller: operator,
+          body: { waypoint: 'w', dryRun: true },
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await guarded.call('GET', '/v1/clusters/local/namespaces/team-a/bindings', {
+          caller: operator,
+        })
+      ).status,
+    ).toBe(404);
+  });
+
+  it('refuses protected namespaces, even to the permissive local policy', async () => {
+    const response = await api.call('PUT', '/v1/clusters/local/namespaces/kube-system/enrollment', {
+      body: { waypoint: 'w' },
+    });
+    expect([response.status, response.json.detail]).toEqual([
+      403,
+      'caller arn:aws:iam::000000000000:user/local-developer may not mutate namespace kube-system: it is protected (set allowProtectedNamespaces in the policy to allow it)',
+    ]);
+  });
+});

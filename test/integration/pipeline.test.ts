@@ -1,0 +1,405 @@
+/**
+ * The event pipeline's use cases over the embedded Kubernetes API and dynalite: audit events to
+ * reconcile requests, reconcile with the outbox, crashes, replays, concurrency, deletion, sweeps.
+ * The queues are in-memory recorders here (the SQS adapters are tested against the embedded SQS).
+ */
+
+import { readFileSync } from 'node:fs';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalCluster } from '../../infra/local/cluster.ts';
+import { BINDINGS_TABLE, type LocalDynamo, startDynamo } from '../../infra/local/dynamodb.ts';
+import { findResource, type ResourceType } from '../../infra/local/kube-api/resources.ts';
+import { DynamoBindingStore } from '../../shared/adapters/aws/binding-store.ts';
+import { KubernetesCluster } from '../../shared/adapters/kubernetes/cluster.ts';
+import { StaticClusterRegistry } from '../../shared/adapters/kubernetes/registry.ts';
+import {
+  ingestAudit,
+  type PipelineDeps,
+  reconcileNamespace,
+  sweepCluster,
+} from '../../shared/app/pipeline.ts';
+import type { AuditRecord } from '../../shared/domain/audit.ts';
+import type { BindingStore, OutgoingMessage, ReconcileRequestMessage } from '../../shared/ports.ts';
+import { cluster, kubeConfigOf, raw } from '../support/kube.ts';
+
+const schema = JSON.parse(
+  readFileSync(new URL('../../schemas/binding-changes.v1.schema.json', import.meta.url), 'utf8'),
+);
+const ajv = new (Ajv2020 as unknown as typeof Ajv2020.default)({ strict: false });
+(addFormats as unknown as (a: unknown) => void)(ajv);
+const validate = ajv.compile(schema);
+
+const PODS = findResource('', 'v1', 'pods') as ResourceType;
+const NAMESPACES = findResource('', 'v1', 'namespaces') as ResourceType;
+
+class Recorder {
+  readonly published: OutgoingMessage[] = [];
+  readonly enqueued: ReconcileRequestMessage[] = [];
+  publish = async (messages: readonly OutgoingMessage[]): Promise<void> => {
+    for (const m of messages)
+      expect(validate(JSON.parse(m.body)), JSON.stringify(validate.errors)).toBe(true);
+    this.published.push(...messages);
+  };
+  enqueue = async (requests: readonly ReconcileRequestMessage[]): Promise<void> => {
+    this.enqueued.push(...requests);
+  };
+}
+
+let local: LocalCluster;
+let dynamo: LocalDynamo;
+let deps: PipelineDeps;
+let recorder: Recorder;
+
+beforeAll(async () => {
+  local = await cluster();
+  dynamo = await startDynamo();
+  recorder = new Recorder();
+  deps = {
+    clusters: new StaticClusterRegistry({ local: new KubernetesCluster(kubeConfigOf(local)) }),
+    store: new DynamoBindingStore(dynamo.client, BINDINGS_TABLE),
+    publisher: { publish: recorder.publish },
+    queue: { enqueue: recorder.enqueue },
+  };
+});
+afterAll(async () => {
+  await local.stop();
+  await dynamo.stop();
+});
+
+const audit = (
+  id: string,
+  verb: string,
+  objectRef: AuditRecord['objectRef'],
+  code = 200,
+): AuditRecord => ({
+  auditID: id,
+  stage: 'ResponseComplete',
+  verb,
+  user: { username: 'alice' },
+  objectRef,
+  responseStatus: { code },
+});
+
+const request = (namespace: string, auditIds: string[] = []): ReconcileRequestMessage => ({
+  cluster: 'local',
+  namespace,
+  trigger: 'audit',
+  actor: 'alice',
+  auditIds,
+});
+
+const bodies = (from: number): { generation: number; changes: string[]; id: string }[] =>
+  recorder.published.slice(from).map((m) => {
+    const event = JSON.parse(m.body);
+    return {
+      id: event.id,
+      generation: event.data.generation,
+      changes: event.data.changes.map(
+        (c: any) =>
+          `${c.kind} ${c.name}: ${c.before?.waypoint?.name ?? '-'} -> ${c.after?.waypoint?.name ?? '-'}`,
+      ),
+    };
+  });
+
+async function label(path: string, labels: Record<string, string | null>): Promise<void> {
+  await raw(local, 'PATCH', path, {
+    body: { metadata: { labels } },
+    contentType: 'application/merge-patch+json',
+  });
+}
+
+describe('audit events to reconcile requests', () => {
+  it('keeps writes that can change a binding, one request per namespace with every audit id', async () => {
+    const { requests, ignored } = await ingestAudit(deps, {
+      cluster: 'local',
+      events: [
+        audit('a1', 'patch', { resource: 'namespaces', name: 'default' }),
+        audit('a2', 'create', { resource: 'pods', namespace: 'default', name: 'p' }),
+        audit('a3', 'get', { resource: 'pods', namespace: 'default', name: 'p' }),
+        audit('a4', 'patch', { resource: 'namespaces', name: 'default' }, 422),
+        audit('a5', 'update', {
+          resource: 'deployments',
+          apiGroup: 'apps',
+          namespace: 'default',
+          name: 'd',
+        }),
+        audit('a6', 'patch', {
+          resource: 'pods',
+          namespace: 'default',
+          name: 'p',
+          subresource: 'status',
+        }),
+      ],
+    });
+    expect(requests).toEqual([
+      {
+        cluster: 'local',
+        namespace: 'default',
+        trigger: 'audit',
+        actor: 'alice',
+        auditIds: ['a1', 'a2'],
+      },
+    ]);
+    expect(ignored).toBe(4);
+  });
+
+  it('reaches every namespace that names a changed waypoint, and all namespaces for a GatewayClass', async () => {
+    await raw(local, 'POST', '/api/v1/namespaces', {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: 'team-a',
+          labels: { 'istio.io/use-waypoint': 'shared', 'istio.io/use-waypoint-namespace': 'mesh' },
+        },
+      },
+    });
+    const gateway = await ingestAudit(deps, {
+      cluster: 'local',
+      events: [
+        audit('g1', 'patch', {
+          resource: 'gateways',
+          apiGroup: 'gateway.networking.k8s.io',
+          namespace: 'mesh',
+          name: 'shared',
+          subresource: 'status',
+        }),
+      ],
+    });
+    expect(gateway.requests.map((r) => r.namespace)).toEqual(['mesh', 'team-a']);
+    const gatewayClass = await ingestAudit(deps, {
+      cluster: 'local',
+      events: [
+        audit('c1', 'update', {
+          resource: 'gatewayclasses',
+          apiGroup: 'gateway.networking.k8s.io',
+          name: 'istio-waypoint',
+        }),
+      ],
+    });
+    expect(gatewayClass.requests.map((r) => r.namespace)).toEqual([
+      'default',
+      'istio-system',
+      'kube-system',
+      'team-a',
+    ]);
+  });
+});
+
+describe('reconcile', () => {
+  it('publishes schema-valid changes, then nothing more for the same state (replays publish nothing new)', async () => {
+    const start = recorder.published.length;
+    await raw(
+      local,
+      'PUT',
+      '/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways/waypoint?fieldManager=test',
+      {
+        body: {
+          apiVersion: 'gateway.networking.k8s.io/v1',
+          kind: 'Gateway',
+          metadata: { name: 'waypoint', namespace: 'default' },
+          spec: {
+            gatewayClassName: 'istio-waypoint',
+            listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }],
+          },
+        },
+      },
+    ).then(async (r) =>
+      r.status === 404
+        ? raw(local, 'POST', '/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways', {
+            body: {
+              apiVersion: 'gateway.networking.k8s.io/v1',
+              kind: 'Gateway',
+              metadata: { name: 'waypoint' },
+              spec: {
+                gatewayClassName: 'istio-waypoint',
+                listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }],
+              },
+            },
+          })
+        : r,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    await label('/api/v1/namespaces/default', { 'istio.io/use-waypoint': 'waypoint' });
+    const first = await reconcileNamespace(deps, request('default', ['x1']));
+    expect(first.generation).toBe(1);
+    expect(bodies(start)[0]?.changes).toEqual(
+      expect.arrayContaining(['Service details: - -> waypoint', 'Service reviews: - -> waypoint']),
+    );
+    const again = await reconcileNamespace(deps, request('default', ['x1']));
+    expect(again).toEqual({ namespace: 'default', generation: 1, changes: 0, messages: 0 });
+    expect(recorder.published.length).toBe(start + first.messages);
+  });
+
+  it('handles out-of-order delivery: an old request re-reads the cluster and publishes the current state', async () => {
+    const start = recorder.published.length;
+    await label('/api/v1/namespaces/default/services/reviews', { 'istio.io/use-waypoint': 'none' });
+    await label('/api/v1/namespaces/default/services/reviews', { 'istio.io/use-waypoint': null });
+    await reconcileNamespace(deps, request('default', ['old']));
+    expect(recorder.published.length).toBe(start);
+  });
+
+  it('re-publishes the staged messages unchanged after a crash between publish and commit', async () => {
+    const start = recorder.published.length;
+    await label('/api/v1/namespaces/default/services/ratings', { 'istio.io/use-waypoint': 'none' });
+    let crashes = 1;
+    const crashing: BindingStore = {
+      ...bind(deps.store),
+      commit: async (...args) => {
+        if (crashes-- > 0) throw new Error('the function died');
+        return deps.store.commit(...args);
+      },
+    };
+    await expect(
+      reconcileNamespace({ ...deps, store: crashing }, request('default', ['c1'])),
+    ).rejects.toThrow('the function died');
+    const firstTry = recorder.published.slice(start);
+    // Meanwhile the cluster moves on: the retry must still announce what it staged first.
+    await label('/api/v1/namespaces/default/services/productpage', {
+      'istio.io/use-waypoint': 'none',
+    });
+    const retry = await reconcileNamespace(deps, request('default', ['c2']));
+    const all = recorder.published.slice(start);
+    expect(all.slice(0, firstTry.length)).toEqual(firstTry);
+    expect(all.slice(firstTry.length, 2 * firstTry.length)).toEqual(firstTry);
+    expect(bodies(start).map((b) => b.changes)).toEqual([
+      ['Service ratings: waypoint -> -'],
+      ['Service ratings: waypoint -> -'],
+      ['Service productpage: waypoint -> -'],
+    ]);
+    expect(retry.generation).toBe(bodies(start)[0]!.generation + 1);
+  });
+
+  it('serializes concurrent reconciles of one namespace through the store: one message per generation', async () => {
+    const start = recorder.published.length;
+    await label('/api/v1/namespaces/default/services/details', { 'istio.io/use-waypoint': 'none' });
+    const results = await Promise.all([
+      reconcileNamespace(deps, request('default', ['k1'])),
+      reconcileNamespace(deps, request('default', ['k2'])),
+    ]);
+    // Whoever finds the other's publication pending finishes it: the same message (same id, same
+    // body) may be sent twice, never two different messages for one generation.
+    const byGeneration = new Map<number, Set<string>>();
+    for (const m of recorder.published.slice(start)) {
+      const generation = JSON.parse(m.body).data.generation as number;
+      byGeneration.set(
+        generation,
+        new Set([...(byGeneration.get(generation) ?? []), `${m.id}:${m.body}`]),
+      );
+    }
+    expect([...byGeneration.values()].map((bodiesOfGeneration) => bodiesOfGeneration.size)).toEqual(
+      [1],
+    );
+    expect(results.map((r) => r.changes).sort()).toEqual([0, 1]);
+  });
+
+  it('publishes every binding of a deleted namespace as removed, and forgets it', async () => {
+    await raw(local, 'POST', '/api/v1/namespaces', {
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'short-lived' } },
+    });
+    await raw(local, 'POST', '/api/v1/namespaces/short-lived/services', {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'api' },
+        spec: { ports: [{ port: 80 }] },
+      },
+    });
+    await reconcileNamespace(deps, request('short-lived'));
+    await raw(local, 'DELETE', '/api/v1/namespaces/short-lived');
+    await new Promise((r) => setTimeout(r, 400));
+    const start = recorder.published.length;
+    await reconcileNamespace(deps, request('short-lived'));
+    const event = JSON.parse(recorder.published[start]!.body);
+    expect(
+      event.data.changes.map(
+        (c: any) => `${c.kind} ${c.name} ${c.after === null ? 'removed' : 'kept'}`,
+      ),
+    ).toEqual(['Namespace short-lived removed', 'Service api removed']);
+    expect(await deps.store.load('local', 'short-lived')).toBeNull();
+  });
+
+  it('reconciles a namespace of 10,000 pods with the same requests as a small one', async () => {
+    const now = new Date().toISOString();
+    local.server.store.put(
+      NAMESPACES,
+      {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: 'big',
+          uid: 'big',
+          creationTimestamp: now,
+          labels: {
+            'istio.io/use-waypoint': 'waypoint',
+            'istio.io/use-waypoint-namespace': 'default',
+          },
+        },
+      },
+      'ADDED',
+    );
+    for (let i = 0; i < 10_000; i++) {
+      local.server.store.put(
+        PODS,
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: {
+            name: `p-${i}`,
+            namespace: 'big',
+            labels: i % 1000 === 0 ? { 'istio.io/use-waypoint': 'none' } : { app: 'x' },
+          },
+          spec: { containers: [] },
+        },
+        'ADDED',
+      );
+    }
+    const before = local.server.requests.length;
+    const result = await reconcileNamespace(deps, request('big'));
+    expect(local.server.requests.length - before).toBe(6);
+    expect(result.changes).toBe(11);
+  });
+});
+
+describe('sweep', () => {
+  it('reconciles every namespace from one cluster snapshot: a handful of list requests, whatever the namespace count', async () => {
+    for (let i = 0; i < 40; i++)
+      local.server.store.put(
+        NAMESPACES,
+        {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name: `swept-${String(i).padStart(2, '0')}`, uid: `s${i}` },
+        },
+        'ADDED',
+      );
+    const before = local.server.requests.length;
+    const result = await sweepCluster(deps, { cluster: 'local' });
+    expect(local.server.requests.length - before).toBeLessThanOrEqual(8);
+    expect(result.cursor).toBeUndefined();
+    expect(result.results.map((r) => r.namespace)).toEqual(
+      expect.arrayContaining(['default', 'swept-00', 'swept-39', 'big']),
+    );
+  });
+
+  it('stops when time runs out and continues from its cursor', async () => {
+    let budget = 3;
+    const first = await sweepCluster(deps, { cluster: 'local', hasTime: () => budget-- > 0 });
+    expect(first.results).toHaveLength(3);
+    const rest = await sweepCluster(deps, { cluster: 'local', cursor: first.cursor as string });
+    expect(rest.results[0]!.namespace > (first.cursor as string)).toBe(true);
+  });
+});
+
+function bind(store: BindingStore): BindingStore {
+  return {
+    load: store.load.bind(store),
+    stage: store.stage.bind(store),
+    commit: store.commit.bind(store),
+    namespaces: store.namespaces.bind(store),
+    sweepCursor: store.sweepCursor.bind(store),
+    saveSweepCursor: store.saveSweepCursor.bind(store),
+  };
+}
