@@ -19,12 +19,15 @@ import type {
 import type { z } from 'zod';
 import { authorize, type Caller, type Policy } from '../../shared/app/authorization.ts';
 import type { Deps } from '../../shared/app/mutations.ts';
+import type { ReconcileQueue } from '../../shared/ports.ts';
 import { openApiDocument } from './openapi.ts';
 import { fromZod, problemResponse, RequestError, toProblem } from './problems.ts';
 import { type Method, ROUTES, type Route, type RouteInput, type RouteResult } from './routes.ts';
 
 export interface HttpApiDeps extends Deps {
   readonly policy: Policy;
+  /** Where `POST .../reconcile` asks for a reconcile (the event pipeline), when deployed with it. */
+  readonly queue?: ReconcileQueue;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly tracer?: Tracer;
@@ -83,8 +86,13 @@ function bodyOf(event: Event, route: Route): unknown {
   }
 }
 
-function inputOf(route: Route, event: Event): RouteInput<unknown, unknown, unknown> {
+function inputOf(
+  route: Route,
+  event: Event,
+  caller: Caller | undefined,
+): RouteInput<unknown, unknown, unknown> {
   return {
+    caller,
     params: parse(route.params, event.pathParameters ?? {}, 'path'),
     query: parse(route.query, event.queryStringParameters ?? {}, 'query') ?? {},
     body: parse(route.body, bodyOf(event, route), 'body'),
@@ -108,7 +116,7 @@ function routeHandler(route: Route, deps: HttpApiDeps): (event: Event) => Promis
         'no authenticated caller: call the API through API Gateway with IAM or JWT authorization',
       );
     }
-    const input = inputOf(route, event);
+    const input = inputOf(route, event, caller);
     const needs = route.needs(input);
     if (needs !== null && caller !== undefined) {
       const { action, cluster, namespace } = needs;

@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { z as zod } from 'zod';
-import type { Action } from '../../shared/app/authorization.ts';
+import type { Action, Caller } from '../../shared/app/authorization.ts';
 import {
   applyWaypoint,
   type Deps,
@@ -26,6 +26,7 @@ import {
   waypointManifest,
 } from '../../shared/domain/generate.ts';
 import type { EnrollTarget } from '../../shared/domain/plan.ts';
+import type { ReconcileQueue } from '../../shared/ports.ts';
 import * as api from '../../shared/schemas/api.ts';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -37,6 +38,13 @@ export interface RouteInput<P, Q, B> {
   readonly body: B;
   /** The request's Accept header (for YAML or JSON). */
   readonly accept: string;
+  /** Who is calling (absent on public routes called anonymously). */
+  readonly caller?: Caller | undefined;
+}
+
+/** What routes use: the use cases' ports, and the reconcile queue when the pipeline is deployed. */
+export interface RouteDeps extends Deps {
+  readonly queue?: ReconcileQueue;
 }
 
 /** A response: JSON unless `contentType` says otherwise. */
@@ -67,7 +75,7 @@ export interface Route<P = any, Q = any, B = any> {
   readonly response: z.ZodType;
   /** What authorization must allow, from the parsed input; null for routes any caller may use. */
   readonly needs: (input: RouteInput<P, Q, B>) => Needs | null;
-  readonly run: (deps: Deps, input: RouteInput<P, Q, B>) => Promise<RouteResult> | RouteResult;
+  readonly run: (deps: RouteDeps, input: RouteInput<P, Q, B>) => Promise<RouteResult> | RouteResult;
 }
 
 const ok = (body: unknown): RouteResult => ({ status: 200, body });
@@ -307,10 +315,17 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     path: `${NS}/reconcile`,
     tag: 'bindings',
-    summary: "Recompute a namespace's bindings now, from a fresh read of the cluster",
+    summary:
+      "Recompute a namespace's bindings now (and publish their changes, where the event pipeline is deployed)",
     params: api.namespaceParams,
     response: api.bindingsPage,
     needs: mutate,
-    run: async (deps, input) => ok(await getNamespaceBindings(deps, input.params)),
+    run: async (deps, input) => {
+      const bindings = await getNamespaceBindings(deps, input.params);
+      await deps.queue?.enqueue([
+        { ...input.params, trigger: 'api', actor: input.caller?.id ?? null, auditIds: [] },
+      ]);
+      return ok(bindings);
+    },
   }),
 ] as Route[];

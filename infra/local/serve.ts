@@ -13,7 +13,8 @@ import { KubernetesCluster } from '../../shared/adapters/kubernetes/cluster.ts';
 import { StaticClusterRegistry } from '../../shared/adapters/kubernetes/registry.ts';
 import { describePolicy, LOCAL_PERMISSIVE } from '../../shared/app/authorization.ts';
 import { type LocalCluster, startLocalCluster } from './cluster.ts';
-import { startGateway } from './gateway.ts';
+import { type HttpHandler, startGateway } from './gateway.ts';
+import { type LocalPipeline, startPipeline } from './pipeline.ts';
 
 export const SERVE_HELP = `Usage: waypointer serve [--port N] [--data-dir DIR] [--seed bookinfo|empty|FILE]
                         [--kubeconfig PATH [--context NAME]]
@@ -28,11 +29,14 @@ export interface ServeOptions {
   readonly seed?: string;
   readonly kubeconfig?: string;
   readonly context?: string;
+  /** How often the scheduled sweep runs (default 60 s). */
+  readonly sweepIntervalMs?: number;
 }
 
 export interface Served {
   readonly url: string;
   readonly endpoints: Record<string, unknown>;
+  readonly pipeline: LocalPipeline;
   stop(): Promise<void>;
 }
 
@@ -42,6 +46,17 @@ export const LOCAL_CLUSTER = 'local';
 export async function serve(options: ServeOptions): Promise<Served> {
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  // The gateway comes first: the embedded cluster posts its audit events to it.
+  const handlers: { api?: HttpHandler; audit?: HttpHandler } = {};
+  const gateway = await startGateway(
+    (event, context) => {
+      const handler = event.rawPath.startsWith('/audit/') ? handlers.audit : handlers.api;
+      if (handler === undefined) return Promise.resolve({ statusCode: 503, body: 'starting' });
+      return handler(event, context);
+    },
+    { port: options.port },
+  );
   let embedded: LocalCluster | undefined;
   const kc = new KubeConfig();
   if (options.kubeconfig === undefined) {
@@ -49,24 +64,30 @@ export async function serve(options: ServeOptions): Promise<Served> {
       seed: options.seed ?? 'bookinfo',
       kubeconfigOut: join(dataDir, 'kubeconfig'),
       readyDelayMs: 500,
+      audit: { webhookUrl: `${gateway.url}/audit/${LOCAL_CLUSTER}` },
     });
     kc.loadFromString(embedded.kubeconfig);
   } else {
     kc.loadFromFile(options.kubeconfig);
     if (options.context !== undefined) kc.setCurrentContext(options.context);
   }
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  const clusters = new StaticClusterRegistry({ [LOCAL_CLUSTER]: new KubernetesCluster(kc) });
+  const pipeline = await startPipeline({
+    clusters,
+    ...(options.sweepIntervalMs === undefined ? {} : { sweepIntervalMs: options.sweepIntervalMs }),
+  });
   const logger = new Logger({
     serviceName: 'waypointer',
     logLevel: (process.env.LOG_LEVEL as 'WARN' | undefined) ?? 'WARN',
   });
-  const handler = createHttpApi({
-    clusters: new StaticClusterRegistry({ [LOCAL_CLUSTER]: new KubernetesCluster(kc) }),
+  handlers.api = createHttpApi({
+    clusters,
     policy: LOCAL_PERMISSIVE,
     logger,
     metrics: new Metrics({ namespace: 'waypointer', serviceName: 'waypointer' }),
+    queue: pipeline.deps.queue,
   });
-  const gateway = await startGateway(handler, { port: options.port });
+  handlers.audit = pipeline.auditIngest as unknown as HttpHandler;
   const endpoints = {
     api: gateway.url,
     kubernetes: embedded?.url ?? kc.getCurrentCluster()?.server,
@@ -74,23 +95,37 @@ export async function serve(options: ServeOptions): Promise<Served> {
       options.kubeconfig === undefined ? join(dataDir, 'kubeconfig') : resolve(options.kubeconfig),
     clusters: [LOCAL_CLUSTER],
     authorization: describePolicy(LOCAL_PERMISSIVE),
+    auditWebhook: `${gateway.url}/audit/${LOCAL_CLUSTER}`,
+    sqs: pipeline.sqs,
+    dynamodb: pipeline.dynamodb,
+    queues: {
+      reconcileRequests: pipeline.queues.reconcileRequests,
+      bindingChanges: pipeline.queues.bindingChanges,
+    },
   };
   await writeFile(join(dataDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
   return {
     url: gateway.url,
     endpoints,
+    pipeline,
     stop: async () => {
-      await new Promise<void>((r) => gateway.server.close(() => r()));
       await embedded?.stop();
+      await pipeline.stop();
+      await new Promise<void>((r) => gateway.server.close(() => r()));
     },
   };
 }
 
 function banner(served: Served, dataDir: string): string {
-  const { api, kubernetes, kubeconfig, authorization } = served.endpoints as Record<string, string>;
+  const { api, kubernetes, kubeconfig, authorization, sqs, dynamodb } = served.endpoints as Record<
+    string,
+    string
+  >;
   return `waypointer is serving its HTTP API on ${api}
   Kubernetes API: ${kubernetes}
   kubeconfig:     ${kubeconfig}
+  SQS:            ${sqs}
+  DynamoDB:       ${dynamodb}
   endpoints:      ${join(resolve(dataDir), 'endpoints.json')}
   ${authorization}
 
@@ -100,6 +135,9 @@ Try:
   curl -s -X PUT -H 'content-type: application/json' ${api}/v1/clusters/local/namespaces/default/services/reviews/enrollment -d '{"waypoint":"waypoint","dryRun":true}'
   curl -s ${api}/v1/openapi.json
   kubectl --kubeconfig ${kubeconfig} get gateways,pods -n default
+  kubectl --kubeconfig ${kubeconfig} label namespace default istio.io/use-waypoint=waypoint
+  aws --endpoint-url ${served.endpoints.sqs as string} sqs receive-message --queue-url ${(served.endpoints.queues as { bindingChanges: string }).bindingChanges}
+Binding changes are published to ${(served.endpoints.queues as { bindingChanges: string }).bindingChanges}
 Stop with Ctrl-C.
 `;
 }

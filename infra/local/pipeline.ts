@@ -1,0 +1,192 @@
+/**
+ * The event pipeline on loopback: the embedded SQS endpoint with `reconcile-requests.fifo`,
+ * `binding-changes.fifo` and their dead-letter queues, dynalite with the bindings table, and the
+ * glue AWS would provide: a poller that turns `reconcile-requests.fifo` messages into the SQS
+ * events Lambda delivers (honouring batchItemFailures), and a timer for the scheduled sweep.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { createAuditIngest } from '../../functions/audit-ingest/app.ts';
+import { createReconcile } from '../../functions/reconcile/app.ts';
+import { createSweep } from '../../functions/scheduled-sweep/app.ts';
+import { DynamoBindingStore } from '../../shared/adapters/aws/binding-store.ts';
+import { SqsChangePublisher, SqsReconcileQueue } from '../../shared/adapters/aws/sqs.ts';
+import type { PipelineDeps } from '../../shared/app/pipeline.ts';
+import type { ClusterRegistry } from '../../shared/ports.ts';
+import { BINDINGS_TABLE, startDynamo } from './dynamodb.ts';
+import { lambdaContext } from './gateway.ts';
+import { SqsServer } from './sqs/server.ts';
+
+export const QUEUES = {
+  reconcileRequests: 'reconcile-requests.fifo',
+  reconcileRequestsDlq: 'reconcile-requests-dlq.fifo',
+  bindingChanges: 'binding-changes.fifo',
+  bindingChangesDlq: 'binding-changes-dlq.fifo',
+} as const;
+
+export interface LocalPipeline {
+  readonly sqs: string;
+  readonly dynamodb: string;
+  readonly queues: Record<keyof typeof QUEUES, string>;
+  readonly deps: PipelineDeps;
+  /** The audit-ingest handler (the gateway sends `/audit/{cluster}` to it). */
+  readonly auditIngest: ReturnType<typeof createAuditIngest>;
+  /** Runs the scheduled sweep once, now. */
+  sweep(): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+async function createQueues(client: SQSClient): Promise<Record<keyof typeof QUEUES, string>> {
+  const fifo = { FifoQueue: 'true' };
+  const url = async (name: string, attributes: Record<string, string>): Promise<string> =>
+    (await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes })))
+      .QueueUrl as string;
+  const arn = async (queueUrl: string): Promise<string> =>
+    (
+      await client.send(
+        new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+      )
+    ).Attributes?.QueueArn as string;
+  const reconcileRequestsDlq = await url(QUEUES.reconcileRequestsDlq, fifo);
+  const bindingChangesDlq = await url(QUEUES.bindingChangesDlq, fifo);
+  const redrive = async (dlq: string): Promise<string> =>
+    JSON.stringify({ deadLetterTargetArn: await arn(dlq), maxReceiveCount: 5 });
+  return {
+    reconcileRequests: await url(QUEUES.reconcileRequests, {
+      ...fifo,
+      VisibilityTimeout: '10',
+      RedrivePolicy: await redrive(reconcileRequestsDlq),
+    }),
+    reconcileRequestsDlq,
+    bindingChanges: await url(QUEUES.bindingChanges, {
+      ...fifo,
+      RedrivePolicy: await redrive(bindingChangesDlq),
+    }),
+    bindingChangesDlq,
+  };
+}
+
+/** The record Lambda's SQS event source mapping builds from a received message. */
+function toRecord(message: Message, queueArn: string): SQSRecord {
+  const attributes = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId as string,
+    receiptHandle: message.ReceiptHandle as string,
+    body: message.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
+      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SenderId: attributes.SenderId ?? 'local',
+      ApproximateFirstReceiveTimestamp:
+        attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      ...(attributes.SequenceNumber === undefined
+        ? {}
+        : { SequenceNumber: attributes.SequenceNumber }),
+      ...(attributes.MessageGroupId === undefined
+        ? {}
+        : { MessageGroupId: attributes.MessageGroupId }),
+      ...(attributes.MessageDeduplicationId === undefined
+        ? {}
+        : { MessageDeduplicationId: attributes.MessageDeduplicationId }),
+    },
+    messageAttributes: {},
+    md5OfBody: message.MD5OfBody as string,
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: 'us-east-1',
+  };
+}
+
+export async function startPipeline(options: {
+  clusters: ClusterRegistry;
+  sweepIntervalMs?: number;
+  logLevel?: string;
+}): Promise<LocalPipeline> {
+  const sqsServer = new SqsServer();
+  const sqsUrl = await sqsServer.start(0);
+  const dynamo = await startDynamo();
+  const client = new SQSClient({ endpoint: sqsUrl, region: 'us-east-1', credentials });
+  const queues = await createQueues(client);
+  const deps: PipelineDeps = {
+    clusters: options.clusters,
+    store: new DynamoBindingStore(dynamo.client, BINDINGS_TABLE),
+    publisher: new SqsChangePublisher(client, queues.bindingChanges),
+    queue: new SqsReconcileQueue(client, queues.reconcileRequests),
+  };
+  const logger = new Logger({
+    serviceName: 'waypointer',
+    logLevel: (options.logLevel as 'WARN' | undefined) ?? 'WARN',
+  });
+  const metrics = new Metrics({ namespace: 'waypointer', serviceName: 'waypointer' });
+  const auditIngest = createAuditIngest({ ...deps, logger, metrics });
+  const reconcile = createReconcile({ ...deps, logger, metrics });
+  const sweep = createSweep({ ...deps, logger, metrics });
+  const queueArn = sqsServer.queueArn(QUEUES.reconcileRequests);
+  let running = true;
+  const poll = async (): Promise<void> => {
+    while (running) {
+      const { Messages = [] } = await client
+        .send(
+          new ReceiveMessageCommand({
+            QueueUrl: queues.reconcileRequests,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 1,
+            MessageSystemAttributeNames: ['All'],
+          }),
+        )
+        .catch(() => ({ Messages: [] as Message[] }));
+      if (Messages.length === 0 || !running) continue;
+      const event: SQSEvent = { Records: Messages.map((m) => toRecord(m, queueArn)) };
+      const response = await reconcile(event, lambdaContext('waypointer-reconcile', 60_000)).catch(
+        (error: unknown) => {
+          logger.error('reconcile failed', { error: error as Error });
+          return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
+        },
+      );
+      const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+      const done = event.Records.filter((r) => !failed.has(r.messageId));
+      if (done.length > 0) {
+        await client.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queues.reconcileRequests,
+            Entries: done.map((r, i) => ({ Id: `d${i}`, ReceiptHandle: r.receiptHandle })),
+          }),
+        );
+      }
+    }
+  };
+  const poller = poll();
+  const runSweep = (): Promise<unknown> =>
+    sweep({}, lambdaContext('waypointer-scheduled-sweep', 300_000)).catch((error: unknown) =>
+      logger.error('sweep failed', { error: error as Error }),
+    );
+  const timer = setInterval(() => void runSweep(), options.sweepIntervalMs ?? 60_000);
+  timer.unref();
+  return {
+    sqs: sqsUrl,
+    dynamodb: dynamo.endpoint,
+    queues,
+    deps,
+    auditIngest,
+    sweep: runSweep,
+    stop: async () => {
+      running = false;
+      clearInterval(timer);
+      await sqsServer.stop();
+      await poller;
+      client.destroy();
+      await dynamo.stop();
+    },
+  };
+}

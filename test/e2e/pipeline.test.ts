@@ -1,0 +1,152 @@
+/**
+ * The whole local stack (`npm start`): a kubectl label on the embedded cluster becomes an audit
+ * event, a reconcile request and a schema-valid binding-change message on the embedded
+ * binding-changes.fifo, readable by any SQS client.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DeleteMessageCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Served, serve } from '../../infra/local/serve.ts';
+
+const schema = JSON.parse(
+  readFileSync(new URL('../../schemas/binding-changes.v1.schema.json', import.meta.url), 'utf8'),
+);
+const ajv = new (Ajv2020 as unknown as typeof Ajv2020.default)({ strict: false });
+(addFormats as unknown as (a: unknown) => void)(ajv);
+const validate = ajv.compile(schema);
+
+let served: Served;
+let sqs: SQSClient;
+let queueUrl: string;
+let kubeconfig: string;
+
+beforeAll(async () => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
+  const dataDir = await mkdtemp(join(tmpdir(), 'serve-'));
+  served = await serve({ port: 0, dataDir, sweepIntervalMs: 3_600_000 });
+  const endpoints = JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8'));
+  sqs = new SQSClient({
+    endpoint: endpoints.sqs,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'any', secretAccessKey: 'any' },
+  });
+  queueUrl = endpoints.queues.bindingChanges;
+  kubeconfig = endpoints.kubeconfig;
+});
+
+afterAll(async () => {
+  sqs.destroy();
+  await served.stop();
+});
+
+async function receive(waitSeconds: number): Promise<Message[]> {
+  const { Messages = [] } = await sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: waitSeconds,
+      MessageSystemAttributeNames: ['MessageGroupId'],
+    }),
+  );
+  for (const m of Messages)
+    await sqs.send(
+      new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle as string }),
+    );
+  return Messages;
+}
+
+function kubectl(...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('kubectl', ['--kubeconfig', kubeconfig, ...args], (error, stdout, stderr) =>
+      error === null ? resolve(stdout) : reject(new Error(stderr)),
+    );
+  });
+}
+
+describe('npm start: audit to binding changes', () => {
+  it('writes endpoints.json with the API, Kubernetes, SQS, DynamoDB and the queues', () => {
+    expect(Object.keys(served.endpoints)).toEqual(
+      expect.arrayContaining(['api', 'kubernetes', 'kubeconfig', 'sqs', 'dynamodb', 'queues']),
+    );
+  });
+
+  it('puts a schema-valid message on binding-changes.fifo within a second of a kubectl label', async () => {
+    const started = Date.now();
+    await kubectl('label', 'namespace', 'default', 'istio.io/use-waypoint=waypoint');
+    const messages = await receive(1);
+    const elapsed = Date.now() - started;
+    expect(messages).toHaveLength(1);
+    expect(elapsed).toBeLessThan(1500);
+    const event = JSON.parse(messages[0]?.Body as string);
+    expect(validate(event), JSON.stringify(validate.errors)).toBe(true);
+    expect(messages[0]?.Attributes?.MessageGroupId).toBe('local/default');
+    expect(event).toMatchObject({
+      type: 'io.waypointer.binding.changed.v1',
+      subject: 'local/default',
+      data: {
+        cluster: 'local',
+        namespace: 'default',
+        generation: 1,
+        previousGeneration: 0,
+        cause: { trigger: 'audit', actor: 'kubernetes-admin' },
+      },
+    });
+    expect(
+      event.data.changes
+        .filter((c: any) => c.kind === 'Service')
+        .map((c: any) => `${c.name} ${c.after.condition.reason}`),
+    ).toEqual([
+      'details WaypointIsNotReady',
+      'productpage WaypointIsNotReady',
+      'ratings WaypointIsNotReady',
+      'reviews WaypointIsNotReady',
+    ]);
+  });
+
+  it('publishes the next generation when the waypoint appears, through the HTTP API', async () => {
+    const response = await fetch(
+      `${served.url}/v1/clusters/local/namespaces/default/waypoints/waypoint`,
+      {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ wait: true }),
+      },
+    );
+    expect(response.status).toBe(200);
+    const events: any[] = [];
+    for (
+      let i = 0;
+      i < 5 &&
+      !events.some((e) => e.data.changes.some((c: any) => c.after?.waypoint?.name === 'waypoint'));
+      i++
+    ) {
+      events.push(...(await receive(1)).map((m) => JSON.parse(m.Body as string)));
+    }
+    expect(events.every((e) => validate(e))).toBe(true);
+    const bound = events.find((e) =>
+      e.data.changes.some((c: any) => c.after?.waypoint?.name === 'waypoint'),
+    );
+    expect(bound.data.generation).toBeGreaterThan(1);
+    expect(
+      bound.data.changes
+        .filter((c: any) => c.kind === 'Service' && c.after?.waypoint?.name === 'waypoint')
+        .map((c: any) => c.name),
+    ).toEqual(['details', 'productpage', 'ratings', 'reviews']);
+  });
+
+  it('publishes nothing for writes that cannot change a binding', async () => {
+    await kubectl('label', 'namespace', 'default', 'team=payments');
+    expect(await receive(1)).toEqual([]);
+  });
+});
