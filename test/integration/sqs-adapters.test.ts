@@ -1,0 +1,167 @@
+/**
+ * The SQS adapters against the embedded SQS endpoint (real SQSClient); failed batch entries
+ * through a stubbed client, a fault the endpoint does not make.
+ */
+import {
+  CreateQueueCommand,
+  ReceiveMessageCommand,
+  type SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqsServer } from '../../infra/local/sqs/server.ts';
+import { SqsChangePublisher, SqsReconcileQueue } from '../../shared/adapters/aws/sqs.ts';
+import { UnavailableError } from '../../shared/domain/errors.ts';
+import { bindingChangeMessages } from '../../shared/domain/message.ts';
+
+let server: SqsServer;
+let client: SQSClient;
+
+beforeAll(async () => {
+  server = new SqsServer();
+  client = new SQSClient({
+    endpoint: await server.start(0),
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+  });
+});
+afterAll(async () => {
+  client.destroy();
+  await server.stop();
+});
+
+async function queue(name: string): Promise<string> {
+  return (
+    await client.send(
+      new CreateQueueCommand({ QueueName: name, Attributes: { FifoQueue: 'true' } }),
+    )
+  ).QueueUrl as string;
+}
+
+async function drain(url: string): Promise<string[]> {
+  const bodies: string[] = [];
+  for (;;) {
+    const { Messages = [] } = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
+    if (Messages.length === 0) return bodies;
+    bodies.push(...Messages.map((m) => m.Body as string));
+    const { DeleteMessageBatchCommand } = await import('@aws-sdk/client-sqs');
+    await client.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: url,
+        Entries: Messages.map((m, i) => ({
+          Id: `d${i}`,
+          ReceiptHandle: m.ReceiptHandle as string,
+        })),
+      }),
+    );
+  }
+}
+
+const change = (i: number) => ({
+  kind: 'Pod' as const,
+  namespace: 'ns',
+  name: `pod-${String(i).padStart(5, '0')}-${'x'.repeat(200)}`,
+  traffic: 'workload' as const,
+  before: null,
+  after: {
+    namespace: 'ns',
+    name: `pod-${String(i).padStart(5, '0')}-${'x'.repeat(200)}`,
+    waypoint: null,
+    via: 'pod' as const,
+  },
+});
+
+describe('SqsChangePublisher', () => {
+  it('publishes a large change set as ordered chunks, and a re-publish adds nothing', async () => {
+    const url = await queue('changes.fifo');
+    const messages = bindingChangeMessages({
+      cluster: 'c',
+      namespace: 'ns',
+      generation: 1,
+      previousGeneration: 0,
+      changes: Array.from({ length: 3000 }, (_, i) => change(i)),
+      cause: { trigger: 'sweep', actor: null, auditIds: [] },
+      source: 'urn:waypointer:cluster:c',
+      time: '2026-11-24T00:00:00Z',
+    });
+    expect(messages.length).toBeGreaterThan(2);
+    const publisher = new SqsChangePublisher(client, url);
+    await publisher.publish(messages);
+    await publisher.publish(messages);
+    const received = (await drain(url)).map((b) => JSON.parse(b).data.chunk.index);
+    expect(received).toEqual(messages.map((_, i) => i));
+  });
+
+  it('resends only the entries SQS failed, and gives up with UnavailableError', async () => {
+    const calls: string[][] = [];
+    let failures = 1;
+    const flaky = {
+      send: async (command: SendMessageBatchCommand) => {
+        const entries = command.input.Entries ?? [];
+        calls.push(entries.map((e) => e.Id as string));
+        if (failures-- > 0)
+          return {
+            Successful: [{ Id: entries[0]?.Id }],
+            Failed: entries.slice(1).map((e) => ({
+              Id: e.Id,
+              Code: 'InternalError',
+              SenderFault: false,
+              Message: 'try again',
+            })),
+          };
+        return { Successful: entries.map((e) => ({ Id: e.Id })), Failed: [] };
+      },
+    } as unknown as SQSClient;
+    const three = ['a', 'b', 'c'].map((id) => ({
+      id,
+      groupId: 'g',
+      deduplicationId: id,
+      body: '{}',
+    }));
+    await new SqsChangePublisher(flaky, 'http://q', { sleep: async () => {} }).publish(three);
+    expect(calls).toEqual([
+      ['m0', 'm1', 'm2'],
+      ['m1', 'm2'],
+    ]);
+    const broken = {
+      send: async (command: SendMessageBatchCommand) => ({
+        Successful: [],
+        Failed: (command.input.Entries ?? []).map((e) => ({
+          Id: e.Id,
+          Code: 'InternalError',
+          SenderFault: false,
+          Message: 'down',
+        })),
+      }),
+    } as unknown as SQSClient;
+    await expect(
+      new SqsChangePublisher(broken, 'http://q', { sleep: async () => {}, attempts: 3 }).publish(
+        three,
+      ),
+    ).rejects.toThrow(
+      new UnavailableError('SQS kept failing 3 message(s) to http://q after 3 attempts'),
+    );
+  });
+});
+
+describe('SqsReconcileQueue', () => {
+  it('enqueues one message per namespace in its group, and drops a replay of the same audit events', async () => {
+    const url = await queue('requests.fifo');
+    const reconcileQueue = new SqsReconcileQueue(client, url);
+    const requests = [
+      {
+        cluster: 'c',
+        namespace: 'a',
+        trigger: 'audit' as const,
+        actor: 'alice',
+        auditIds: ['1', '2'],
+      },
+      { cluster: 'c', namespace: 'b', trigger: 'audit' as const, actor: 'alice', auditIds: ['3'] },
+    ];
+    await reconcileQueue.enqueue(requests);
+    await reconcileQueue.enqueue(requests);
+    expect((await drain(url)).map((b) => JSON.parse(b).namespace).sort()).toEqual(['a', 'b']);
+  });
+});
