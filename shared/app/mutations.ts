@@ -13,7 +13,7 @@ import { type BindingChange, diff } from '../domain/diff.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
 import { generateWaypoint, waypointManifest } from '../domain/generate.ts';
 import { USE_WAYPOINT, USE_WAYPOINT_NAMESPACE, WAYPOINT_CLASS } from '../domain/labels.ts';
-import type { ClusterSnapshot, Pod } from '../domain/model.ts';
+import type { ClusterSnapshot, Pod, StringMap } from '../domain/model.ts';
 import {
   type Dependent,
   dependentsOf,
@@ -22,7 +22,7 @@ import {
   plan,
 } from '../domain/plan.ts';
 import { allowsAttachment, indexWaypoints } from '../domain/waypoints.ts';
-import type { Cluster, ClusterRegistry, LabelTarget } from '../ports.ts';
+import type { Cluster, ClusterRegistry, LabelChanges, LabelTarget } from '../ports.ts';
 
 /** What every mutation answers. */
 export interface MutationResult {
@@ -153,18 +153,75 @@ function describeDependent(d: Dependent): string {
   return d.kind === 'Namespace' ? `Namespace ${d.name}` : `${d.kind} ${d.namespace}/${d.name}`;
 }
 
-/** Groups dependents into label targets: each namespace, each Service, the pods of each namespace. */
-function targetsOf(dependents: readonly Dependent[]): LabelTarget[] {
-  const targets: LabelTarget[] = [];
-  const pods = new Map<string, string[]>();
-  for (const d of dependents) {
-    if (d.kind === 'Namespace') targets.push({ kind: 'namespace', name: d.name });
-    else if (d.kind === 'Service')
-      targets.push({ kind: 'service', namespace: d.namespace, name: d.name });
-    else pods.set(d.namespace, [...(pods.get(d.namespace) ?? []), d.name]);
+/** One object's label change, and the change that puts its labels back. */
+interface LabelStep {
+  readonly target: LabelTarget;
+  readonly labels: LabelChanges;
+  readonly undo: LabelChanges;
+}
+
+const CLEARED: LabelChanges = { [USE_WAYPOINT]: null, [USE_WAYPOINT_NAMESPACE]: null };
+
+/** The change that restores an object's waypoint labels as they are now. */
+function restoring(labels: StringMap | undefined): LabelChanges {
+  return {
+    [USE_WAYPOINT]: labels?.[USE_WAYPOINT] ?? null,
+    [USE_WAYPOINT_NAMESPACE]: labels?.[USE_WAYPOINT_NAMESPACE] ?? null,
+  };
+}
+
+/**
+ * Applies the steps in order; when one fails, puts back the labels of those already applied, then
+ * throws, so that a mutation is all or nothing.
+ */
+async function relabel(
+  cluster: Cluster,
+  steps: readonly LabelStep[],
+  then?: () => Promise<unknown>,
+): Promise<void> {
+  const applied: LabelStep[] = [];
+  try {
+    for (const step of steps) {
+      await cluster.setLabels(step.target, step.labels);
+      applied.push(step);
+    }
+    await then?.();
+  } catch (error) {
+    const failedUndo: string[] = [];
+    for (const step of applied.reverse()) {
+      await cluster
+        .setLabels(step.target, step.undo)
+        .catch(() => failedUndo.push(JSON.stringify(step.target)));
+    }
+    if (failedUndo.length > 0 && error instanceof Error) {
+      error.message += ` (and the labels of ${failedUndo.join(', ')} could not be put back)`;
+    }
+    throw error;
   }
-  for (const [namespace, names] of pods) targets.push({ kind: 'pods', namespace, names });
-  return targets;
+}
+
+/** Steps that clear the labels of each dependent, restoring them from the snapshot on failure. */
+function unenrollSteps(snapshot: ClusterSnapshot, dependents: readonly Dependent[]): LabelStep[] {
+  return dependents.map((d) => {
+    const objects =
+      d.kind === 'Namespace'
+        ? snapshot.namespaces
+        : d.kind === 'Service'
+          ? snapshot.services
+          : snapshot.pods;
+    const found = objects.find(
+      (o) =>
+        o.metadata.name === d.name &&
+        (d.kind === 'Namespace' || o.metadata.namespace === d.namespace),
+    );
+    const target: LabelTarget =
+      d.kind === 'Namespace'
+        ? { kind: 'namespace', name: d.name }
+        : d.kind === 'Service'
+          ? { kind: 'service', namespace: d.namespace, name: d.name }
+          : { kind: 'pods', namespace: d.namespace, names: [d.name] };
+    return { target, labels: CLEARED, undo: restoring(found?.metadata.labels) };
+  });
 }
 
 /**
@@ -206,13 +263,10 @@ export async function deleteWaypoint(
   const dryRun = input.dryRun === true;
   if (dryRun) return { dryRun, done: [], warnings, plan: planned.changes };
   const done: string[] = [];
-  if (input.unenroll === true) {
-    for (const target of targetsOf(dependents)) {
-      await cluster.setLabels(target, { [USE_WAYPOINT]: null, [USE_WAYPOINT_NAMESPACE]: null });
-    }
-    if (dependents.length > 0) done.push(`removed ${USE_WAYPOINT} from ${named.join(', ')}`);
-  }
-  await cluster.deleteGateway(ref.namespace, ref.name);
+  // Labels first, the Gateway last: a failure anywhere puts the labels back.
+  const steps = input.unenroll === true ? unenrollSteps(before, dependents) : [];
+  await relabel(cluster, steps, () => cluster.deleteGateway(ref.namespace, ref.name));
+  if (steps.length > 0) done.push(`removed ${USE_WAYPOINT} from ${named.join(', ')}`);
   done.push(`waypoint ${formatRef(ref)} deleted`);
   const after = await cluster.clusterSnapshot();
   return {
@@ -236,9 +290,38 @@ export interface EnrollInput {
   readonly dryRun?: boolean;
 }
 
-function labelTarget(target: EnrollTarget): LabelTarget {
-  if (target.kind === 'namespace') return { kind: 'namespace', name: target.namespace };
-  return target;
+/** One step per object the target names (each pod on its own), restorable. */
+function targetSteps(
+  snapshot: ClusterSnapshot,
+  target: EnrollTarget,
+  pods: readonly Pod[],
+  labels: LabelChanges,
+): LabelStep[] {
+  if (target.kind === 'namespace') {
+    const ns = snapshot.namespaces.find((n) => n.metadata.name === target.namespace);
+    return [
+      {
+        target: { kind: 'namespace', name: target.namespace },
+        labels,
+        undo: restoring(ns?.metadata.labels),
+      },
+    ];
+  }
+  if (target.kind === 'service') {
+    const service = snapshot.services.find((x) => x.metadata.name === target.name);
+    return [{ target, labels, undo: restoring(service?.metadata.labels) }];
+  }
+  return pods.map((pod) => ({
+    target: { kind: 'pods', namespace: target.namespace, names: [pod.metadata.name] },
+    labels,
+    undo: restoring(pod.metadata.labels),
+  }));
+}
+
+function stepNames(steps: readonly LabelStep[]): string[] {
+  return steps.flatMap((s) =>
+    s.target.kind === 'pods' && 'names' in s.target ? [...s.target.names] : [],
+  );
 }
 
 /** The snapshot of the target's namespace, with the pods the target names added. */
@@ -364,7 +447,9 @@ export async function enroll(deps: Deps, input: EnrollInput): Promise<MutationRe
     [USE_WAYPOINT]: input.waypoint,
     [USE_WAYPOINT_NAMESPACE]: input.waypointNamespace ?? null,
   };
-  const names = await cluster.setLabels(labelTarget(input.target), labels);
+  const steps = targetSteps(snapshot, input.target, pods, labels);
+  await relabel(cluster, steps);
+  const names = stepNames(steps);
   const done = [
     `labeled ${describeTarget(input.target, names)} with "${USE_WAYPOINT}: ${input.waypoint}"`,
   ];
@@ -386,14 +471,13 @@ export interface UnenrollInput {
 /** Removes `istio.io/use-waypoint` and `istio.io/use-waypoint-namespace` from the target. */
 export async function unenroll(deps: Deps, input: UnenrollInput): Promise<MutationResult> {
   const cluster = deps.clusters.get(input.cluster);
-  const { snapshot } = await targetSnapshot(cluster, input.target);
+  const { snapshot, pods } = await targetSnapshot(cluster, input.target);
   const planned = plan(snapshot, { op: 'unenroll', target: input.target });
   const dryRun = input.dryRun === true;
   if (dryRun) return { dryRun, done: [], warnings: [], plan: planned.changes };
-  const names = await cluster.setLabels(labelTarget(input.target), {
-    [USE_WAYPOINT]: null,
-    [USE_WAYPOINT_NAMESPACE]: null,
-  });
+  const steps = targetSteps(snapshot, input.target, pods, CLEARED);
+  await relabel(cluster, steps);
+  const names = stepNames(steps);
   const done = [`removed ${USE_WAYPOINT} from ${describeTarget(input.target, names)}`];
   return {
     dryRun,

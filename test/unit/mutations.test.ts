@@ -1,0 +1,111 @@
+/**
+ * Use cases under failure: a label change that fails midway is put back, so a mutation is all or
+ * nothing. The cluster is a stub here: these are faults the embedded API server does not make on
+ * demand at a given step.
+ */
+import { describe, expect, it } from 'vitest';
+import { deleteWaypoint, enroll } from '../../shared/app/mutations.ts';
+import { UnavailableError } from '../../shared/domain/errors.ts';
+import type { ClusterSnapshot } from '../../shared/domain/model.ts';
+import type { Cluster, LabelChanges, LabelTarget } from '../../shared/ports.ts';
+import { gateway, gatewayClass, namespace, pod, service } from '../support/builders.ts';
+
+const snapshot: ClusterSnapshot = {
+  namespaces: [namespace('default', { 'istio.io/use-waypoint': 'w' })],
+  services: [service('default', 'reviews', { 'istio.io/use-waypoint': 'w' })],
+  pods: [
+    pod('default', 'a', { 'istio.io/use-waypoint': 'old' }),
+    pod('default', 'b'),
+    pod('default', 'c'),
+  ],
+  gateways: [
+    gateway('default', 'w'),
+    gateway('default', 'pw', { labels: { 'istio.io/waypoint-for': 'workload' } }),
+  ],
+  gatewayClasses: [gatewayClass('istio-waypoint')],
+};
+
+function stubCluster(
+  failAt: (call: number, target: LabelTarget) => boolean,
+  failDelete = false,
+): { cluster: Cluster; calls: string[] } {
+  const calls: string[] = [];
+  let n = 0;
+  const cluster = {
+    namespaceSnapshot: async () => snapshot,
+    clusterSnapshot: async () => snapshot,
+    podsOf: async (target: LabelTarget) =>
+      snapshot.pods.filter((p) => 'names' in target && target.names.includes(p.metadata.name)),
+    getGateway: async (_ns: string, name: string) =>
+      snapshot.gateways.find((g) => g.metadata.name === name) ?? null,
+    setLabels: async (target: LabelTarget, labels: LabelChanges) => {
+      n++;
+      const what =
+        target.kind === 'pods' && 'names' in target
+          ? `pod ${target.names.join(',')}`
+          : `${target.kind} ${'name' in target ? target.name : ''}`;
+      if (failAt(n, target)) throw new UnavailableError(`cannot label ${what}`);
+      calls.push(`${what} ${JSON.stringify(labels)}`);
+      return [];
+    },
+    deleteGateway: async () => {
+      if (failDelete) throw new UnavailableError('cannot delete');
+      calls.push('delete');
+      return true;
+    },
+  } as unknown as Cluster;
+  return { cluster, calls };
+}
+
+const deps = (cluster: Cluster) => ({ clusters: { names: () => ['c'], get: () => cluster } });
+
+describe('all-or-nothing label changes', () => {
+  it('puts back the pods already labelled when a later pod fails', async () => {
+    const { cluster, calls } = stubCluster((call) => call === 3);
+    await expect(
+      enroll(deps(cluster), {
+        cluster: 'c',
+        target: { kind: 'pods', namespace: 'default', names: ['a', 'b', 'c'] },
+        waypoint: 'pw',
+        overwrite: true,
+      }),
+    ).rejects.toThrow('cannot label pod c');
+    expect(calls).toEqual([
+      'pod a {"istio.io/use-waypoint":"pw","istio.io/use-waypoint-namespace":null}',
+      'pod b {"istio.io/use-waypoint":"pw","istio.io/use-waypoint-namespace":null}',
+      'pod b {"istio.io/use-waypoint":null,"istio.io/use-waypoint-namespace":null}',
+      'pod a {"istio.io/use-waypoint":"old","istio.io/use-waypoint-namespace":null}',
+    ]);
+  });
+
+  it('puts the unenrolled labels back when deleting the waypoint fails', async () => {
+    const { cluster, calls } = stubCluster(() => false, true);
+    await expect(
+      deleteWaypoint(deps(cluster), {
+        cluster: 'c',
+        namespace: 'default',
+        name: 'w',
+        unenroll: true,
+      }),
+    ).rejects.toThrow('cannot delete');
+    expect(calls).toEqual([
+      'namespace default {"istio.io/use-waypoint":null,"istio.io/use-waypoint-namespace":null}',
+      'service reviews {"istio.io/use-waypoint":null,"istio.io/use-waypoint-namespace":null}',
+      'service reviews {"istio.io/use-waypoint":"w","istio.io/use-waypoint-namespace":null}',
+      'namespace default {"istio.io/use-waypoint":"w","istio.io/use-waypoint-namespace":null}',
+    ]);
+  });
+
+  it('says so when a label cannot be put back', async () => {
+    const { cluster } = stubCluster((call) => call >= 2);
+    await expect(
+      enroll(deps(cluster), {
+        cluster: 'c',
+        target: { kind: 'pods', namespace: 'default', names: ['b', 'c'] },
+        waypoint: 'pw',
+      }),
+    ).rejects.toThrow(
+      'cannot label pod c (and the labels of {"kind":"pods","namespace":"default","names":["b"]} could not be put back)',
+    );
+  });
+});
