@@ -66,6 +66,8 @@ export interface StoredBindings {
   readonly generation: number;
   /** The namespace's bindings in compact form (Services, labelled pods, the namespace default). */
   readonly bindings: BindingSet;
+  /** When the cluster was read for this state (ISO 8601); a sweep never overwrites a newer read. */
+  readonly observedAt?: string;
   /** A publication staged but not known to be committed: re-publish it as is, then commit it. */
   readonly pending?: PendingPublication;
 }
@@ -75,8 +77,8 @@ export interface PendingPublication {
   readonly generation: number;
   readonly bindings: BindingSet;
   readonly messages: readonly OutgoingMessage[];
-  /** Commit or remove the namespace once published. */
-  readonly deleted: boolean;
+  /** When the cluster was read for `bindings` (ISO 8601). */
+  readonly observedAt: string;
 }
 
 /** Where the reconciler keeps the last published bindings of each namespace. */
@@ -93,10 +95,21 @@ export interface BindingStore {
     expectedGeneration: number,
   ): Promise<void>;
   /**
-   * Makes the pending publication the stored state (or forgets the namespace when it was deleted),
-   * only if the stored generation is still `expectedGeneration`; ConflictError otherwise.
+   * Makes the pending publication the stored state (a deleted namespace keeps its generation with
+   * an empty state, so its message ids never repeat), only if the stored generation is still
+   * `expectedGeneration`; ConflictError otherwise.
    */
   commit(cluster: string, namespace: string, expectedGeneration: number): Promise<void>;
+  /**
+   * Records that the cluster was read at `observedAt` and still matches the stored generation (a
+   * no-op when the generation moved on or a later read is recorded).
+   */
+  observed(
+    cluster: string,
+    namespace: string,
+    generation: number,
+    observedAt: string,
+  ): Promise<void>;
   /** Namespaces with stored bindings, sorted. */
   namespaces(cluster: string): Promise<string[]>;
   /** Where the last sweep of a cluster stopped (a namespace name), if it did not finish. */

@@ -81,7 +81,8 @@ export function fromEventBridge(event: unknown): Batch {
 
 /** An audit webhook request: POST /audit/{cluster} with an EventList. */
 export function fromWebhook(event: APIGatewayProxyEventV2): Batch {
-  const cluster = /^\/audit\/([^/]+)$/.exec(event.rawPath)?.[1];
+  // `/audit/{cluster}`, behind any stage prefix.
+  const cluster = /\/audit\/([^/]+)$/.exec(event.rawPath)?.[1];
   if (cluster === undefined)
     throw new WebhookError(404, 'POST audit EventLists to /audit/{cluster}');
   const raw =

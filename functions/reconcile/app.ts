@@ -68,7 +68,8 @@ export function createReconcile(
       const done = new Map<string, Promise<ReconcileResult>>();
       const handle = async (record: SQSRecord): Promise<void> => {
         const parsed = reconcileRequestSchema.safeParse(safeJson(record.body));
-        if (!parsed.success) return;
+        // A malformed request fails (and reaches the dead-letter queue after its retries).
+        if (!parsed.success) throw new Error(`malformed reconcile request ${record.messageId}`);
         const request = requests.get(key(parsed.data)) as ReconcileRequestMessage;
         let run = done.get(key(request));
         if (run === undefined) {

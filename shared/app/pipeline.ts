@@ -9,7 +9,6 @@
  * before it computes anything new, so no change is lost or announced twice with different content.
  * A stage or commit that loses to a concurrent reconcile starts over from the new state.
  */
-import { createHash } from 'node:crypto';
 import { type AuditRecord, auditImpact, type Impact } from '../domain/audit.ts';
 import {
   type BindingSet,
@@ -118,24 +117,52 @@ async function finishPending(
   const pending = stored.pending as PendingPublication;
   await deps.publisher.publish(pending.messages);
   await deps.store.commit(cluster, namespace, stored.generation);
-  return pending.deleted
-    ? { generation: 0, bindings: EMPTY }
-    : { generation: pending.generation, bindings: pending.bindings };
+  return {
+    generation: pending.generation,
+    bindings: pending.bindings,
+    observedAt: pending.observedAt,
+  };
 }
+
+/** The bindings of a namespace as read at `observedAt` (EMPTY when the namespace is gone). */
+interface Observation {
+  readonly after: BindingSet;
+  readonly observedAt: Date;
+}
+
+/** At most this many audit ids travel with a change (the rest are in the audit log). */
+export const MAX_AUDIT_IDS = 50;
 
 async function reconcileAgainst(
   deps: PipelineDeps,
   request: ReconcileRequestMessage,
-  after: BindingSet,
-  exists: boolean,
+  observation: Observation,
 ): Promise<ReconcileResult> {
   const { cluster, namespace } = request;
-  let stored = (await deps.store.load(cluster, namespace)) ?? { generation: 0, bindings: EMPTY };
+  let stored: StoredBindings = (await deps.store.load(cluster, namespace)) ?? {
+    generation: 0,
+    bindings: EMPTY,
+  };
   if (stored.pending !== undefined) stored = await finishPending(deps, cluster, namespace, stored);
+  // A state read from the cluster after this observation is newer: never go back to an older read.
+  if (
+    stored.observedAt !== undefined &&
+    Date.parse(stored.observedAt) > observation.observedAt.getTime()
+  ) {
+    return { namespace, generation: stored.generation, changes: 0, messages: 0 };
+  }
   const previousGeneration = stored.generation;
-  const changes = diff(stored.bindings, after);
-  if (changes.length === 0)
+  const changes = diff(stored.bindings, observation.after);
+  if (changes.length === 0) {
+    if (previousGeneration > 0)
+      await deps.store.observed(
+        cluster,
+        namespace,
+        previousGeneration,
+        observation.observedAt.toISOString(),
+      );
     return { namespace, generation: previousGeneration, changes: 0, messages: 0 };
+  }
   const generation = previousGeneration + 1;
   const messages = bindingChangeMessages({
     cluster,
@@ -143,30 +170,30 @@ async function reconcileAgainst(
     generation,
     previousGeneration,
     changes,
-    cause: { trigger: request.trigger, actor: request.actor, auditIds: [...request.auditIds] },
+    cause: {
+      trigger: request.trigger,
+      actor: request.actor,
+      auditIds: request.auditIds.slice(-MAX_AUDIT_IDS),
+    },
     source: deps.source ?? `urn:waypointer:cluster:${cluster}`,
     time: (deps.now ?? (() => new Date()))().toISOString(),
   });
   // The outbox: what is about to be published is stored first, so a crash before the commit
   // re-publishes exactly these messages (same ids, same bodies) instead of a recomputed variant.
+  const observedAt = observation.observedAt.toISOString();
   await deps.store.stage(
     cluster,
     namespace,
-    { generation, bindings: after, messages, deleted: !exists },
+    { generation, bindings: observation.after, messages, observedAt },
     previousGeneration,
   );
   await deps.publisher.publish(messages);
   await deps.store.commit(cluster, namespace, previousGeneration);
-  return {
-    namespace,
-    generation: exists ? generation : 0,
-    changes: changes.length,
-    messages: messages.length,
-  };
+  return { namespace, generation, changes: changes.length, messages: messages.length };
 }
 
-/** Retries the whole diff-publish-commit when a concurrent reconcile committed first. */
-async function withRetries(run: () => Promise<ReconcileResult>): Promise<ReconcileResult> {
+/** Runs a diff-publish-commit again (with a fresh read) when a concurrent reconcile got there first. */
+async function untilCommitted(run: () => Promise<ReconcileResult>): Promise<ReconcileResult> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run();
@@ -181,11 +208,12 @@ export function reconcileNamespace(
   deps: PipelineDeps,
   request: ReconcileRequestMessage,
 ): Promise<ReconcileResult> {
-  return withRetries(async () => {
+  return untilCommitted(async () => {
+    const observedAt = (deps.now ?? (() => new Date()))();
     const snapshot = await deps.clusters.get(request.cluster).namespaceSnapshot(request.namespace);
     const exists = snapshot.namespaces.some((n) => n.metadata.name === request.namespace);
     const after = exists ? computeNamespaceBindings(snapshot, request.namespace) : EMPTY;
-    return reconcileAgainst(deps, request, after, exists);
+    return reconcileAgainst(deps, request, { after, observedAt });
   });
 }
 
@@ -198,12 +226,13 @@ export interface SweepResult {
 /**
  * Reconciles every namespace of a cluster (and every namespace with stored state that no longer
  * exists) from ONE paged cluster snapshot, in namespace order from `cursor`, until `hasTime()`
- * says to stop.
+ * says to stop. A namespace whose stored state was read after the snapshot is left alone.
  */
 export async function sweepCluster(
   deps: PipelineDeps,
   input: { cluster: string; cursor?: string; hasTime?: () => boolean },
 ): Promise<SweepResult> {
+  const observedAt = (deps.now ?? (() => new Date()))();
   const snapshot = await deps.clusters.get(input.cluster).clusterSnapshot();
   const live = new Set(snapshot.namespaces.map((n) => n.metadata.name));
   const names = [...new Set([...live, ...(await deps.store.namespaces(input.cluster))])].sort();
@@ -219,18 +248,11 @@ export async function sweepCluster(
       actor: null,
       auditIds: [],
     };
-    const exists = live.has(namespace);
-    const after = exists ? computeNamespaceBindings(snapshot, namespace) : EMPTY;
-    results.push(await withRetries(() => reconcileAgainst(deps, request, after, exists)));
+    const after = live.has(namespace) ? computeNamespaceBindings(snapshot, namespace) : EMPTY;
+    // A conflict means a reconcile committed a newer read meanwhile: the retry then skips.
+    results.push(
+      await untilCommitted(() => reconcileAgainst(deps, request, { after, observedAt })),
+    );
   }
   return { results };
-}
-
-/** A FIFO deduplication id for a reconcile request: the same audit events give the same id. */
-export function requestDeduplicationId(request: ReconcileRequestMessage, salt = ''): string {
-  const basis =
-    request.auditIds.length > 0 ? request.auditIds.join(',') : `${request.trigger}:${salt}`;
-  return createHash('sha256')
-    .update(`${request.cluster}/${request.namespace}/${basis}`)
-    .digest('hex');
 }

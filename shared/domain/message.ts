@@ -477,3 +477,23 @@ export function sendBatches(
   if (current.length > 0) batches.push(current);
   return batches;
 }
+
+/** What identifies a reconcile request for deduplication. */
+export interface RequestIdentity {
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly trigger: string;
+  readonly auditIds: readonly string[];
+}
+
+/**
+ * A FIFO deduplication id for a reconcile request: the same audit events give the same id (so a
+ * replayed audit event is dropped); requests without audit events are told apart by `salt`.
+ */
+export function requestDeduplicationId(request: RequestIdentity, salt = ''): string {
+  const basis =
+    request.auditIds.length > 0 ? request.auditIds.join(',') : `${request.trigger}:${salt}`;
+  return createHash('sha256')
+    .update(`${request.cluster}/${request.namespace}/${basis}`)
+    .digest('hex');
+}

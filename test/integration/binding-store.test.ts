@@ -57,13 +57,14 @@ async function chunkKeys(cluster: string): Promise<string[]> {
   return keys;
 }
 
+const T = '2026-11-24T00:00:00.000Z';
+
 /** Stages and commits `bindings` as the next generation after `expected`. */
 async function put(
   cluster: string,
   namespace: string,
   bindings: BindingSet,
   expected: number,
-  deleted = false,
 ): Promise<void> {
   const messages = [
     {
@@ -76,7 +77,7 @@ async function put(
   await store.stage(
     cluster,
     namespace,
-    { generation: expected + 1, bindings, messages, deleted },
+    { generation: expected + 1, bindings, messages, observedAt: T },
     expected,
   );
   await store.commit(cluster, namespace, expected);
@@ -89,34 +90,38 @@ describe('DynamoBindingStore', () => {
     await store.stage(
       'c1',
       'ns',
-      { generation: 1, bindings: first, messages: [], deleted: false },
+      { generation: 1, bindings: first, messages: [], observedAt: T },
       0,
     );
     expect(await store.load('c1', 'ns')).toEqual({
       generation: 0,
       bindings: { services: [], pods: [], namespaces: [] },
-      pending: { generation: 1, bindings: first, messages: [], deleted: false },
+      pending: { generation: 1, bindings: first, messages: [], observedAt: T },
     });
     await store.commit('c1', 'ns', 0);
-    expect(await store.load('c1', 'ns')).toEqual({ generation: 1, bindings: first });
+    expect(await store.load('c1', 'ns')).toEqual({ generation: 1, bindings: first, observedAt: T });
     const second = set(2, 'other');
     await put('c1', 'ns', second, 1);
-    expect(await store.load('c1', 'ns')).toEqual({ generation: 2, bindings: second });
+    expect(await store.load('c1', 'ns')).toEqual({
+      generation: 2,
+      bindings: second,
+      observedAt: T,
+    });
   });
 
   it('refuses a stage or commit from a stale generation, or over a pending publication', async () => {
     await put('c2', 'ns', set(1), 0);
     await expect(
-      store.stage('c2', 'ns', { generation: 1, bindings: set(1), messages: [], deleted: false }, 0),
+      store.stage('c2', 'ns', { generation: 1, bindings: set(1), messages: [], observedAt: T }, 0),
     ).rejects.toBeInstanceOf(ConflictError);
     await store.stage(
       'c2',
       'ns',
-      { generation: 2, bindings: set(1), messages: [], deleted: false },
+      { generation: 2, bindings: set(1), messages: [], observedAt: T },
       1,
     );
     await expect(
-      store.stage('c2', 'ns', { generation: 2, bindings: set(1), messages: [], deleted: false }, 1),
+      store.stage('c2', 'ns', { generation: 2, bindings: set(1), messages: [], observedAt: T }, 1),
     ).rejects.toThrow(
       'bindings of c2/ns are at generation 1, not 1 (or another publication is pending): another reconcile got there first',
     );
@@ -125,41 +130,56 @@ describe('DynamoBindingStore', () => {
     await expect(store.commit('c2', 'ns', 2)).rejects.toBeInstanceOf(ConflictError);
   });
 
+  it('lets only one of two concurrent stages of a generation through', async () => {
+    await put('c6', 'ns', set(1), 0);
+    const stage = () =>
+      store.stage('c6', 'ns', { generation: 2, bindings: set(1), messages: [], observedAt: T }, 1);
+    const results = await Promise.allSettled([stage(), stage(), stage()]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected', 'rejected']);
+    expect(
+      results
+        .filter((r) => r.status === 'rejected')
+        .every((r) => (r as PromiseRejectedResult).reason instanceof ConflictError),
+    ).toBe(true);
+  });
+
   it('stores states and outboxes far over the 400 KB item limit in chunks, and drops old chunks', async () => {
     const big = set(40_000);
     expect(JSON.stringify(big).length).toBeGreaterThan(3_000_000);
-    await store.stage(
-      'c3',
-      'ns',
-      { generation: 1, bindings: big, messages: [], deleted: false },
-      0,
-    );
+    await store.stage('c3', 'ns', { generation: 1, bindings: big, messages: [], observedAt: T }, 0);
     expect((await chunkKeys('c3')).some((sk) => sk.startsWith('chunk#ns#pending#'))).toBe(true);
     await store.commit('c3', 'ns', 0);
-    expect(await store.load('c3', 'ns')).toEqual({ generation: 1, bindings: big });
+    expect(await store.load('c3', 'ns')).toEqual({ generation: 1, bindings: big, observedAt: T });
     expect((await chunkKeys('c3')).length).toBeGreaterThan(1);
     expect(
       (await chunkKeys('c3')).every((sk) => sk.startsWith('chunk#ns#state#000000000001#')),
     ).toBe(true);
     const bigger = set(45_000);
     await put('c3', 'ns', bigger, 1);
-    expect(await store.load('c3', 'ns')).toEqual({ generation: 2, bindings: bigger });
+    expect(await store.load('c3', 'ns')).toEqual({
+      generation: 2,
+      bindings: bigger,
+      observedAt: T,
+    });
     expect(
       (await chunkKeys('c3')).every((sk) => sk.startsWith('chunk#ns#state#000000000002#')),
     ).toBe(true);
     const small = set(1);
     await put('c3', 'ns', small, 2);
-    expect(await store.load('c3', 'ns')).toEqual({ generation: 3, bindings: small });
+    expect(await store.load('c3', 'ns')).toEqual({ generation: 3, bindings: small, observedAt: T });
     expect(await chunkKeys('c3')).toEqual([]);
   });
 
-  it('lists namespaces of a cluster and forgets a deleted one', async () => {
+  it('lists namespaces of a cluster, and keeps a deleted one as an empty state (its generations go on)', async () => {
     await put('c4', 'a', set(1), 0);
     await put('c4', 'b', set(1), 0);
     expect(await store.namespaces('c4')).toEqual(['a', 'b']);
-    await put('c4', 'a', { services: [], pods: [], namespaces: [] }, 1, true);
-    expect(await store.namespaces('c4')).toEqual(['b']);
-    expect(await store.load('c4', 'a')).toBeNull();
+    await put('c4', 'a', { services: [], pods: [], namespaces: [] }, 1);
+    expect(await store.load('c4', 'a')).toEqual({
+      generation: 2,
+      bindings: { services: [], pods: [], namespaces: [] },
+      observedAt: T,
+    });
   });
 
   it('remembers where a sweep stopped', async () => {

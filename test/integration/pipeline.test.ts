@@ -295,7 +295,7 @@ describe('reconcile', () => {
     expect(results.map((r) => r.changes).sort()).toEqual([0, 1]);
   });
 
-  it('publishes every binding of a deleted namespace as removed, and forgets it', async () => {
+  it('publishes every binding of a deleted namespace as removed, and keeps counting its generations', async () => {
     await raw(local, 'POST', '/api/v1/namespaces', {
       body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'short-lived' } },
     });
@@ -318,7 +318,11 @@ describe('reconcile', () => {
         (c: any) => `${c.kind} ${c.name} ${c.after === null ? 'removed' : 'kept'}`,
       ),
     ).toEqual(['Namespace short-lived removed', 'Service api removed']);
-    expect(await deps.store.load('local', 'short-lived')).toBeNull();
+    expect(await deps.store.load('local', 'short-lived')).toMatchObject({
+      generation: 2,
+      bindings: { services: [], pods: [], namespaces: [] },
+    });
+    expect(event.data.generation).toBe(2);
   });
 
   it('reconciles a namespace of 10,000 pods with the same requests as a small one', async () => {
@@ -384,6 +388,23 @@ describe('sweep', () => {
     );
   });
 
+  it('never overwrites a state read after its snapshot (a reconcile that ran meanwhile wins)', async () => {
+    await label('/api/v1/namespaces/default/services/reviews', { team: 'sweep-race' });
+    const later = new Date(Date.now() + 3_600_000);
+    await reconcileNamespace({ ...deps, now: () => later }, request('default', ['late']));
+    await label('/api/v1/namespaces/default/services/reviews', { 'istio.io/use-waypoint': 'none' });
+    const start = recorder.published.length;
+    const swept = await sweepCluster(deps, { cluster: 'local' });
+    expect(swept.results.find((r) => r.namespace === 'default')?.changes).toBe(0);
+    expect(
+      recorder.published.slice(start).some((m) => JSON.parse(m.body).subject === 'local/default'),
+    ).toBe(false);
+    await label('/api/v1/namespaces/default/services/reviews', {
+      'istio.io/use-waypoint': null,
+      team: null,
+    });
+  });
+
   it('stops when time runs out and continues from its cursor', async () => {
     let budget = 3;
     const first = await sweepCluster(deps, { cluster: 'local', hasTime: () => budget-- > 0 });
@@ -398,6 +419,7 @@ function bind(store: BindingStore): BindingStore {
     load: store.load.bind(store),
     stage: store.stage.bind(store),
     commit: store.commit.bind(store),
+    observed: store.observed.bind(store),
     namespaces: store.namespaces.bind(store),
     sweepCursor: store.sweepCursor.bind(store),
     saveSweepCursor: store.saveSweepCursor.bind(store),

@@ -15,6 +15,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { BindingSet } from '../../domain/bindings.ts';
 import { ConflictError } from '../../domain/errors.ts';
@@ -34,6 +35,7 @@ interface Head {
   readonly pk: string;
   readonly sk: string;
   readonly generation: number;
+  readonly observedAt?: string;
   readonly state?: BlobRef;
   readonly pending?: BlobRef;
   readonly updatedAt: string;
@@ -128,7 +130,12 @@ export class DynamoBindingStore implements BindingStore {
       item.pending === undefined
         ? undefined
         : await this.#read<PendingPublication>(cluster, namespace, 'pending', item.pending);
-    return { generation: item.generation, bindings, ...(pending === undefined ? {} : { pending }) };
+    return {
+      generation: item.generation,
+      bindings,
+      ...(item.observedAt === undefined ? {} : { observedAt: item.observedAt }),
+      ...(pending === undefined ? {} : { pending }),
+    };
   }
 
   async stage(
@@ -146,11 +153,12 @@ export class DynamoBindingStore implements BindingStore {
       pk: cluster,
       sk: head(namespace),
       generation: expectedGeneration,
+      ...(current?.observedAt === undefined ? {} : { observedAt: current.observedAt }),
       ...(current?.state === undefined ? {} : { state: current.state }),
       pending: ref,
       updatedAt: this.#now().toISOString(),
     };
-    await this.#put(cluster, namespace, item, expectedGeneration, current !== undefined);
+    await this.#put(cluster, namespace, item, expectedGeneration, current !== undefined, true);
   }
 
   async commit(cluster: string, namespace: string, expectedGeneration: number): Promise<void> {
@@ -168,20 +176,6 @@ export class DynamoBindingStore implements BindingStore {
       'pending',
       current.pending,
     );
-    if (pending.deleted) {
-      await this.#guarded(cluster, namespace, expectedGeneration, () =>
-        this.#db.send(
-          new DeleteCommand({
-            TableName: this.#table,
-            Key: { pk: cluster, sk: head(namespace) },
-            ConditionExpression: 'generation = :expected',
-            ExpressionAttributeValues: { ':expected': expectedGeneration },
-          }),
-        ),
-      );
-      await this.#drop(cluster, namespace, () => true);
-      return;
-    }
     const state = await this.#write(
       cluster,
       namespace,
@@ -196,6 +190,7 @@ export class DynamoBindingStore implements BindingStore {
         pk: cluster,
         sk: head(namespace),
         generation: pending.generation,
+        observedAt: pending.observedAt,
         state,
         updatedAt: this.#now().toISOString(),
       },
@@ -204,6 +199,28 @@ export class DynamoBindingStore implements BindingStore {
     );
     const keep = chunkPrefix(namespace, 'state', pending.generation);
     await this.#drop(cluster, namespace, (sk) => !sk.startsWith(keep));
+  }
+
+  async observed(
+    cluster: string,
+    namespace: string,
+    generation: number,
+    observedAt: string,
+  ): Promise<void> {
+    try {
+      await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: cluster, sk: head(namespace) },
+          UpdateExpression: 'SET observedAt = :at',
+          ConditionExpression:
+            'generation = :generation AND (attribute_not_exists(observedAt) OR observedAt < :at)',
+          ExpressionAttributeValues: { ':at': observedAt, ':generation': generation },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   async namespaces(cluster: string): Promise<string[]> {
@@ -258,25 +275,28 @@ export class DynamoBindingStore implements BindingStore {
     );
   }
 
-  /** Replaces the head if it is still at `expected` (or creates it when `exists` is false). */
+  /**
+   * Replaces the head if it is still at `expected` (or creates it when `exists` is false); with
+   * `noPending`, only if no publication is pending either, so two reconciles cannot both stage.
+   */
   #put(
     cluster: string,
     namespace: string,
     item: Head,
     expected: number,
     exists: boolean,
+    noPending = false,
   ): Promise<void> {
+    const condition = exists
+      ? `generation = :expected${noPending ? ' AND attribute_not_exists(pending)' : ''}`
+      : 'attribute_not_exists(pk)';
     return this.#guarded(cluster, namespace, expected, () =>
       this.#db.send(
         new PutCommand({
           TableName: this.#table,
           Item: item,
-          ...(exists
-            ? {
-                ConditionExpression: 'generation = :expected',
-                ExpressionAttributeValues: { ':expected': expected },
-              }
-            : { ConditionExpression: 'attribute_not_exists(pk)' }),
+          ConditionExpression: condition,
+          ...(exists ? { ExpressionAttributeValues: { ':expected': expected } } : {}),
         }),
       ),
     );

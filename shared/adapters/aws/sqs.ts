@@ -8,9 +8,8 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { requestDeduplicationId } from '../../app/pipeline.ts';
 import { UnavailableError } from '../../domain/errors.ts';
-import { sendBatches } from '../../domain/message.ts';
+import { messageGroupId, requestDeduplicationId, sendBatches } from '../../domain/message.ts';
 import type {
   ChangePublisher,
   OutgoingMessage,
@@ -81,14 +80,6 @@ export class SqsChangePublisher implements ChangePublisher {
   }
 }
 
-/** MessageGroupId of a namespace: ≤ 128 characters of the allowed set, hashed when longer. */
-export function groupIdOf(cluster: string, namespace: string): string {
-  const id = `${cluster}/${namespace}`;
-  return id.length <= 128
-    ? id
-    : `${id.slice(0, 63)}~${requestDeduplicationId({ cluster, namespace, trigger: 'reconcile', actor: null, auditIds: [] }).slice(0, 64)}`;
-}
-
 /** Enqueues reconcile requests, one group per cluster/namespace, deduplicated by their audit ids. */
 export class SqsReconcileQueue implements ReconcileQueue {
   readonly #client: SQSClient;
@@ -112,7 +103,7 @@ export class SqsReconcileQueue implements ReconcileQueue {
       const entries = requests.slice(i, i + 10).map((request, j) => ({
         Id: `r${j}`,
         MessageBody: JSON.stringify(request),
-        MessageGroupId: groupIdOf(request.cluster, request.namespace),
+        MessageGroupId: messageGroupId(request.cluster, request.namespace),
         MessageDeduplicationId: requestDeduplicationId(request, String(this.#now())),
       }));
       await sendBatch(this.#client, this.#queueUrl, entries, this.#options);
