@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { clusterCommand } from '../infra/local/cluster.ts';
+import { invokeCommand } from '../infra/local/invoke.ts';
 import { serveCommand } from '../infra/local/serve.ts';
 import { runCli } from '../shared/commands/cli.ts';
 
@@ -32,6 +33,8 @@ if (foreground !== undefined) {
       }
     },
   });
+} else if (command === 'invoke') {
+  process.exitCode = await invokeCommand(args, io);
 } else {
   process.exitCode = await runCli(process.argv.slice(2), {
     ...io,

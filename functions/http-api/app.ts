@@ -86,6 +86,15 @@ function bodyOf(event: Event, route: Route): unknown {
   }
 }
 
+/** The route's own path parameters (API Gateway's `{proxy+}` route also sends `proxy`). */
+function pathParametersOf(route: Route, event: Event): Record<string, string> {
+  const names = [...route.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] as string);
+  const given = event.pathParameters ?? {};
+  return Object.fromEntries(
+    names.filter((n) => given[n] !== undefined).map((n) => [n, given[n] as string]),
+  );
+}
+
 function inputOf(
   route: Route,
   event: Event,
@@ -93,7 +102,7 @@ function inputOf(
 ): RouteInput<unknown, unknown, unknown> {
   return {
     caller,
-    params: parse(route.params, event.pathParameters ?? {}, 'path'),
+    params: parse(route.params, pathParametersOf(route, event), 'path'),
     query: parse(route.query, event.queryStringParameters ?? {}, 'query') ?? {},
     body: parse(route.body, bodyOf(event, route), 'body'),
     accept: event.headers.accept ?? 'application/json',

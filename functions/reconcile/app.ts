@@ -34,7 +34,9 @@ function coalesce(
   for (const record of records) {
     const parsed = reconcileRequestSchema.safeParse(safeJson(record.body));
     if (!parsed.success) {
-      logger.error('dropped a malformed reconcile request', { messageId: record.messageId });
+      logger.error('malformed reconcile request: it fails and goes to the dead-letter queue', {
+        messageId: record.messageId,
+      });
       continue;
     }
     const request = parsed.data;
@@ -85,6 +87,7 @@ export function createReconcile(
       return processPartialResponse(event, handle, new SqsFifoPartialProcessorAsync(), {
         context,
         skipGroupOnError: true,
+        throwOnFullBatchFailure: false,
       });
     });
 }

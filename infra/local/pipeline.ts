@@ -157,12 +157,15 @@ export async function startPipeline(options: {
       const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
       const done = event.Records.filter((r) => !failed.has(r.messageId));
       if (done.length > 0) {
-        await client.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: queues.reconcileRequests,
-            Entries: done.map((r, i) => ({ Id: `d${i}`, ReceiptHandle: r.receiptHandle })),
-          }),
-        );
+        // If SQS stopped first, the messages simply become visible again.
+        await client
+          .send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: queues.reconcileRequests,
+              Entries: done.map((r, i) => ({ Id: `d${i}`, ReceiptHandle: r.receiptHandle })),
+            }),
+          )
+          .catch(() => undefined);
       }
     }
   };

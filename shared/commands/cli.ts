@@ -44,6 +44,8 @@ Usage:
       Serve the HTTP API locally over the embedded Kubernetes cluster (or a real one).
   waypointer cluster [--port N] [--seed bookinfo|empty|FILE] [--kubeconfig-out FILE]
       Run the embedded Kubernetes API server alone.
+  waypointer invoke http-api|audit-ingest|reconcile|scheduled-sweep --event FILE
+      Run one function once on a sample event (events/) against the embedded stack.
   waypointer help
 `;
 
