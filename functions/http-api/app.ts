@@ -16,13 +16,20 @@ import type {
   APIGatewayProxyEventV2WithRequestContext,
   APIGatewayProxyResultV2,
 } from 'aws-lambda';
-import type { z } from 'zod';
-import { authorize, type Caller, type Policy } from '../../shared/app/authorization.ts';
+import { type z, z as zod } from 'zod';
+import { authorize, type Caller, isAllowed, type Policy } from '../../shared/app/authorization.ts';
 import type { Deps } from '../../shared/app/mutations.ts';
 import type { ReconcileQueue } from '../../shared/ports.ts';
 import { openApiDocument } from './openapi.ts';
 import { fromZod, problemResponse, RequestError, toProblem } from './problems.ts';
-import { type Method, ROUTES, type Route, type RouteInput, type RouteResult } from './routes.ts';
+import {
+  type Method,
+  ROUTES,
+  type Route,
+  type RouteDeps,
+  type RouteInput,
+  type RouteResult,
+} from './routes.ts';
 
 export interface HttpApiDeps extends Deps {
   readonly policy: Policy;
@@ -63,7 +70,16 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, prefix: stri
 }
 
 function bodyOf(event: Event, route: Route): unknown {
-  if (route.body === undefined) return undefined;
+  if (route.body === undefined) {
+    if ((event.body ?? '').trim() !== '') {
+      throw new RequestError(
+        400,
+        `${route.method} ${route.path} takes no body: give its options in the query string (e.g. ?dryRun=true)`,
+        [{ path: 'body', message: 'not allowed on this route' }],
+      );
+    }
+    return undefined;
+  }
   const raw =
     event.body === undefined
       ? ''
@@ -116,6 +132,33 @@ function respond(result: RouteResult): Result {
   return { statusCode: result.status, headers: { 'content-type': contentType }, body };
 }
 
+/** The use cases' deps for one request: the caller's rights in the cluster the route names. */
+function requestDeps(
+  deps: HttpApiDeps,
+  caller: Caller | undefined,
+  cluster: string | undefined,
+): HttpApiDeps & RouteDeps {
+  if (caller === undefined) return deps;
+  const target = (namespace: string): { cluster: string; namespace: string } => ({
+    cluster: cluster ?? '',
+    namespace,
+  });
+  return {
+    ...deps,
+    mayRead: (c: string) => isAllowed(deps.policy, caller, 'read', { cluster: c }),
+    ...(cluster === undefined
+      ? {}
+      : {
+          access: {
+            allows: (action, namespace) =>
+              isAllowed(deps.policy, caller, action, target(namespace)),
+            require: (action, namespace) =>
+              authorize(deps.policy, caller, action, target(namespace)),
+          },
+        }),
+  };
+}
+
 function routeHandler(route: Route, deps: HttpApiDeps): (event: Event) => Promise<Result> {
   return async (event) => {
     const caller = callerOf(event);
@@ -135,7 +178,7 @@ function routeHandler(route: Route, deps: HttpApiDeps): (event: Event) => Promis
       });
     }
     deps.logger.appendKeys({ route: `${route.method} ${route.path}`, caller: caller?.id });
-    return respond(await route.run(deps, input));
+    return respond(await route.run(requestDeps(deps, caller, needs?.cluster), input));
   };
 }
 
@@ -177,7 +220,7 @@ export function allRoutes(version: string): Route[] {
     tag: 'meta',
     public: true,
     summary: 'This OpenAPI 3.1 document',
-    response: ROUTES[0]?.response as z.ZodType,
+    response: zod.record(zod.string(), zod.unknown()),
     needs: () => null,
     run: () => ({ status: 200, body: openApiDocument(routes, version) }),
   };

@@ -36,8 +36,6 @@ const problemResponse = (description: string): object => ({
 });
 
 function operation(route: Route): object {
-  const status =
-    route.method === 'PUT' || route.method === 'DELETE' || route.method === 'POST' ? '200' : '200';
   return {
     operationId: `${route.method.toLowerCase()}${route.path
       .replace(/[{}]/g, '')
@@ -55,9 +53,14 @@ function operation(route: Route): object {
           },
         }),
     responses: {
-      [status]: {
+      '200': {
         description: 'OK',
-        content: { 'application/json': { schema: schemaOf(route.response) } },
+        content: {
+          'application/json': { schema: schemaOf(route.response) },
+          ...(route.path === '/v1/generate'
+            ? { 'application/yaml': { schema: { type: 'string' } } }
+            : {}),
+        },
       },
       '400': problemResponse(
         'The request is malformed: a path parameter, query parameter or body field is wrong (see errors).',
@@ -68,8 +71,11 @@ function operation(route: Route): object {
       '409': problemResponse(
         'The change conflicts with the cluster (objects still use a waypoint, another waypoint is enrolled, a concurrent change).',
       ),
+      '405': problemResponse('The path exists with other methods.'),
+      '415': problemResponse('The body is not JSON.'),
       '422': problemResponse('The request is well formed but cannot be done as asked.'),
       '503': problemResponse('The cluster cannot be reached.'),
+      '504': problemResponse('A wait (for a waypoint to be Programmed) timed out.'),
     },
     ...(route.public === true ? { security: [] } : { security: [{ iam: [] }, { jwt: [] }] }),
   };

@@ -45,6 +45,8 @@ export interface RouteInput<P, Q, B> {
 /** What routes use: the use cases' ports, and the reconcile queue when the pipeline is deployed. */
 export interface RouteDeps extends Deps {
   readonly queue?: ReconcileQueue;
+  /** Whether the caller may read anything in a cluster (filters `GET /v1/clusters`). */
+  readonly mayRead?: (cluster: string) => boolean;
 }
 
 /** A response: JSON unless `contentType` says otherwise. */
@@ -190,7 +192,7 @@ export const ROUTES: readonly Route[] = [
     summary: 'The clusters this deployment manages',
     response: zod.object({ items: zod.array(zod.object({ name: zod.string() })) }),
     needs: () => null,
-    run: (deps) => ok({ items: listClusters(deps) }),
+    run: (deps) => ok({ items: listClusters(deps, deps.mayRead) }),
   }),
   route<z.infer<typeof api.clusterParams>, z.infer<typeof api.waypointsQuery>, undefined>({
     method: 'GET',

@@ -38,6 +38,30 @@ export interface MutationResult {
 
 export interface Deps {
   readonly clusters: ClusterRegistry;
+  /**
+   * The caller's rights, where a transport has a caller: throws ForbiddenError when `action` is not
+   * allowed in `namespace` (undefined: cluster-scoped). Use cases that touch more namespaces than
+   * the request names (delete with unenroll, cluster-wide reads) ask it for each.
+   */
+  readonly access?: Access;
+  /** The longest a use case may wait (a function's time limit); longer waits are shortened. */
+  readonly maxWaitSeconds?: number;
+}
+
+/** What the caller may do, per namespace. */
+export interface Access {
+  readonly allows: (action: 'read' | 'mutate', namespace: string) => boolean;
+  readonly require: (action: 'read' | 'mutate', namespace: string) => void;
+}
+
+/** The wait a use case may do: what was asked, within the deployment's limit, with a note if cut. */
+export function waitSeconds(deps: Deps, requested: number | undefined, warnings: string[]): number {
+  const asked = requested ?? DEFAULT_WAIT_SECONDS;
+  if (deps.maxWaitSeconds === undefined || asked <= deps.maxWaitSeconds) return asked;
+  warnings.push(
+    `the wait is limited to ${deps.maxWaitSeconds} s by the function's time limit (asked: ${asked} s)`,
+  );
+  return deps.maxWaitSeconds;
 }
 
 export const DEFAULT_WAIT_SECONDS = 90;
@@ -86,12 +110,10 @@ export async function applyWaypoint(
   };
   const planned = plan(before, mutation);
   const dryRun = input.dryRun === true;
-  const refused =
-    input.enrollNamespace === true &&
-    planned.changes.length === 0 &&
-    planned.warnings.some((w) => w.includes('already has an enrolled Waypoint'));
-  if (dryRun || refused)
+  if (dryRun || planned.skipped) {
     return { dryRun, done: [], warnings: planned.warnings, plan: planned.changes };
+  }
+  const warnings = [...planned.warnings];
   const gateway = generateWaypoint({
     namespace: input.namespace,
     name: input.name ?? '',
@@ -116,7 +138,7 @@ export async function applyWaypoint(
     await cluster.waitForProgrammed(
       input.namespace,
       gateway.metadata.name,
-      (input.timeoutSeconds ?? DEFAULT_WAIT_SECONDS) * 1000,
+      waitSeconds(deps, input.timeoutSeconds, warnings) * 1000,
     );
     done.push(`waypoint ${ref} is ready!`);
   }
@@ -132,7 +154,7 @@ export async function applyWaypoint(
   return {
     dryRun,
     done,
-    warnings: planned.warnings,
+    warnings,
     plan: planned.changes,
     changes: await observed(cluster, input.namespace, before),
   };
@@ -244,6 +266,11 @@ export async function deleteWaypoint(
   }
   const dependents = dependentsOf(before, ref);
   const named = dependents.map(describeDependent);
+  if (input.unenroll === true) {
+    // Unenrolling changes the dependents' namespaces too: the caller must be allowed in each.
+    for (const namespace of new Set(dependents.map((d) => d.namespace)))
+      deps.access?.require('mutate', namespace);
+  }
   if (dependents.length > 0 && input.unenroll !== true && input.force !== true) {
     throw new ConflictError(
       `waypoint ${formatRef(ref)} is still used by ${named.join(', ')}: pass unenroll=true to remove their ${USE_WAYPOINT} labels too, or force=true to leave them dangling`,

@@ -18,7 +18,7 @@ import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import { MESH_CONTROLLER_NAME, REVISION, WAYPOINT_CLASS, WAYPOINT_FOR } from '../domain/labels.ts';
 import type { ClusterSnapshot, Gateway, GatewayClass } from '../domain/model.ts';
 import { programmedStatus, trafficTypeOf } from '../domain/waypoints.ts';
-import type { Deps } from './mutations.ts';
+import { type Deps, waitSeconds } from './mutations.ts';
 
 /** One row of `list`: istioctl's columns plus the effective traffic type and what is bound. */
 export interface WaypointSummary {
@@ -85,6 +85,7 @@ export async function listWaypoints(
   return snapshot.gateways
     .filter((g) => isWaypointClass(g.spec.gatewayClassName, snapshot.gatewayClasses))
     .filter((g) => input.namespace === undefined || g.metadata.namespace === input.namespace)
+    .filter((g) => deps.access?.allows('read', g.metadata.namespace ?? '') ?? true)
     .map((g) => summarize(g, snapshot, bindings))
     .sort((a, b) =>
       a.namespace === b.namespace ? (a.name < b.name ? -1 : 1) : a.namespace < b.namespace ? -1 : 1,
@@ -121,12 +122,16 @@ export async function waypointStatus(
   },
 ): Promise<WaypointStatus> {
   const cluster = deps.clusters.get(input.cluster);
-  if (input.wait === true)
+  if (input.wait === true) {
+    const live = await cluster.getGateway(input.namespace, input.name);
+    if (live === null)
+      throw new NotFoundError(`waypoint ${input.namespace}/${input.name} not found`);
     await cluster.waitForProgrammed(
       input.namespace,
       input.name,
-      (input.timeoutSeconds ?? 90) * 1000,
+      waitSeconds(deps, input.timeoutSeconds, []) * 1000,
     );
+  }
   const snapshot = await cluster.clusterSnapshot();
   const gateway = snapshot.gateways.find(
     (g) => g.metadata.namespace === input.namespace && g.metadata.name === input.name,
@@ -215,7 +220,10 @@ export async function getClusterBindings(
     ]);
   }
   const snapshot = await deps.clusters.get(input.cluster).clusterSnapshot();
-  const names = snapshot.namespaces.map((n) => n.metadata.name).sort();
+  const names = snapshot.namespaces
+    .map((n) => n.metadata.name)
+    .filter((n) => deps.access?.allows('read', n) ?? true)
+    .sort();
   const start =
     input.cursor === undefined ? 0 : names.findIndex((n) => n > (input.cursor as string));
   const page = start < 0 ? [] : names.slice(start, start + limit);
@@ -235,7 +243,13 @@ export async function getClusterBindings(
   };
 }
 
-/** The clusters this deployment manages. */
-export function listClusters(deps: Deps): { name: string }[] {
-  return deps.clusters.names().map((name) => ({ name }));
+/** The clusters this deployment manages (those the caller may read in, with `visible`). */
+export function listClusters(
+  deps: Deps,
+  visible: (cluster: string) => boolean = () => true,
+): { name: string }[] {
+  return deps.clusters
+    .names()
+    .filter(visible)
+    .map((name) => ({ name }));
 }

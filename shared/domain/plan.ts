@@ -75,12 +75,15 @@ export type Mutation =
 export interface Applied {
   readonly snapshot: ClusterSnapshot;
   readonly warnings: readonly string[];
+  /** The mutation does nothing, as istioctl would (apply --enroll-namespace without --overwrite). */
+  readonly skipped?: boolean;
 }
 
 /** The binding changes a mutation causes. */
 export interface Plan {
   readonly mutation: Mutation;
   readonly warnings: readonly string[];
+  readonly skipped: boolean;
   readonly changes: readonly BindingChange[];
   readonly before: BindingSet;
   readonly after: BindingSet;
@@ -268,7 +271,7 @@ function applyWaypoint(
       warnings.push(
         `namespace (${mutation.namespace}) already has an enrolled Waypoint. Consider adding the \`--overwrite\` flag to your apply command.`,
       );
-      return { snapshot, warnings };
+      return { snapshot, warnings, skipped: true };
     }
     if (nsLabels[DATAPLANE_MODE] !== DATAPLANE_MODE_AMBIENT) {
       warnings.push(
@@ -374,5 +377,12 @@ export function plan(snapshot: ClusterSnapshot, mutation: Mutation): Plan {
   const before = computeBindings(snapshot);
   const applied = applyMutation(snapshot, mutation);
   const after = computeBindings(applied.snapshot);
-  return { mutation, warnings: applied.warnings, changes: diff(before, after), before, after };
+  return {
+    mutation,
+    warnings: applied.warnings,
+    skipped: applied.skipped === true,
+    changes: diff(before, after),
+    before,
+    after,
+  };
 }

@@ -515,6 +515,26 @@ describe('errors', () => {
     ]).toEqual([status, 'application/problem+json', true, detail]);
   });
 
+  it('refuses a body on a route that takes none (so a dryRun there cannot be silently ignored)', async () => {
+    const response = await api.call('DELETE', `${NS}/services/reviews/enrollment`, {
+      body: { dryRun: true },
+    });
+    expect([response.status, response.json.errors]).toEqual([
+      400,
+      [{ path: 'body', message: 'not allowed on this route' }],
+    ]);
+  });
+
+  it('answers 404 at once when waiting for a waypoint that does not exist', async () => {
+    const started = Date.now();
+    const response = await api.call('GET', `${NS}/waypoints/ghost?wait=true&timeoutSeconds=30`);
+    expect([response.status, response.json.detail]).toEqual([
+      404,
+      'waypoint default/ghost not found',
+    ]);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
   it('answers 503 without internals when the cluster keeps failing', async () => {
     api.local.server.faults.configure({ rate: 1, kinds: ['500'] });
     const response = await api.call('GET', `${NS}/bindings`);
@@ -587,6 +607,75 @@ describe('authorization', () => {
         })
       ).status,
     ).toBe(404);
+  });
+
+  it('refuses a delete with unenroll that would change a namespace the caller may not touch', async () => {
+    const { raw } = await import('../support/kube.ts');
+    await raw(api.local, 'POST', '/api/v1/namespaces', {
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } },
+    });
+    await raw(api.local, 'POST', '/api/v1/namespaces', {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: 'payments',
+          labels: {
+            'istio.io/use-waypoint': 'shared-a',
+            'istio.io/use-waypoint-namespace': 'team-a',
+          },
+        },
+      },
+    });
+    await raw(api.local, 'POST', '/apis/gateway.networking.k8s.io/v1/namespaces/team-a/gateways', {
+      body: {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'Gateway',
+        metadata: { name: 'shared-a' },
+        spec: {
+          gatewayClassName: 'istio-waypoint',
+          listeners: [
+            {
+              name: 'mesh',
+              port: 15008,
+              protocol: 'HBONE',
+              allowedRoutes: { namespaces: { from: 'All' } },
+            },
+          ],
+        },
+      },
+    });
+    const operator = 'arn:aws:iam::111111111111:role/team-a';
+    const refused = await guarded.call(
+      'DELETE',
+      '/v1/clusters/local/namespaces/team-a/waypoints/shared-a?unenroll=true',
+      { caller: operator },
+    );
+    expect(refused.status).toBe(403);
+    expect(refused.json.detail).toContain('payments');
+    const namespace = (await raw(api.local, 'GET', '/api/v1/namespaces/payments')).json;
+    expect(namespace.metadata.labels['istio.io/use-waypoint']).toBe('shared-a');
+  });
+
+  it('shows a caller only the namespaces it may read in cluster-wide lists', async () => {
+    const operator = 'arn:aws:iam::111111111111:role/team-a';
+    const bindings = await guarded.call('GET', '/v1/clusters/local/bindings?limit=500', {
+      caller: operator,
+    });
+    expect(bindings.json.namespaces.map((n: any) => n.namespace)).toEqual(['team-a']);
+    const waypoints = await guarded.call('GET', '/v1/clusters/local/waypoints', {
+      caller: operator,
+    });
+    expect(waypoints.json.items.map((w: any) => `${w.namespace}/${w.name}`)).toEqual([
+      'team-a/shared-a',
+    ]);
+    expect(
+      (
+        await guarded.call('GET', '/v1/clusters', {
+          caller: 'arn:aws:iam::999999999999:user/nobody',
+        })
+      ).json,
+    ).toEqual({ items: [] });
   });
 
   it('refuses protected namespaces, even to the permissive local policy', async () => {
