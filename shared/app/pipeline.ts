@@ -66,6 +66,10 @@ export async function ingestAudit(
   deps: Pick<PipelineDeps, 'clusters' | 'queue'>,
   input: { cluster: string; events: readonly AuditRecord[] },
 ): Promise<{ requests: ReconcileRequestMessage[]; ignored: number }> {
+  if (!deps.clusters.names().includes(input.cluster)) {
+    // Nothing could ever reconcile them: drop them here rather than fail every retry later.
+    return { requests: [], ignored: input.events.length };
+  }
   let taken: Promise<ClusterSnapshot> | undefined;
   const snapshot = (): Promise<ClusterSnapshot> => {
     taken ??= deps.clusters.get(input.cluster).clusterSnapshot();

@@ -38,7 +38,9 @@ function isSuccess(event: AuditRecord): boolean {
 }
 
 function coreImpact(resource: string, ref: NonNullable<AuditRecord['objectRef']>): Impact | null {
-  if (ref.subresource !== undefined) return null;
+  // The namespace controller ends a namespace's life with an update of `namespaces/finalize`.
+  const finalize = resource === 'namespaces' && ref.subresource === 'finalize';
+  if (ref.subresource !== undefined && !finalize) return null;
   if (resource === 'namespaces') {
     const namespace = ref.name ?? ref.namespace;
     return namespace === undefined ? null : { kind: 'namespace', namespace };

@@ -145,6 +145,30 @@ describe('npm start: audit to binding changes', () => {
     ).toEqual(['details', 'productpage', 'ratings', 'reviews']);
   });
 
+  it('publishes every binding of a namespace deleted with kubectl as removed', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'ns-')), 'team.yaml');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(
+      file,
+      'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: short-lived\n  labels:\n    istio.io/use-waypoint: waypoint\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: api\n  namespace: short-lived\nspec:\n  ports:\n  - port: 80\n',
+    );
+    await kubectl('apply', '--server-side', '-f', file);
+    const created: any[] = [];
+    for (let i = 0; i < 5 && !created.some((e: any) => e.subject === 'local/short-lived'); i++) {
+      created.push(...(await receive(1)).map((m) => JSON.parse(m.Body as string)));
+    }
+    expect(created.some((e: any) => e.subject === 'local/short-lived')).toBe(true);
+    await kubectl('delete', 'namespace', 'short-lived');
+    const removed: any[] = [];
+    for (let i = 0; i < 5 && !removed.some((e) => e.subject === 'local/short-lived'); i++) {
+      removed.push(...(await receive(1)).map((m) => JSON.parse(m.Body as string)));
+    }
+    const gone = removed.find((e) => e.subject === 'local/short-lived');
+    expect(validate(gone)).toBe(true);
+    expect(gone.data.changes.every((c: any) => c.after === null)).toBe(true);
+    expect(gone.data.changes.map((c: any) => `${c.kind} ${c.name}`)).toContain('Service api');
+  });
+
   it('publishes nothing for writes that cannot change a binding', async () => {
     await kubectl('label', 'namespace', 'default', 'team=payments');
     expect(await receive(1)).toEqual([]);

@@ -145,6 +145,21 @@ describe('audit events to reconcile requests', () => {
     expect(ignored).toBe(4);
   });
 
+  it('drops events of a cluster it does not manage (nothing could reconcile them), and keeps finalize', async () => {
+    const unknown = await ingestAudit(deps, {
+      cluster: 'elsewhere',
+      events: [audit('u1', 'patch', { resource: 'namespaces', name: 'default' })],
+    });
+    expect(unknown).toEqual({ requests: [], ignored: 1 });
+    const finalize = await ingestAudit(deps, {
+      cluster: 'local',
+      events: [
+        audit('f1', 'update', { resource: 'namespaces', name: 'gone', subresource: 'finalize' }),
+      ],
+    });
+    expect(finalize.requests.map((r) => r.namespace)).toEqual(['gone']);
+  });
+
   it('reaches every namespace that names a changed waypoint, and all namespaces for a GatewayClass', async () => {
     await raw(local, 'POST', '/api/v1/namespaces', {
       body: {

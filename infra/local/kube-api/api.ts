@@ -693,7 +693,29 @@ export class KubeApi {
         for (const object of this.store.list(type, ns))
           this.store.remove(type, ns, object.metadata.name);
       }
-      this.store.remove(NAMESPACES, undefined, ns);
+      const finalized = this.store.remove(NAMESPACES, undefined, ns);
+      // The namespace controller's last write, as the real one makes it (and audits it).
+      const at = this.#now();
+      this.#audit?.record({
+        context: {
+          user: {
+            username: 'system:serviceaccount:kube-system:namespace-controller',
+            groups: ['system:serviceaccounts', 'system:authenticated'],
+          },
+          userAgent: 'kube-controller-manager/v1.32.0',
+          sourceIp: '172.18.0.2',
+          requestUri: `/api/v1/namespaces/${ns}/finalize`,
+          verb: 'update',
+        },
+        type: NAMESPACES,
+        namespace: ns,
+        name: ns,
+        subresource: 'finalize',
+        code: 200,
+        ...(finalized === undefined ? {} : { responseObject: finalized }),
+        received: at,
+        completed: at,
+      });
     }, this.#namespaceDeletionMs);
     timer.unref();
     this.#timers.add(timer);
