@@ -68,8 +68,29 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
 
 export const CLUSTER_HELP = `Usage: waypointer cluster [--port N] [--seed bookinfo|FILE] [--kubeconfig-out FILE]
                           [--audit-webhook URL] [--audit-log FILE] [--ready-delay MS] [--fault-rate R]
+                          [--keep-unready NAMESPACE/NAME|'*']...
 Runs the embedded Kubernetes API server (with a simulated istiod) until interrupted.
+--keep-unready holds the named waypoint (or every waypoint, with '*') at Programmed=False, to try
+what callers see when a waypoint never becomes ready.
 `;
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** The `--keep-unready` values, checked: `*` or `namespace/name`; the error message otherwise. */
+function unreadyKeys(values: readonly string[]): string[] | string {
+  for (const value of values) {
+    const [namespace, name, extra] = value.split('/');
+    const valid =
+      value === '*' ||
+      (extra === undefined &&
+        DNS_LABEL.test(namespace ?? '') &&
+        name !== undefined &&
+        DNS_LABEL.test(name));
+    if (!valid)
+      return `invalid --keep-unready "${value}": give NAMESPACE/NAME of a waypoint, or '*' for all`;
+  }
+  return [...values];
+}
 
 const INTEGER = /^\d+$/;
 const DECIMAL = /^(\d+(\.\d*)?|\.\d+)$/;
@@ -106,7 +127,7 @@ export async function clusterCommand(
     onStop(stop: () => Promise<void>): void;
   },
 ): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       args: [...args],
@@ -118,6 +139,7 @@ export async function clusterCommand(
         'audit-log': { type: 'string' },
         'ready-delay': { type: 'string' },
         'fault-rate': { type: 'string' },
+        'keep-unready': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -139,6 +161,11 @@ export async function clusterCommand(
     io.stderr(`Error: ${numbers}\n`);
     return 1;
   }
+  const unready = unreadyKeys((values['keep-unready'] as string[] | undefined) ?? []);
+  if (typeof unready === 'string') {
+    io.stderr(`Error: ${unready}\n`);
+    return 1;
+  }
   const { port, faultRate, readyDelayMs } = numbers;
   const cluster = await startLocalCluster({
     port,
@@ -153,6 +180,7 @@ export async function clusterCommand(
     ...(faultRate === undefined ? {} : { faults: { rate: faultRate } }),
     ...(readyDelayMs === undefined ? {} : { readyDelayMs }),
   });
+  for (const key of unready) cluster.istiod.keepUnready(key);
   io.stdout(`Kubernetes API: ${cluster.url}\nkubeconfig:     ${cluster.kubeconfigPath}\n`);
   io.stdout(`Try: kubectl --kubeconfig ${cluster.kubeconfigPath} get pods -A\n`);
   io.onStop(cluster.stop);

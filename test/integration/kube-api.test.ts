@@ -7,6 +7,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterCommand, type LocalCluster } from '../../infra/local/cluster.ts';
 import { NAMESPACES } from '../../infra/local/kube-api/api.ts';
@@ -889,6 +890,14 @@ describe('waypointer cluster', () => {
       'Error: invalid --ready-delay "-5": give whole milliseconds (e.g. 1000)\n',
     ],
     [['--port', 'x'], 'Error: invalid --port "x": give 0..65535 (0 picks a free port)\n'],
+    [
+      ['--keep-unready', 'default/stuck', '--keep-unready', 'stuck'],
+      `Error: invalid --keep-unready "stuck": give NAMESPACE/NAME of a waypoint, or '*' for all\n`,
+    ],
+    [
+      ['--keep-unready', 'Default/stuck/x'],
+      `Error: invalid --keep-unready "Default/stuck/x": give NAMESPACE/NAME of a waypoint, or '*' for all\n`,
+    ],
   ])('refuses %j with a clear error, starting nothing', async (args, message) => {
     let stderr = '';
     let started = false;
@@ -903,6 +912,50 @@ describe('waypointer cluster', () => {
     });
     expect([code, stderr, started]).toEqual([1, message, false]);
   });
+});
+
+it('waypointer cluster --keep-unready holds the named waypoint at Programmed=False', async () => {
+  const kubeconfigOut = join(await mkdtemp(join(tmpdir(), 'cluster-')), 'kubeconfig');
+  let stdout = '';
+  let stop: (() => Promise<void>) | undefined;
+  const code = await clusterCommand(
+    ['--keep-unready', 'default/stuck', '--ready-delay', '10', '--kubeconfig-out', kubeconfigOut],
+    {
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: () => {},
+      onStop: (s) => {
+        stop = s;
+      },
+    },
+  );
+  try {
+    expect(code).toBe(0);
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfigOut);
+    expect(stdout).toContain(`Kubernetes API: ${kc.getCurrentCluster()?.server}`);
+    const api = kc.makeApiClient(CustomObjectsApi);
+    const gateway = (name: string) => ({
+      group: 'gateway.networking.k8s.io',
+      version: 'v1',
+      namespace: 'default',
+      plural: 'gateways',
+      name,
+    });
+    for (const name of ['stuck', 'free'])
+      await api.createNamespacedCustomObject({ ...gateway(name), body: waypoint(name) });
+    const programmed = async (name: string): Promise<string | undefined> => {
+      const object = (await api.getNamespacedCustomObject(gateway(name))) as {
+        status?: { conditions?: { type: string; status: string }[] };
+      };
+      return object.status?.conditions?.find((c) => c.type === 'Programmed')?.status;
+    };
+    await eventuallyAsync(async () => ((await programmed('free')) === 'True' ? true : undefined));
+    expect(await programmed('stuck')).toBe('False');
+  } finally {
+    await stop?.();
+  }
 });
 
 describe('faults', () => {
