@@ -81,9 +81,11 @@ describe('osls package', () => {
     expect(byType('AWS::Logs::SubscriptionFilter')[0]?.Properties.LogGroupName).toBe(
       '/aws/eks/demo/cluster',
     );
-    expect(byType('AWS::ApiGatewayV2::Route').map((r) => r.Properties.AuthorizationType)).toEqual([
-      'AWS_IAM',
-    ]);
+    expect(
+      byType('AWS::ApiGatewayV2::Route')
+        .map((r) => `${r.Properties.RouteKey} ${r.Properties.AuthorizationType}`)
+        .sort(),
+    ).toEqual(['ANY /{proxy+} AWS_IAM', 'POST /audit/{cluster} AWS_IAM']);
     expect(byType('AWS::Events::Rule').length).toBe(2);
   });
 
