@@ -5,8 +5,21 @@
  * engine: the binding engine over a synthetic cluster of 1,000 namespaces, 20,000 Services,
  * 100,000 Pods and 1,500 waypoints, against `JSON.parse` of the same objects as a kubectl List.
  * Each figure is the median of several runs after a warm-up. Target: ratio <= 0.5.
+ *
+ * pipeline: the local stack of `npm start`; `kubectl label namespace default
+ * istio.io/use-waypoint=...` set and removed in turn, timed from kubectl's start to the binding-change
+ * message being received from the embedded binding-changes.fifo (long polling, started with kubectl).
+ * Reports the median and the slowest of the runs after a warm-up, and kubectl's own time.
+ * Target: median <= 1000 ms.
  */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { serve } from '../../infra/local/serve.ts';
 import { computeBindings } from '../../shared/domain/bindings.ts';
 import type { ClusterSnapshot } from '../../shared/domain/model.ts';
 import { SIZE_100K, syntheticItems } from './synthetic-cluster.ts';
@@ -71,7 +84,72 @@ function engine(): object {
   };
 }
 
-const BENCHES: Record<string, () => object> = { engine };
+const PIPELINE_RUNS = 20;
+
+async function pipeline(): Promise<object> {
+  process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
+  const dataDir = await mkdtemp(join(tmpdir(), 'bench-pipeline-'));
+  const served = await serve({ port: 0, dataDir, sweepIntervalMs: 3_600_000 });
+  const endpoints = JSON.parse(await readFile(join(dataDir, 'endpoints.json'), 'utf8'));
+  const sqs = new SQSClient({
+    endpoint: endpoints.sqs,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const queueUrl = endpoints.queues.bindingChanges as string;
+  const receiveOne = async (): Promise<void> => {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 1,
+        WaitTimeSeconds: 10,
+      }),
+    );
+    const [message] = Messages;
+    if (message === undefined) throw new Error('no binding-change message within 10 s');
+    await sqs.send(
+      new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }),
+    );
+  };
+  const kubectl = promisify(execFile);
+  const totals: number[] = [];
+  const kubectlTimes: number[] = [];
+  try {
+    for (let run = 0; run <= PIPELINE_RUNS; run++) {
+      const label = run % 2 === 0 ? 'istio.io/use-waypoint=waypoint' : 'istio.io/use-waypoint-';
+      const start = performance.now();
+      const received = receiveOne().then(() => performance.now() - start);
+      await kubectl('kubectl', [
+        '--kubeconfig',
+        endpoints.kubeconfig,
+        'label',
+        'namespace',
+        'default',
+        label,
+      ]);
+      const kubectlMs = performance.now() - start;
+      const totalMs = await received;
+      if (run > 0) {
+        totals.push(totalMs);
+        kubectlTimes.push(kubectlMs);
+      }
+    }
+  } finally {
+    sqs.destroy();
+    await served.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  const round = (n: number): number => Number(n.toFixed(1));
+  return {
+    bench: 'pipeline-label-to-message',
+    runs: totals.length,
+    medianMs: round(median(totals)),
+    maxMs: round(Math.max(...totals)),
+    kubectlMedianMs: round(median(kubectlTimes)),
+  };
+}
+
+const BENCHES: Record<string, () => object | Promise<object>> = { engine, pipeline };
 
 const names = process.argv.slice(2);
 for (const name of names.length === 0 ? Object.keys(BENCHES) : names) {
@@ -83,5 +161,5 @@ for (const name of names.length === 0 ? Object.keys(BENCHES) : names) {
     process.exitCode = 1;
     continue;
   }
-  process.stdout.write(`${JSON.stringify(bench())}\n`);
+  process.stdout.write(`${JSON.stringify(await bench())}\n`);
 }
