@@ -26,6 +26,8 @@ beforeAll(async () => {
         'test',
         '--region',
         'eu-west-1',
+        '--param=eksCluster=prod',
+        '--param=auditSource=io.example.audit',
       ],
       {
         cwd: root,
@@ -79,14 +81,21 @@ describe('osls package', () => {
       'ReportBatchItemFailures',
     ]);
     expect(byType('AWS::Logs::SubscriptionFilter')[0]?.Properties.LogGroupName).toBe(
-      '/aws/eks/demo/cluster',
+      '/aws/eks/prod/cluster',
     );
     expect(
       byType('AWS::ApiGatewayV2::Route')
         .map((r) => `${r.Properties.RouteKey} ${r.Properties.AuthorizationType}`)
         .sort(),
     ).toEqual(['ANY /{proxy+} AWS_IAM', 'POST /audit/{cluster} AWS_IAM']);
-    expect(byType('AWS::Events::Rule').length).toBe(2);
+    const rules = byType('AWS::Events::Rule').map((r) => r.Properties);
+    expect(rules.map((r) => r.ScheduleExpression ?? r.EventPattern)).toEqual(
+      expect.arrayContaining([
+        'rate(15 minutes)',
+        { source: ['io.example.audit'], 'detail-type': ['Kubernetes Audit Event'] },
+      ]),
+    );
+    expect(rules).toHaveLength(2);
   });
 
   it('builds an ESM bundle of the HTTP API that answers on Node 24', async () => {
