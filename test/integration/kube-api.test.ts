@@ -160,6 +160,96 @@ describe('create, get, update, delete', () => {
     expect(response.json.details.causes[0].field).toMatch(/^metadata\./);
   });
 
+  it.each<[string, string, string, object, number, string]>([
+    [
+      'labels that are no map',
+      'POST',
+      '/api/v1/namespaces',
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'typed', labels: 'x' } },
+      400,
+      'json: cannot unmarshal string into Go struct field ObjectMeta.metadata.labels of type map[string]string',
+    ],
+    [
+      'Service ports that are no list',
+      'POST',
+      '/api/v1/namespaces/default/services',
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'typed' }, spec: { ports: 'x' } },
+      400,
+      'json: cannot unmarshal string into Go struct field ServiceSpec.spec.ports of type []v1.ServicePort',
+    ],
+    [
+      'a Service port that is no number',
+      'POST',
+      '/api/v1/namespaces/default/services',
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'typed' },
+        spec: { ports: [{ port: 'abc' }] },
+      },
+      400,
+      'json: cannot unmarshal string into Go struct field ServicePort.spec.ports.port of type int32',
+    ],
+    [
+      'Pod containers that are no list',
+      'POST',
+      PODS,
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'typed' }, spec: { containers: 'x' } },
+      400,
+      'json: cannot unmarshal string into Go struct field PodSpec.spec.containers of type []v1.Container',
+    ],
+    [
+      'Gateway listeners that are no list',
+      'POST',
+      GATEWAYS,
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'Gateway',
+        metadata: { name: 'typed' },
+        spec: { gatewayClassName: 'istio-waypoint', listeners: 'x' },
+      },
+      422,
+      'Gateway.gateway.networking.k8s.io "typed" is invalid: spec.listeners: Invalid value: "string": spec.listeners in body must be of type array: "string"',
+    ],
+    [
+      'Gateway listeners of the wrong shape',
+      'POST',
+      GATEWAYS,
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'Gateway',
+        metadata: { name: 'typed' },
+        spec: {
+          gatewayClassName: 'istio-waypoint',
+          listeners: [null, { name: 'mesh', port: '1' }],
+        },
+      },
+      422,
+      'Gateway.gateway.networking.k8s.io "typed" is invalid: [spec.listeners[0]: Invalid value: "null": spec.listeners[0] in body must be of type object: "null", spec.listeners[1].port: Invalid value: "string": spec.listeners[1].port in body must be of type integer: "string", spec.listeners[1].protocol: Required value]',
+    ],
+  ])(
+    'refuses %s as the real server does, storing nothing',
+    async (_case, method, path, body, status, message) => {
+      const response = await raw(local, method, path, { body });
+      expect([response.status, response.json.message]).toEqual([status, message]);
+      const name = (body as { metadata: { name: string } }).metadata.name;
+      expect((await raw(local, 'GET', `${path}/${name}`)).status).toBe(404);
+    },
+  );
+
+  it('refuses a merge patch that turns labels into a string with 400, changing nothing', async () => {
+    const patched = await raw(local, 'PATCH', '/api/v1/namespaces/default', {
+      body: { metadata: { labels: 'x' } },
+      contentType: 'application/merge-patch+json',
+    });
+    expect([patched.status, patched.json.message]).toEqual([
+      400,
+      'json: cannot unmarshal string into Go struct field ObjectMeta.metadata.labels of type map[string]string',
+    ]);
+    const live = (await raw(local, 'GET', '/api/v1/namespaces/default')).json;
+    expect(typeof live.metadata.labels).toBe('object');
+  });
+
   it('refuses an update with a stale resourceVersion with 409 Conflict', async () => {
     const live = (await raw(local, 'POST', PODS, { body: pod('p2') })).json;
     const first = await raw(local, 'PUT', `${PODS}/p2`, {

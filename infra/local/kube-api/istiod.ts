@@ -246,7 +246,8 @@ export class SimulatedIstiod {
 
   #ensureService(gateway: KubeObject, ns: string, name: string): void {
     if (this.#api.store.get(SERVICES, ns, name) !== undefined) return;
-    const listeners = ((gateway.spec as Anything).listeners ?? []) as Anything[];
+    const declared = (gateway.spec as Anything).listeners;
+    const listeners = (Array.isArray(declared) ? declared : []) as Anything[];
     const ports = [
       { name: 'status-port', port: 15021, protocol: 'TCP', appProtocol: 'tcp' },
       ...listeners.map((l) => ({
