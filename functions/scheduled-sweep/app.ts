@@ -2,7 +2,8 @@
  * scheduled-sweep: an EventBridge schedule reconciles every configured cluster from one paged
  * cluster-wide snapshot each (a handful of list requests per cluster, never one per namespace),
  * heals what audit delivery missed, and stops early enough to fit the function's time limit,
- * remembering where to continue.
+ * remembering where to continue. A cluster that fails is logged, counted and reported, and the
+ * others are still swept; the run fails only when every cluster it tried failed.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -25,6 +26,8 @@ export interface SweepSummary {
     namespaces: number;
     changes: number;
     complete: boolean;
+    /** Why the cluster could not be swept this time; its cursor is kept for the next run. */
+    error?: string;
   }[];
 }
 
@@ -38,22 +41,42 @@ export function createSweep(deps: SweepDeps): middy.MiddyfiedHandler<unknown, Sw
       const clusters: SweepSummary['clusters'][number][] = [];
       for (const cluster of deps.clusters.names()) {
         if (!hasTime()) break;
-        const cursor = await deps.store.sweepCursor(cluster);
-        const result = await sweepCluster(deps, {
-          cluster,
-          ...(cursor === undefined ? {} : { cursor }),
-          hasTime,
-        });
-        await deps.store.saveSweepCursor(cluster, result.cursor);
-        const changes = result.results.reduce((sum, r) => sum + r.changes, 0);
-        deps.metrics.addMetric('SweepChanges', MetricUnit.Count, changes);
-        clusters.push({
-          cluster,
-          namespaces: result.results.length,
-          changes,
-          complete: result.cursor === undefined,
-        });
+        try {
+          clusters.push(await sweepOne(deps, cluster, hasTime));
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          deps.logger.error('sweep of a cluster failed', { cluster, error });
+          deps.metrics.addMetric('SweepFailures', MetricUnit.Count, 1);
+          clusters.push({ cluster, namespaces: 0, changes: 0, complete: false, error: message });
+        }
+      }
+      if (clusters.length > 0 && clusters.every((c) => c.error !== undefined)) {
+        throw new Error(
+          `every cluster failed to sweep: ${clusters.map((c) => `${c.cluster}: ${c.error}`).join('; ')}`,
+        );
       }
       return { clusters };
     });
+}
+
+async function sweepOne(
+  deps: SweepDeps,
+  cluster: string,
+  hasTime: () => boolean,
+): Promise<SweepSummary['clusters'][number]> {
+  const cursor = await deps.store.sweepCursor(cluster);
+  const result = await sweepCluster(deps, {
+    cluster,
+    ...(cursor === undefined ? {} : { cursor }),
+    hasTime,
+  });
+  await deps.store.saveSweepCursor(cluster, result.cursor);
+  const changes = result.results.reduce((sum, r) => sum + r.changes, 0);
+  deps.metrics.addMetric('SweepChanges', MetricUnit.Count, changes);
+  return {
+    cluster,
+    namespaces: result.results.length,
+    changes,
+    complete: result.cursor === undefined,
+  };
 }

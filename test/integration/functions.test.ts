@@ -445,6 +445,39 @@ describe('scheduled-sweep', () => {
   });
 });
 
+describe('scheduled-sweep, when a cluster is unreachable', () => {
+  it('still sweeps the other clusters, reports the failure, and fails only when all fail', async () => {
+    const stopped = await cluster();
+    await stopped.stop();
+    const down = new KubernetesCluster(kubeConfigOf(stopped), { maxRetries: 0 });
+    const demoCluster = pipeline.deps.clusters.get('demo');
+    // `a-down` sorts first: a failure there must not keep `demo` from being swept.
+    const both = new StaticClusterRegistry({ 'a-down': down, demo: demoCluster });
+    await raw(local, 'PATCH', '/api/v1/namespaces/default', {
+      body: { metadata: { labels: { 'istio.io/use-waypoint': null } } },
+      contentType: 'application/merge-patch+json',
+    });
+    await published();
+    const sweep = createSweep({ ...pipeline.deps, clusters: both, ...quiet() });
+    const summary = await sweep({}, lambdaContext('waypointer-scheduled-sweep', 900_000));
+    expect(summary.clusters.map((c) => [c.cluster, c.complete, c.error !== undefined])).toEqual([
+      ['a-down', false, true],
+      ['demo', true, false],
+    ]);
+    expect(summary.clusters[0]?.error).toMatch(/Kubernetes API/);
+    expect((await published()).map((m) => m.subject)).toContain('demo/default');
+
+    const onlyDown = createSweep({
+      ...pipeline.deps,
+      clusters: new StaticClusterRegistry({ 'a-down': down }),
+      ...quiet(),
+    });
+    await expect(
+      onlyDown({}, lambdaContext('waypointer-scheduled-sweep', 900_000)),
+    ).rejects.toThrow(/every cluster failed to sweep: a-down: /);
+  });
+});
+
 describe('http-api', () => {
   const api = (): ReturnType<typeof createHttpApi> =>
     createHttpApi({ clusters, policy: LOCAL_PERMISSIVE, ...quiet() });
