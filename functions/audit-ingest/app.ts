@@ -93,8 +93,19 @@ export function fromWebhook(event: APIGatewayProxyEventV2): Batch {
         : event.body;
   const list = auditEventListSchema.safeParse(jsonOrUndefined(raw));
   if (!list.success) throw new WebhookError(400, 'the body must be an audit.k8s.io/v1 EventList');
-  return { cluster: decodeURIComponent(cluster), ...auditEvents(list.data.items) };
+  let name: string;
+  try {
+    name = decodeURIComponent(cluster);
+  } catch {
+    throw new WebhookError(
+      400,
+      `the cluster in the path, "${cluster}", is not valid percent-encoding`,
+    );
+  }
+  return { cluster: name, ...auditEvents(list.data.items) };
 }
+
+const TITLES: Readonly<Record<number, string>> = { 400: 'Bad Request', 404: 'Not Found' };
 
 class WebhookError extends Error {
   readonly status: number;
@@ -141,34 +152,50 @@ export function createAuditIngest(
       if ('awslogs' in event) return ingest(parseOrDrop(() => fromCloudWatch(event), deps.logger));
       if ('detail-type' in event)
         return ingest(parseOrDrop(() => fromEventBridge(event), deps.logger));
-      if ('requestContext' in event) {
-        try {
-          const result = await ingest(fromWebhook(event as unknown as APIGatewayProxyEventV2));
-          return {
-            statusCode: 200,
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify(result),
-          };
-        } catch (error) {
-          if (!(error instanceof WebhookError)) throw error;
-          return {
-            statusCode: error.status,
-            headers: { 'content-type': 'application/problem+json' },
-            body: JSON.stringify({
-              type: 'about:blank',
-              title: 'Bad Request',
-              status: error.status,
-              detail: error.message,
-            }),
-          };
-        }
-      }
+      if ('requestContext' in event)
+        return webhookResponse(deps, event as unknown as APIGatewayProxyEventV2, ingest);
       deps.logger.error(
         'unknown event shape: expected a CloudWatch Logs, EventBridge or API Gateway event',
         { keys: Object.keys(event) },
       );
       return undefined;
     });
+}
+
+/** The webhook's answer: 200 with the counts, or a problem for a request that cannot succeed. */
+async function webhookResponse(
+  deps: AuditIngestDeps,
+  event: APIGatewayProxyEventV2,
+  ingest: (batch: Batch) => Promise<{ accepted: number; ignored: number; malformed: number }>,
+): Promise<APIGatewayProxyResultV2> {
+  try {
+    const batch = fromWebhook(event);
+    // A webhook for a cluster nobody configured would lose every event: say so to its sender.
+    const known = deps.clusters.names();
+    if (!known.includes(batch.cluster)) {
+      throw new WebhookError(
+        404,
+        `cluster "${batch.cluster}" is not configured; known clusters: ${known.join(', ') || 'none'}`,
+      );
+    }
+    return {
+      statusCode: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(await ingest(batch)),
+    };
+  } catch (error) {
+    if (!(error instanceof WebhookError)) throw error;
+    return {
+      statusCode: error.status,
+      headers: { 'content-type': 'application/problem+json' },
+      body: JSON.stringify({
+        type: 'about:blank',
+        title: TITLES[error.status] ?? 'Error',
+        status: error.status,
+        detail: error.message,
+      }),
+    };
+  }
 }
 
 /** Malformed input cannot succeed on a retry: log it and drop it. */

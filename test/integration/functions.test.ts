@@ -356,6 +356,27 @@ describe('audit-ingest', () => {
     }
     expect(await enqueued()).toEqual([]);
   });
+
+  it.each<[string, number, string]>([
+    ['/audit/%E0%A4%A', 400, 'the cluster in the path, "%E0%A4%A", is not valid percent-encoding'],
+    ['/audit/prod', 404, 'cluster "prod" is not configured; known clusters: demo'],
+  ])(
+    'audit webhook to %s: %i problem, and nothing is enqueued',
+    async (rawPath, status, detail) => {
+      const event = sample<APIGatewayProxyEventV2>('audit-webhook-eventlist.json');
+      const response = (await ingest({ ...event, rawPath })) as APIGatewayProxyStructuredResultV2;
+      expect([response.statusCode, JSON.parse(response.body as string)]).toEqual([
+        status,
+        {
+          type: 'about:blank',
+          title: status === 400 ? 'Bad Request' : 'Not Found',
+          status,
+          detail,
+        },
+      ]);
+      expect(await enqueued()).toEqual([]);
+    },
+  );
 });
 
 describe('reconcile', () => {
