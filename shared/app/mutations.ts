@@ -12,7 +12,7 @@ import {
 import { type BindingChange, diff } from '../domain/diff.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
 import { generateWaypoint, waypointManifest } from '../domain/generate.ts';
-import { USE_WAYPOINT, USE_WAYPOINT_NAMESPACE, WAYPOINT_CLASS } from '../domain/labels.ts';
+import { USE_WAYPOINT, USE_WAYPOINT_NAMESPACE } from '../domain/labels.ts';
 import type { ClusterSnapshot, Pod, StringMap } from '../domain/model.ts';
 import {
   type Dependent,
@@ -21,7 +21,7 @@ import {
   type Mutation,
   plan,
 } from '../domain/plan.ts';
-import { allowsAttachment, indexWaypoints } from '../domain/waypoints.ts';
+import { allowsAttachment, indexWaypoints, isWaypointClass } from '../domain/waypoints.ts';
 import type { Cluster, ClusterRegistry, LabelChanges, LabelTarget } from '../ports.ts';
 
 /** What every mutation answers. */
@@ -247,7 +247,8 @@ function unenrollSteps(snapshot: ClusterSnapshot, dependents: readonly Dependent
 }
 
 /**
- * Deletes a waypoint Gateway (class `istio-waypoint` only). While a namespace, Service or Pod still
+ * Deletes a waypoint Gateway (of a waypoint class, as the list shows them; other Gateways are
+ * not found). While a namespace, Service or Pod still
  * names it, refuses with a ConflictError listing them, unless `unenroll` (their labels are removed
  * first) or `force` (they are left dangling, with a warning).
  */
@@ -261,7 +262,10 @@ export async function deleteWaypoint(
   const gateway = before.gateways.find(
     (g) => g.metadata.namespace === ref.namespace && g.metadata.name === ref.name,
   );
-  if (gateway === undefined || gateway.spec.gatewayClassName !== WAYPOINT_CLASS) {
+  if (
+    gateway === undefined ||
+    !isWaypointClass(gateway.spec.gatewayClassName, before.gatewayClasses)
+  ) {
     throw new NotFoundError(`waypoint ${formatRef(ref)} not found`);
   }
   const dependents = dependentsOf(before, ref);

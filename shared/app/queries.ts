@@ -15,9 +15,9 @@ import {
 } from '../domain/bindings.ts';
 import { type Diagnostic, diagnose } from '../domain/diagnostics.ts';
 import { NotFoundError, ValidationError } from '../domain/errors.ts';
-import { MESH_CONTROLLER_NAME, REVISION, WAYPOINT_CLASS, WAYPOINT_FOR } from '../domain/labels.ts';
-import type { ClusterSnapshot, Gateway, GatewayClass } from '../domain/model.ts';
-import { programmedStatus, trafficTypeOf } from '../domain/waypoints.ts';
+import { REVISION, WAYPOINT_FOR } from '../domain/labels.ts';
+import type { ClusterSnapshot, Gateway } from '../domain/model.ts';
+import { isWaypointClass, programmedStatus, trafficTypeOf } from '../domain/waypoints.ts';
 import { type Deps, waitSeconds } from './mutations.ts';
 
 /** One row of `list`: istioctl's columns plus the effective traffic type and what is bound. */
@@ -34,17 +34,6 @@ export interface WaypointSummary {
   /** The `Programmed` condition's status, `False` when absent. */
   readonly programmed: string;
   readonly bound: { readonly services: number; readonly pods: number; readonly namespaces: number };
-}
-
-/** A waypoint class: `istio-waypoint`, or a class of istiod's mesh controller, or one labelled for traffic. */
-export function isWaypointClass(name: string, classes: readonly GatewayClass[]): boolean {
-  if (name === WAYPOINT_CLASS) return true;
-  const found = classes.find((c) => c.metadata.name === name);
-  return (
-    found !== undefined &&
-    (found.metadata.labels?.[WAYPOINT_FOR] !== undefined ||
-      found.spec?.controllerName === MESH_CONTROLLER_NAME)
-  );
 }
 
 function summarize(

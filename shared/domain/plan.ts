@@ -32,6 +32,7 @@ import type {
   StringMap,
 } from './model.ts';
 import { isValidLabelValue } from './validation.ts';
+import { isWaypointClass } from './waypoints.ts';
 
 /** What an enrollment labels: a namespace, a Service, or Pods by name or by label selector. */
 export type EnrollTarget =
@@ -324,7 +325,7 @@ function deleteWaypoint(
   const isTarget = (g: Gateway): boolean =>
     inNamespace(g.metadata, ref.namespace) &&
     g.metadata.name === ref.name &&
-    g.spec.gatewayClassName === WAYPOINT_CLASS;
+    isWaypointClass(g.spec.gatewayClassName, snapshot.gatewayClasses);
   if (!snapshot.gateways.some(isTarget))
     throw new NotFoundError(`waypoint ${ref.namespace}/${ref.name} not found`);
   let next: ClusterSnapshot = {

@@ -6,7 +6,7 @@
  * `findBoundListener`, `makeWaypointSelector`, `AllowsAttachmentFromNamespace[OrLookup]`.
  */
 import { matchesSelector, type Selector, selectorFromLabelSelector } from './label-selector.ts';
-import { INBOUND_BINDING, WAYPOINT_FOR } from './labels.ts';
+import { INBOUND_BINDING, MESH_CONTROLLER_NAME, WAYPOINT_CLASS, WAYPOINT_FOR } from './labels.ts';
 import type { Gateway, GatewayClass, Listener, Namespace, StringMap } from './model.ts';
 
 /** A Gateway's `allowedRoutes.namespaces` on the listener ztunnel uses, resolved. */
@@ -159,4 +159,15 @@ export function namespaceLabelsByName(
   namespaces: readonly Namespace[],
 ): ReadonlyMap<string, StringMap> {
   return new Map(namespaces.map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
+}
+
+/** A waypoint class: `istio-waypoint`, or a class of istiod's mesh controller, or one labelled for traffic. */
+export function isWaypointClass(name: string, classes: readonly GatewayClass[]): boolean {
+  if (name === WAYPOINT_CLASS) return true;
+  const found = classes.find((c) => c.metadata.name === name);
+  return (
+    found !== undefined &&
+    (found.metadata.labels?.[WAYPOINT_FOR] !== undefined ||
+      found.spec?.controllerName === MESH_CONTROLLER_NAME)
+  );
 }

@@ -6,6 +6,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../shared/app/authorization.ts';
 import { type Api, startApi } from '../support/api.ts';
+import { raw } from '../support/kube.ts';
 
 const NS = '/v1/clusters/local/namespaces/default';
 let api: Api;
@@ -271,6 +272,50 @@ describe('waypoints', () => {
       'dangling-reference Service default/ratings',
     );
     await api.call('DELETE', `${NS}/services/ratings/enrollment`);
+  });
+
+  it('deletes a waypoint of any waypoint class it lists, and no other Gateway', async () => {
+    const gateways = '/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways';
+    await raw(api.local, 'POST', '/apis/gateway.networking.k8s.io/v1/gatewayclasses', {
+      body: {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'GatewayClass',
+        metadata: { name: 'custom-waypoint' },
+        spec: { controllerName: 'istio.io/mesh-controller' },
+      },
+    });
+    const gateway = (name: string, gatewayClassName: string): object => ({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name },
+      spec: {
+        gatewayClassName,
+        listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }],
+      },
+    });
+    await raw(api.local, 'POST', gateways, { body: gateway('cw', 'custom-waypoint') });
+    await raw(api.local, 'POST', gateways, { body: gateway('ingress', 'istio') });
+    const listed = (
+      await api.call('GET', '/v1/clusters/local/waypoints?namespace=default')
+    ).json.items.map((w: any) => w.name);
+    expect([listed.includes('cw'), listed.includes('ingress')]).toEqual([true, false]);
+    await api.call('PUT', `${NS}/services/ratings/enrollment`, {
+      body: { waypoint: 'cw', overwrite: true },
+    });
+    const refused = await api.call('DELETE', `${NS}/waypoints/cw`);
+    expect([refused.status, refused.json.dependents]).toEqual([
+      409,
+      [{ kind: 'Service', namespace: 'default', name: 'ratings' }],
+    ]);
+    const deleted = await api.call('DELETE', `${NS}/waypoints/cw?unenroll=true`);
+    expect(deleted.json.done).toEqual([
+      'removed istio.io/use-waypoint from Service default/ratings',
+      'waypoint default/cw deleted',
+    ]);
+    const other = await api.call('DELETE', `${NS}/waypoints/ingress`);
+    expect([other.status, other.json.detail]).toEqual([404, 'waypoint default/ingress not found']);
+    expect((await raw(api.local, 'GET', `${gateways}/ingress`)).status).toBe(200);
+    await raw(api.local, 'DELETE', `${gateways}/ingress`);
   });
 
   it('answers 404 for a Gateway that is no istio-waypoint', async () => {
