@@ -16,10 +16,9 @@ import {
   DATAPLANE_MODE_AMBIENT,
   PROTECTED_NAMESPACES,
   USE_WAYPOINT,
-  WAYPOINT_CLASS,
 } from './labels.ts';
 import type { ClusterSnapshot, Gateway, ObjectMeta } from './model.ts';
-import { isReady, programmedStatus } from './waypoints.ts';
+import { isReady, isWaypointClass, programmedStatus } from './waypoints.ts';
 
 export type DiagnosticCode =
   | 'dangling-reference'
@@ -172,7 +171,7 @@ function checkEnrollment(scan: Scan, snapshot: ClusterSnapshot): void {
 function checkWaypoints(scan: Scan, snapshot: ClusterSnapshot): void {
   const referenced = new Set([...waypointReferences(snapshot)].map((r) => formatRef(r.ref)));
   for (const [key, gateway] of scan.gateways) {
-    if (gateway.spec.gatewayClassName !== WAYPOINT_CLASS) continue;
+    if (!isWaypointClass(gateway.spec.gatewayClassName, snapshot.gatewayClasses)) continue;
     const subject = `Gateway ${key}`;
     if (isReady(gateway) && programmedStatus(gateway) !== 'True') {
       scan.out.push({

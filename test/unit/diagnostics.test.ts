@@ -110,6 +110,17 @@ describe('diagnose', () => {
       [['unused-waypoint', 'info', 'Gateway default/w']],
     ],
     [
+      'an unused waypoint of a class labelled for traffic',
+      world({
+        gateways: [gateway('default', 'cw', { className: 'custom-waypoint' })],
+        gatewayClasses: [
+          gatewayClass('istio-waypoint'),
+          gatewayClass('custom-waypoint', { 'istio.io/waypoint-for': 'service' }),
+        ],
+      }),
+      [['unused-waypoint', 'info', 'Gateway default/cw']],
+    ],
+    [
       'a Gateway of another class is no managed waypoint',
       world({ gateways: [gateway('default', 'ingress', { className: 'istio' })] }),
       [],
