@@ -20,19 +20,27 @@ const runsUntilStopped = { cluster: clusterCommand, serve: serveCommand } as con
 const foreground = runsUntilStopped[command as keyof typeof runsUntilStopped];
 
 if (foreground !== undefined) {
-  process.exitCode = await foreground(args, {
-    ...io,
-    onStop: (stop) => {
-      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-        process.once(signal, () => {
-          stop().then(
-            () => process.exit(0),
-            () => process.exit(1),
-          );
-        });
-      }
-    },
-  });
+  try {
+    process.exitCode = await foreground(args, {
+      ...io,
+      onStop: (stop) => {
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+          process.once(signal, () => {
+            stop().then(
+              () => process.exit(0),
+              () => process.exit(1),
+            );
+          });
+        }
+      },
+    });
+  } catch (error) {
+    // A start that failed half-way (a missing seed, a busy port, an unreadable kubeconfig) may
+    // leave servers listening: say what failed and leave.
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`Error: cannot start waypointer ${command}: ${message.split('\n')[0]}\n`);
+    process.exit(1);
+  }
 } else if (command === 'invoke') {
   process.exitCode = await invokeCommand(args, io);
 } else {

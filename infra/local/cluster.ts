@@ -66,7 +66,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   };
 }
 
-export const CLUSTER_HELP = `Usage: waypointer cluster [--port N] [--seed bookinfo|FILE] [--kubeconfig-out FILE]
+export const CLUSTER_HELP = `Usage: waypointer cluster [--port N] [--seed bookinfo|empty|FILE] [--kubeconfig-out FILE]
                           [--audit-webhook URL] [--audit-log FILE] [--ready-delay MS] [--fault-rate R]
                           [--keep-unready NAMESPACE/NAME|'*']...
 Runs the embedded Kubernetes API server (with a simulated istiod) until interrupted.

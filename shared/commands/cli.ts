@@ -42,8 +42,9 @@ Usage:
       for an EKS cluster, usable as a kubeconfig exec plugin.
   waypointer serve [--port N] [--data-dir DIR] [--seed bookinfo|empty|FILE] [--kubeconfig PATH [--context C]]
       Serve the HTTP API locally over the embedded Kubernetes cluster (or a real one).
-  waypointer cluster [--port N] [--seed bookinfo|empty|FILE] [--kubeconfig-out FILE]
-      Run the embedded Kubernetes API server alone.
+  waypointer cluster [--port N] [--seed bookinfo|empty|FILE] [--kubeconfig-out FILE] [--audit-webhook URL]
+                     [--audit-log FILE] [--ready-delay MS] [--fault-rate R] [--keep-unready NS/NAME|'*']...
+      Run the embedded Kubernetes API server alone (\`waypointer cluster --help\` says more).
   waypointer invoke http-api|audit-ingest|reconcile|scheduled-sweep --event FILE
       Run one function once on a sample event (events/) against the embedded stack.
   waypointer help

@@ -2,6 +2,8 @@
  * The `waypointer` CLI: bindings and plan, their output formats and their errors.
  */
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, spawnCli } from '../support/cli.ts';
 
@@ -188,5 +190,29 @@ describe('waypointer help', () => {
     const { code, stdout } = await spawnCli(['help']);
     expect(code).toBe(0);
     expect(stdout).toContain('waypointer bindings -f FILE|- [-o table|json]');
+  });
+});
+
+describe('waypointer cluster and serve, failing to start', () => {
+  it.each([
+    [['cluster', '--seed', 'no-such-seed.yaml']],
+    [
+      [
+        'serve',
+        '--port',
+        '0',
+        '--data-dir',
+        join(tmpdir(), 'waypointer-start'),
+        '--seed',
+        'no-such-seed.yaml',
+      ],
+    ],
+  ])('%j says what failed, exits 1 and leaves nothing running', async (argv) => {
+    const { code, stdout, stderr } = await spawnCli(argv);
+    expect({ code, stdout, stderr }).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `Error: cannot start waypointer ${argv[0]}: ENOENT: no such file or directory, open 'no-such-seed.yaml'\n`,
+    });
   });
 });
