@@ -177,7 +177,12 @@ function collect(value: unknown, path: string, into: Collector): void {
       { path: join(path, 'kind'), message: 'Required' },
     ]);
   }
-  if (kind.endsWith('List') && Array.isArray(object.items)) {
+  if (kind.endsWith('List')) {
+    if (!Array.isArray(object.items)) {
+      throw new ValidationError(`${where}: a ${kind} needs "items", a list of objects`, [
+        { path: join(path, 'items'), message: 'Expected array' },
+      ]);
+    }
     object.items.forEach((item: unknown, i: number) => {
       collect(item, join(path, `items[${i}]`), into);
     });
@@ -248,6 +253,12 @@ export function parseSnapshot(text: string, source = 'input'): ParsedSnapshot {
     ignored: new Map(),
   };
   const documents = documentsOf(text, source);
+  if (documents.length === 0) {
+    throw new ValidationError(
+      `${source}: no objects: give what \`kubectl get ... -o json\` (or -o yaml) prints`,
+      [{ path: source, message: 'empty input' }],
+    );
+  }
   documents.forEach((document, i) => {
     collect(document, documents.length > 1 ? `document ${i + 1}` : '', into);
   });

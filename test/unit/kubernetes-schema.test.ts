@@ -89,6 +89,13 @@ items:
       /^Pod d\/p: metadata\.labels\.a: /,
     ],
     ['a scalar document', '42\n', /^input: expected a Kubernetes object or List, found number$/],
+    ['empty input', '\n', /^cluster\.json: no objects: /],
+    ['a YAML null', 'null\n', /^cluster\.json: no objects: /],
+    [
+      'a List whose items are no list',
+      '{"apiVersion":"v1","kind":"List","items":"x"}',
+      /^input: a List needs "items", a list of objects$/,
+    ],
   ])('rejects %s with the place it is wrong', (_case, text, message) => {
     expect(() => parseSnapshot(text, 'cluster.json')).toThrow(ValidationError);
     expect(() => parseSnapshot(text, 'cluster.json')).toThrow(message);
