@@ -94,7 +94,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
     kubeconfig:
       options.kubeconfig === undefined ? join(dataDir, 'kubeconfig') : resolve(options.kubeconfig),
     clusters: [LOCAL_CLUSTER],
-    authorization: describePolicy(LOCAL_PERMISSIVE),
+    authorization: describePolicy(LOCAL_PERMISSIVE).replace(/^authorization: /, ''),
     auditWebhook: `${gateway.url}/audit/${LOCAL_CLUSTER}`,
     sqs: pipeline.sqs,
     dynamodb: pipeline.dynamodb,
@@ -127,7 +127,7 @@ function banner(served: Served, dataDir: string): string {
   SQS:            ${sqs}
   DynamoDB:       ${dynamodb}
   endpoints:      ${join(resolve(dataDir), 'endpoints.json')}
-  ${authorization}
+  authorization:  ${authorization}
 
 Try:
   curl -s ${api}/v1/clusters/local/namespaces/default/bindings
