@@ -149,6 +149,7 @@ export function createAuditIngest(
     .use(injectLambdaContext(deps.logger, { resetKeys: true }))
     .use(logMetrics(deps.metrics))
     .handler(async (event) => {
+      deps.metrics.addMetric('AuditDeliveries', MetricUnit.Count, 1);
       if ('awslogs' in event) return ingest(parseOrDrop(() => fromCloudWatch(event), deps.logger));
       if ('detail-type' in event)
         return ingest(parseOrDrop(() => fromEventBridge(event), deps.logger));

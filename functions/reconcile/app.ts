@@ -84,10 +84,18 @@ export function createReconcile(
           deps.metrics.addMetric('BindingChanges', MetricUnit.Count, result.changes);
         }
       };
-      return processPartialResponse(event, handle, new SqsFifoPartialProcessorAsync(), {
-        context,
-        skipGroupOnError: true,
-        throwOnFullBatchFailure: false,
-      });
+      const response = await processPartialResponse(
+        event,
+        handle,
+        new SqsFifoPartialProcessorAsync(),
+        { context, skipGroupOnError: true, throwOnFullBatchFailure: false },
+      );
+      deps.metrics.addMetric('ReconcileRecords', MetricUnit.Count, event.Records.length);
+      deps.metrics.addMetric(
+        'ReconcileFailures',
+        MetricUnit.Count,
+        response.batchItemFailures.length,
+      );
+      return response;
     });
 }

@@ -50,6 +50,7 @@ export function createSweep(deps: SweepDeps): middy.MiddyfiedHandler<unknown, Sw
           clusters.push({ cluster, namespaces: 0, changes: 0, complete: false, error: message });
         }
       }
+      deps.metrics.addMetric('SweptClusters', MetricUnit.Count, clusters.length);
       if (clusters.length > 0 && clusters.every((c) => c.error !== undefined)) {
         throw new Error(
           `every cluster failed to sweep: ${clusters.map((c) => `${c.cluster}: ${c.error}`).join('; ')}`,
