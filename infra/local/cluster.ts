@@ -2,7 +2,7 @@
  * The embedded Kubernetes cluster: the API server, the simulated istiod and a seed, started
  * together; and `waypointer cluster`, which runs it alone.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AuditOptions } from './kube-api/audit.ts';
@@ -118,6 +118,28 @@ function numericOptions(
   };
 }
 
+/**
+ * `--audit-webhook` must be an http(s) URL and `--audit-log` a file that can be written: checked
+ * before starting, since a wrong one would lose every audit event without a word. The error
+ * message, or undefined.
+ */
+async function checkAuditOptions(
+  text: (key: string) => string | undefined,
+): Promise<string | undefined> {
+  const webhook = text('audit-webhook');
+  if (webhook !== undefined && !/^https?:$/.test(URL.parse(webhook)?.protocol ?? '')) {
+    return `invalid --audit-webhook "${webhook}": give an http:// or https:// URL`;
+  }
+  const auditLog = text('audit-log');
+  if (auditLog === undefined) return undefined;
+  try {
+    await appendFile(auditLog, '');
+    return undefined;
+  } catch (error) {
+    return `cannot write --audit-log "${auditLog}": ${(error as Error).message}`;
+  }
+}
+
 /** `waypointer cluster`: runs the embedded cluster in the foreground. */
 export async function clusterCommand(
   args: readonly string[],
@@ -159,6 +181,11 @@ export async function clusterCommand(
   const numbers = numericOptions(text);
   if (typeof numbers === 'string') {
     io.stderr(`Error: ${numbers}\n`);
+    return 1;
+  }
+  const auditProblem = await checkAuditOptions(text);
+  if (auditProblem !== undefined) {
+    io.stderr(`Error: ${auditProblem}\n`);
     return 1;
   }
   const unready = unreadyKeys((values['keep-unready'] as string[] | undefined) ?? []);

@@ -985,6 +985,14 @@ describe('waypointer cluster', () => {
       `Error: invalid --keep-unready "stuck": give NAMESPACE/NAME of a waypoint, or '*' for all\n`,
     ],
     [
+      ['--audit-webhook', 'notaurl'],
+      'Error: invalid --audit-webhook "notaurl": give an http:// or https:// URL\n',
+    ],
+    [
+      ['--audit-log', '/proc/no-such-dir/audit.log'],
+      `Error: cannot write --audit-log "/proc/no-such-dir/audit.log": ENOENT: no such file or directory, open '/proc/no-such-dir/audit.log'\n`,
+    ],
+    [
       ['--keep-unready', 'Default/stuck/x'],
       `Error: invalid --keep-unready "Default/stuck/x": give NAMESPACE/NAME of a waypoint, or '*' for all\n`,
     ],
