@@ -35,8 +35,8 @@ Usage:
       Print the binding changes MUTATION would cause, without changing anything. MUTATION is one of:
         apply [-n NS] [--name NAME] [--for TYPE] [-r REV] [--enroll-namespace [--overwrite]]
         delete NAME [-n NS] [--unenroll]
-        enroll namespace NS | service NAME | pod NAME... | pods -l SELECTOR  [-n NS] --waypoint W [--waypoint-namespace WNS]
-        unenroll namespace NS | service NAME | pod NAME... | pods -l SELECTOR  [-n NS]
+        enroll namespace [NS] | service NAME | pod NAME... | pods -l SELECTOR  [-n NS] --waypoint W [--waypoint-namespace WNS]
+        unenroll namespace [NS] | service NAME | pod NAME... | pods -l SELECTOR  [-n NS]
   waypointer eks-token --cluster-name NAME [--region R]
       Print the ExecCredential \`aws eks get-token\` prints for the same credentials: a bearer token
       for an EKS cluster, usable as a kubeconfig exec plugin.

@@ -7,8 +7,8 @@
  * generate [-n NS] [--name NAME] [--for service|workload|all|none] [-r REV]
  * apply    [-n NS] [--name NAME] [--for TYPE] [-r REV] [--enroll-namespace [--overwrite]]
  * delete   NAME [-n NS] [--unenroll]
- * enroll   namespace NS | service NAME | pod NAME... | pods -l SELECTOR   [-n NS] --waypoint W [--waypoint-namespace WNS]
- * unenroll namespace NS | service NAME | pod NAME... | pods -l SELECTOR   [-n NS]
+ * enroll   namespace [NS] | service NAME | pod NAME... | pods -l SELECTOR   [-n NS] --waypoint W [--waypoint-namespace WNS]
+ * unenroll namespace [NS] | service NAME | pod NAME... | pods -l SELECTOR   [-n NS]
  * ```
  */
 import { parseArgs } from 'node:util';
