@@ -16,11 +16,13 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda
 import { z } from 'zod';
 import { ingestAudit, type PipelineDeps } from '../../shared/app/pipeline.ts';
 import type { AuditRecord } from '../../shared/domain/audit.ts';
+import { NotFoundError } from '../../shared/domain/errors.ts';
 import {
   type AuditEvent,
   auditEventListSchema,
   auditEventSchema,
 } from '../../shared/schemas/audit.ts';
+import { problemResponse, RequestError, toProblem } from '../http-api/problems.ts';
 
 export interface AuditIngestDeps extends Pick<PipelineDeps, 'clusters' | 'queue'> {
   readonly logger: Logger;
@@ -84,7 +86,7 @@ export function fromWebhook(event: APIGatewayProxyEventV2): Batch {
   // `/audit/{cluster}`, behind any stage prefix.
   const cluster = /\/audit\/([^/]+)$/.exec(event.rawPath)?.[1];
   if (cluster === undefined)
-    throw new WebhookError(404, 'POST audit EventLists to /audit/{cluster}');
+    throw new RequestError(404, 'POST audit EventLists to /audit/{cluster}');
   const raw =
     event.body === undefined
       ? ''
@@ -92,28 +94,17 @@ export function fromWebhook(event: APIGatewayProxyEventV2): Batch {
         ? Buffer.from(event.body, 'base64').toString('utf8')
         : event.body;
   const list = auditEventListSchema.safeParse(jsonOrUndefined(raw));
-  if (!list.success) throw new WebhookError(400, 'the body must be an audit.k8s.io/v1 EventList');
+  if (!list.success) throw new RequestError(400, 'the body must be an audit.k8s.io/v1 EventList');
   let name: string;
   try {
     name = decodeURIComponent(cluster);
   } catch {
-    throw new WebhookError(
+    throw new RequestError(
       400,
       `the cluster in the path, "${cluster}", is not valid percent-encoding`,
     );
   }
   return { cluster: name, ...auditEvents(list.data.items) };
-}
-
-const TITLES: Readonly<Record<number, string>> = { 400: 'Bad Request', 404: 'Not Found' };
-
-class WebhookError extends Error {
-  readonly status: number;
-
-  constructor(status: number, message: string) {
-    super(message);
-    this.status = status;
-  }
 }
 
 type Event = Record<string, unknown>;
@@ -169,34 +160,20 @@ async function webhookResponse(
   event: APIGatewayProxyEventV2,
   ingest: (batch: Batch) => Promise<{ accepted: number; ignored: number; malformed: number }>,
 ): Promise<APIGatewayProxyResultV2> {
+  let batch: Batch;
   try {
-    const batch = fromWebhook(event);
+    batch = fromWebhook(event);
     // A webhook for a cluster nobody configured would lose every event: say so to its sender.
-    const known = deps.clusters.names();
-    if (!known.includes(batch.cluster)) {
-      throw new WebhookError(
-        404,
-        `cluster "${batch.cluster}" is not configured; known clusters: ${known.join(', ') || 'none'}`,
-      );
-    }
-    return {
-      statusCode: 200,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(await ingest(batch)),
-    };
+    deps.clusters.get(batch.cluster);
   } catch (error) {
-    if (!(error instanceof WebhookError)) throw error;
-    return {
-      statusCode: error.status,
-      headers: { 'content-type': 'application/problem+json' },
-      body: JSON.stringify({
-        type: 'about:blank',
-        title: TITLES[error.status] ?? 'Error',
-        status: error.status,
-        detail: error.message,
-      }),
-    };
+    if (!(error instanceof RequestError || error instanceof NotFoundError)) throw error;
+    return problemResponse(toProblem(error).problem);
   }
+  return {
+    statusCode: 200,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(await ingest(batch)),
+  };
 }
 
 /** Malformed input cannot succeed on a retry: log it and drop it. */

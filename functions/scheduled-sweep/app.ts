@@ -11,7 +11,7 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { type PipelineDeps, sweepCluster } from '../../shared/app/pipeline.ts';
+import { type ClusterSweep, type PipelineDeps, sweepClusters } from '../../shared/app/pipeline.ts';
 
 export interface SweepDeps extends PipelineDeps {
   readonly logger: Logger;
@@ -21,14 +21,7 @@ export interface SweepDeps extends PipelineDeps {
 }
 
 export interface SweepSummary {
-  readonly clusters: readonly {
-    cluster: string;
-    namespaces: number;
-    changes: number;
-    complete: boolean;
-    /** Why the cluster could not be swept this time; its cursor is kept for the next run. */
-    error?: string;
-  }[];
+  readonly clusters: readonly ClusterSweep[];
 }
 
 export function createSweep(deps: SweepDeps): middy.MiddyfiedHandler<unknown, SweepSummary> {
@@ -38,16 +31,13 @@ export function createSweep(deps: SweepDeps): middy.MiddyfiedHandler<unknown, Sw
     .handler(async (_event, context: Context) => {
       const hasTime = (): boolean =>
         context.getRemainingTimeInMillis() > (deps.reserveMs ?? 20_000);
-      const clusters: SweepSummary['clusters'][number][] = [];
-      for (const cluster of deps.clusters.names()) {
-        if (!hasTime()) break;
-        try {
-          clusters.push(await sweepOne(deps, cluster, hasTime));
-        } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
+      const clusters = await sweepClusters(deps, hasTime);
+      for (const { cluster, changes, error } of clusters) {
+        if (error === undefined) {
+          deps.metrics.addMetric('SweepChanges', MetricUnit.Count, changes);
+        } else {
           deps.logger.error('sweep of a cluster failed', { cluster, error });
           deps.metrics.addMetric('SweepFailures', MetricUnit.Count, 1);
-          clusters.push({ cluster, namespaces: 0, changes: 0, complete: false, error: message });
         }
       }
       deps.metrics.addMetric('SweptClusters', MetricUnit.Count, clusters.length);
@@ -58,26 +48,4 @@ export function createSweep(deps: SweepDeps): middy.MiddyfiedHandler<unknown, Sw
       }
       return { clusters };
     });
-}
-
-async function sweepOne(
-  deps: SweepDeps,
-  cluster: string,
-  hasTime: () => boolean,
-): Promise<SweepSummary['clusters'][number]> {
-  const cursor = await deps.store.sweepCursor(cluster);
-  const result = await sweepCluster(deps, {
-    cluster,
-    ...(cursor === undefined ? {} : { cursor }),
-    hasTime,
-  });
-  await deps.store.saveSweepCursor(cluster, result.cursor);
-  const changes = result.results.reduce((sum, r) => sum + r.changes, 0);
-  deps.metrics.addMetric('SweepChanges', MetricUnit.Count, changes);
-  return {
-    cluster,
-    namespaces: result.results.length,
-    changes,
-    complete: result.cursor === undefined,
-  };
 }

@@ -260,3 +260,47 @@ export async function sweepCluster(
   }
   return { results };
 }
+
+/** One cluster's part of a sweep of every cluster. */
+export interface ClusterSweep {
+  readonly cluster: string;
+  readonly namespaces: number;
+  readonly changes: number;
+  readonly complete: boolean;
+  /** Why the cluster could not be swept this time; its cursor is kept for the next run. */
+  readonly error?: string;
+}
+
+/**
+ * Sweeps every configured cluster in name order, each from where its last sweep stopped, while
+ * `hasTime()` allows. A cluster that fails is reported with its error and the others are still
+ * swept: one unreachable cluster must not keep the rest from healing.
+ */
+export async function sweepClusters(
+  deps: PipelineDeps,
+  hasTime: () => boolean,
+): Promise<ClusterSweep[]> {
+  const swept: ClusterSweep[] = [];
+  for (const cluster of deps.clusters.names()) {
+    if (!hasTime()) break;
+    try {
+      const cursor = await deps.store.sweepCursor(cluster);
+      const result = await sweepCluster(deps, {
+        cluster,
+        ...(cursor === undefined ? {} : { cursor }),
+        hasTime,
+      });
+      await deps.store.saveSweepCursor(cluster, result.cursor);
+      swept.push({
+        cluster,
+        namespaces: result.results.length,
+        changes: result.results.reduce((sum, r) => sum + r.changes, 0),
+        complete: result.cursor === undefined,
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      swept.push({ cluster, namespaces: 0, changes: 0, complete: false, error: message });
+    }
+  }
+  return swept;
+}

@@ -520,21 +520,13 @@ export class KubeApi {
         checkDecodable(body);
         const live = this.get(type, namespace, name);
         const next = clone(body);
-        const merged = this.#merge(
+        return this.#replace(
+          context,
           type,
           live,
           { ...next, metadata: { ...next.metadata, namespace: live.metadata.namespace } },
-          options.subresource,
+          options,
         );
-        merged.metadata.resourceVersion = next.metadata.resourceVersion;
-        const tracked = this.#track(
-          type,
-          live,
-          merged,
-          this.#manager(context, options),
-          options.subresource,
-        );
-        return { object: this.#commit(type, live, tracked, options), code: 200 };
       },
     );
   }
@@ -562,18 +554,32 @@ export class KubeApi {
         const live = this.get(type, namespace, name);
         const patched = applyPatch(type, contentType, live, parsed);
         checkDecodable(patched);
-        const merged = this.#merge(type, live, patched, options.subresource);
-        merged.metadata.resourceVersion = patched.metadata.resourceVersion;
-        const tracked = this.#track(
-          type,
-          live,
-          merged,
-          this.#manager(context, options),
-          options.subresource,
-        );
-        return { object: this.#commit(type, live, tracked, options), code: 200 };
+        return this.#replace(context, type, live, patched, options);
       },
     );
+  }
+
+  /**
+   * Update and patch alike: `candidate` merged onto the live object (its main resource or the
+   * subresource written), its fields tracked, then committed unless its resourceVersion is stale.
+   */
+  #replace(
+    context: RequestContext,
+    type: ResourceType,
+    live: KubeObject,
+    candidate: KubeObject,
+    options: WriteOptions,
+  ): { object: KubeObject; code: number } {
+    const merged = this.#merge(type, live, candidate, options.subresource);
+    merged.metadata.resourceVersion = candidate.metadata.resourceVersion;
+    const tracked = this.#track(
+      type,
+      live,
+      merged,
+      this.#manager(context, options),
+      options.subresource,
+    );
+    return { object: this.#commit(type, live, tracked, options), code: 200 };
   }
 
   #apply(

@@ -26,14 +26,20 @@ function cause(rendered: string): StatusCause {
   };
 }
 
-function required(object: KubeObject, path: string[]): StatusCause[] {
-  let value: unknown = object;
+/** The value at `path`, undefined where an object on the way is missing. */
+function at(object: unknown, path: readonly string[]): unknown {
+  let value = object;
   for (const key of path) {
     value =
-      value !== null && typeof value === 'object'
+      value !== null && typeof value === 'object' && !Array.isArray(value)
         ? (value as Record<string, unknown>)[key]
         : undefined;
   }
+  return value;
+}
+
+function required(object: KubeObject, path: string[]): StatusCause[] {
+  const value = at(object, path);
   const missing =
     value === undefined ||
     value === null ||
@@ -138,17 +144,6 @@ const SHAPES: Readonly<Record<string, readonly Shape[]>> = {
     },
   ],
 };
-
-function at(object: unknown, path: readonly string[]): unknown {
-  let value = object;
-  for (const key of path) {
-    value =
-      value !== null && typeof value === 'object' && !Array.isArray(value)
-        ? (value as Record<string, unknown>)[key]
-        : undefined;
-  }
-  return value;
-}
 
 /**
  * Rejects typed fields of built-in kinds that the real server cannot decode (400), as
