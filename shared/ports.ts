@@ -5,6 +5,17 @@
 import type { BindingSet } from './domain/bindings.ts';
 import type { ClusterSnapshot, Gateway, Namespace, Pod } from './domain/model.ts';
 
+/**
+ * Time, as the use cases and adapters see it: injected so tests and the embedded stack can control
+ * it. `systemClock` (shared/adapters/clock.ts) is the real one.
+ */
+export interface Clock {
+  /** The current time. */
+  now(): Date;
+  /** Resolves after `ms` milliseconds. */
+  sleep(ms: number): Promise<void>;
+}
+
 /** What a label change targets. */
 export type LabelTarget =
   | { readonly kind: 'namespace'; readonly name: string }
