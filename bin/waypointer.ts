@@ -1,13 +1,11 @@
 #!/usr/bin/env node
 /**
  * The `waypointer` command. Node 24 runs this TypeScript file directly (type stripping).
- * The composition root: shared/commands runs the commands; infra/local runs the embedded stack.
+ * The composition root: shared/commands runs the commands; the local stack
+ * (`@waypointer/local-stack`, infra/local/stack) is loaded only for `serve`, `cluster` and `invoke`.
  */
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
-import { clusterCommand } from '../infra/local/cluster.ts';
-import { invokeCommand } from '../infra/local/invoke.ts';
-import { serveCommand } from '../infra/local/serve.ts';
 import { runCli } from '../shared/commands/cli.ts';
 
 const [command, ...args] = process.argv.slice(2);
@@ -16,10 +14,9 @@ const io = {
   stderr: (chunk: string) => process.stderr.write(chunk),
 };
 
-const runsUntilStopped = { cluster: clusterCommand, serve: serveCommand } as const;
-const foreground = runsUntilStopped[command as keyof typeof runsUntilStopped];
-
-if (foreground !== undefined) {
+if (command === 'cluster' || command === 'serve') {
+  const stack = await import('@waypointer/local-stack');
+  const foreground = command === 'cluster' ? stack.clusterCommand : stack.serveCommand;
   try {
     process.exitCode = await foreground(args, {
       ...io,
@@ -42,6 +39,7 @@ if (foreground !== undefined) {
     process.exit(1);
   }
 } else if (command === 'invoke') {
+  const { invokeCommand } = await import('@waypointer/local-stack');
   process.exitCode = await invokeCommand(args, io);
 } else {
   process.exitCode = await runCli(process.argv.slice(2), {

@@ -11,6 +11,8 @@
  * with an IP and without host networking, and the waypoint it gives that workload is the one
  * computed here. Lifecycle is left out so that a binding does not flap while pods start and stop.
  */
+
+import { goQuote } from '@waypointer/apimachinery/validation';
 import {
   EAST_WEST_CONTROLLER,
   GATEWAY_MANAGED,
@@ -23,7 +25,6 @@ import {
   USE_WAYPOINT_NAMESPACE,
 } from './labels.ts';
 import type { ClusterSnapshot, ObjectMeta, Pod, Service, StringMap } from './model.ts';
-import { goQuote } from './validation.ts';
 import {
   allowsAttachment,
   indexWaypoints,

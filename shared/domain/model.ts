@@ -5,7 +5,7 @@
  * the edge by the schemas in `shared/schemas`, so the engine works on small, plain data.
  */
 
-import type { LabelSelector } from './label-selector.ts';
+import type { LabelSelector } from '@waypointer/apimachinery/label-selector';
 
 export type { LabelSelector };
 

@@ -2,6 +2,13 @@
  * Mutations and their plans: apply a mutation to a snapshot in memory, recompute, and diff, so that
  * every change can be previewed before it is made.
  */
+
+import {
+  matchesSelector,
+  parseSelector,
+  SelectorParseError,
+} from '@waypointer/apimachinery/label-selector';
+import { isValidLabelValue } from '@waypointer/apimachinery/validation';
 import {
   type BindingSet,
   computeBindings,
@@ -12,7 +19,6 @@ import {
 import { type BindingChange, diff } from './diff.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { generateWaypoint } from './generate.ts';
-import { matchesSelector, parseSelector, SelectorParseError } from './label-selector.ts';
 import {
   DATAPLANE_MODE,
   DATAPLANE_MODE_AMBIENT,
@@ -31,7 +37,6 @@ import type {
   Service,
   StringMap,
 } from './model.ts';
-import { isValidLabelValue } from './validation.ts';
 import { isWaypointClass } from './waypoints.ts';
 
 /** What an enrollment labels: a namespace, a Service, or Pods by name or by label selector. */

@@ -5,7 +5,11 @@
  * `WaypointsCollection`, `makeWaypoint`, `makeInboundBinding`, `makeAllowedRoutes`,
  * `findBoundListener`, `makeWaypointSelector`, `AllowsAttachmentFromNamespace[OrLookup]`.
  */
-import { matchesSelector, type Selector, selectorFromLabelSelector } from './label-selector.ts';
+import {
+  matchesSelector,
+  type Selector,
+  selectorFromLabelSelector,
+} from '@waypointer/apimachinery/label-selector';
 import { INBOUND_BINDING, MESH_CONTROLLER_NAME, WAYPOINT_CLASS, WAYPOINT_FOR } from './labels.ts';
 import type { Gateway, GatewayClass, Listener, Namespace, StringMap } from './model.ts';
 

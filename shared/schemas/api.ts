@@ -2,10 +2,15 @@
  * zod schemas of the HTTP API: path parameters, query strings and bodies (unknown fields are
  * rejected), and the response shapes, from which the OpenAPI document is generated.
  */
+
+import { parseSelector, SelectorParseError } from '@waypointer/apimachinery/label-selector';
+import {
+  isDns1123Label,
+  isDns1123Subdomain,
+  isValidLabelValue,
+} from '@waypointer/apimachinery/validation';
 import { z } from 'zod';
-import { parseSelector, SelectorParseError } from '../domain/label-selector.ts';
 import { TRAFFIC_TYPES } from '../domain/labels.ts';
-import { isDns1123Label, isDns1123Subdomain, isValidLabelValue } from '../domain/validation.ts';
 
 /** A string checked by one of apimachinery's rules, with its message. */
 const checked = (rule: (value: string) => string[], description: string): z.ZodString =>

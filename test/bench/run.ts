@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { serve } from '../../infra/local/serve.ts';
+import { serve } from '@waypointer/local-stack';
 import { computeBindings } from '../../shared/domain/bindings.ts';
 import type { ClusterSnapshot } from '../../shared/domain/model.ts';
 import { SIZE_100K, syntheticItems } from './synthetic-cluster.ts';

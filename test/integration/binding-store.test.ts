@@ -3,8 +3,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type AttributeValue, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { BINDINGS_TABLE, type LocalDynamo, startDynamo } from '@waypointer/local-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BINDINGS_TABLE, type LocalDynamo, startDynamo } from '../../infra/local/dynamodb.ts';
 import { DynamoBindingStore } from '../../shared/adapters/aws/binding-store.ts';
 import type { BindingSet } from '../../shared/domain/bindings.ts';
 import { ConflictError } from '../../shared/domain/errors.ts';

@@ -2,9 +2,9 @@
  * The client-node Cluster adapter against the embedded API server, over real HTTPS.
  */
 import { ApiException } from '@kubernetes/client-node';
+import type { LocalCluster } from '@waypointer/kube-api';
+import { findResource, type ResourceType } from '@waypointer/kube-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalCluster } from '../../infra/local/cluster.ts';
-import { findResource, type ResourceType } from '../../infra/local/kube-api/resources.ts';
 import {
   KubernetesCluster,
   type RetryOptions,

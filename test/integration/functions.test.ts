@@ -25,6 +25,13 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { LocalCluster } from '@waypointer/kube-api';
+import {
+  invokeCommand,
+  type LocalPipeline,
+  lambdaContext,
+  startPipeline,
+} from '@waypointer/local-stack';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type {
@@ -38,10 +45,6 @@ import { createAuditIngest } from '../../functions/audit-ingest/app.ts';
 import { createHttpApi } from '../../functions/http-api/app.ts';
 import { createReconcile } from '../../functions/reconcile/app.ts';
 import { createSweep } from '../../functions/scheduled-sweep/app.ts';
-import type { LocalCluster } from '../../infra/local/cluster.ts';
-import { lambdaContext } from '../../infra/local/gateway.ts';
-import { invokeCommand } from '../../infra/local/invoke.ts';
-import { type LocalPipeline, startPipeline } from '../../infra/local/pipeline.ts';
 import { SqsReconcileQueue } from '../../shared/adapters/aws/sqs.ts';
 import { KubernetesCluster } from '../../shared/adapters/kubernetes/cluster.ts';
 import { StaticClusterRegistry } from '../../shared/adapters/kubernetes/registry.ts';

@@ -5,12 +5,12 @@
  */
 
 import { readFileSync } from 'node:fs';
+import type { LocalCluster } from '@waypointer/kube-api';
+import { findResource, type ResourceType } from '@waypointer/kube-api';
+import { BINDINGS_TABLE, type LocalDynamo, startDynamo } from '@waypointer/local-stack';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalCluster } from '../../infra/local/cluster.ts';
-import { BINDINGS_TABLE, type LocalDynamo, startDynamo } from '../../infra/local/dynamodb.ts';
-import { findResource, type ResourceType } from '../../infra/local/kube-api/resources.ts';
 import { DynamoBindingStore } from '../../shared/adapters/aws/binding-store.ts';
 import { KubernetesCluster } from '../../shared/adapters/kubernetes/cluster.ts';
 import { StaticClusterRegistry } from '../../shared/adapters/kubernetes/registry.ts';

@@ -8,8 +8,8 @@ import {
   type SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { SqsServer } from '@waypointer/sqs-endpoint';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqsServer } from '../../infra/local/sqs/server.ts';
 import { SqsChangePublisher, SqsReconcileQueue } from '../../shared/adapters/aws/sqs.ts';
 import { UnavailableError } from '../../shared/domain/errors.ts';
 import { bindingChangeMessages } from '../../shared/domain/message.ts';

@@ -4,9 +4,9 @@
 import type { Server } from 'node:http';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { LocalCluster } from '@waypointer/kube-api';
+import { startGateway } from '@waypointer/local-stack';
 import { createHttpApi } from '../../functions/http-api/app.ts';
-import type { LocalCluster } from '../../infra/local/cluster.ts';
-import { startGateway } from '../../infra/local/gateway.ts';
 import { KubernetesCluster } from '../../shared/adapters/kubernetes/cluster.ts';
 import { StaticClusterRegistry } from '../../shared/adapters/kubernetes/registry.ts';
 import { LOCAL_PERMISSIVE, type Policy } from '../../shared/app/authorization.ts';

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, spawnCli } from '../support/cli.ts';
 
-const WALKTHROUGH = new URL('../../infra/local/seeds/bookinfo-walkthrough.json', import.meta.url)
+const WALKTHROUGH = new URL('../fixtures/bookinfo-walkthrough.json', import.meta.url).pathname;
+const BOOKINFO = new URL('../../infra/local/kube-api/seeds/bookinfo.yaml', import.meta.url)
   .pathname;
-const BOOKINFO = new URL('../../infra/local/seeds/bookinfo.yaml', import.meta.url).pathname;
 
 describe('waypointer bindings', () => {
   it('prints one JSON entry for every Service and Pod, and the diagnostics', async () => {

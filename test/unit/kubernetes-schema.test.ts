@@ -6,12 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../shared/domain/errors.ts';
 import { parseSnapshot } from '../../shared/schemas/kubernetes.ts';
 
-const seeds = new URL('../../infra/local/seeds/', import.meta.url);
+const seeds = new URL('../../infra/local/kube-api/seeds/', import.meta.url);
 
 describe('parseSnapshot', () => {
   it('reads a kubectl JSON List and keeps only the fields the rules read', () => {
     const { snapshot, ignored } = parseSnapshot(
-      readFileSync(new URL('bookinfo-walkthrough.json', seeds), 'utf8'),
+      readFileSync(new URL('../fixtures/bookinfo-walkthrough.json', import.meta.url), 'utf8'),
     );
     expect([
       snapshot.namespaces.length,

@@ -12,8 +12,15 @@ import { applyMutation, plan } from '../../shared/domain/plan.ts';
 import { parseSnapshot } from '../../shared/schemas/kubernetes.ts';
 
 const seed = (file: string): ClusterSnapshot =>
-  parseSnapshot(readFileSync(new URL(`../../infra/local/seeds/${file}`, import.meta.url), 'utf8'))
-    .snapshot;
+  parseSnapshot(
+    readFileSync(
+      new URL(
+        file.endsWith('.json') ? `../fixtures/${file}` : `../../infra/local/kube-api/seeds/${file}`,
+        import.meta.url,
+      ),
+      'utf8',
+    ),
+  ).snapshot;
 
 const table = (set: BindingSet, names: Set<string>): string[] => [
   ...set.services

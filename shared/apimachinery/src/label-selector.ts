@@ -14,7 +14,7 @@
  * Pure: no I/O.
  */
 
-import { ValidationError } from './errors.ts';
+import { ApimachineryError } from './errors.ts';
 import {
   type FieldError,
   goQuote,
@@ -50,12 +50,12 @@ export type Requirement = {
 };
 
 /** A selector string `parseSelector` rejects; `message` is apimachinery's error text. */
-export class SelectorParseError extends ValidationError {
+export class SelectorParseError extends ApimachineryError {
   override name = 'SelectorParseError';
 }
 
 /** A `LabelSelector` object `selectorFromLabelSelector` rejects; `message` is apimachinery's. */
-export class LabelSelectorError extends ValidationError {
+export class LabelSelectorError extends ApimachineryError {
   override name = 'LabelSelectorError';
 }
 

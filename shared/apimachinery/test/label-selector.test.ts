@@ -16,7 +16,7 @@ import {
   parseSelector,
   SelectorParseError,
   selectorFromLabelSelector,
-} from '../../shared/domain/label-selector.ts';
+} from '../src/label-selector.ts';
 
 // RegexError(labelKeyErrMsg, labelKeyFmt, "MyName", "my.name", "123-abc")
 const LABEL_KEY_RULE =

@@ -19,7 +19,7 @@ import {
   renderFieldError,
   validateLabels,
   validateObjectName,
-} from '../../shared/domain/validation.ts';
+} from '../src/validation.ts';
 
 // dns1123LabelErrMsg + RegexError(..., dns1123LabelFmt, "my-name", "123-abc")
 const DNS1123_LABEL =

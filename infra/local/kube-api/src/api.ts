@@ -7,6 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import type { AuditSink, RequestContext } from './audit.ts';
+import { ApplyConflictError } from './errors.ts';
 import { clone, jsonEqual } from './json.ts';
 import {
   applyJsonPatch,
@@ -23,7 +24,7 @@ import {
   type ResourceType,
 } from './resources.ts';
 import { type Filters, matches } from './selectors.ts';
-import { ApplyConflictError, recordUpdate, serverSideApply } from './server-side-apply.ts';
+import { recordUpdate, serverSideApply } from './server-side-apply.ts';
 import {
   ApiError,
   alreadyExists,

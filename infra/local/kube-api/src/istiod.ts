@@ -8,12 +8,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { MESH_CONTROLLER_NAME } from '../../../shared/domain/labels.ts';
 import { isoSeconds, type KubeApi } from './api.ts';
 import type { RequestContext } from './audit.ts';
 import { findResource, GATEWAY_GROUP, type ResourceType } from './resources.ts';
 import { ApiError } from './status.ts';
 import type { KubeObject, StoredEvent } from './store.ts';
+
+/** The `controllerName` of the GatewayClasses istiod creates and serves (Istio's `constants.ManagedGatewayMeshController`). */
+const MESH_CONTROLLER_NAME = 'istio.io/mesh-controller';
 
 const GATEWAYS = findResource(GATEWAY_GROUP, 'v1', 'gateways') as ResourceType;
 const CLASSES = findResource(GATEWAY_GROUP, 'v1', 'gatewayclasses') as ResourceType;

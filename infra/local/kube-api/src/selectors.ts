@@ -6,7 +6,7 @@ import {
   parseSelector,
   type Selector,
   SelectorParseError,
-} from '../../../shared/domain/label-selector.ts';
+} from '@waypointer/apimachinery/label-selector';
 import type { ResourceType } from './resources.ts';
 import { badRequest } from './status.ts';
 import type { KubeObject } from './store.ts';

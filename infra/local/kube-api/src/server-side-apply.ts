@@ -10,7 +10,7 @@
  * of associative lists and their key fields. Every other list is atomic; every object is a
  * granular struct or map.
  */
-import { ConflictError, ValidationError } from '../../../shared/domain/errors.ts';
+import { ApplyConflictError, InvalidApplyError } from './errors.ts';
 import { clone, isObject, type JsonObject, jsonEqual } from './json.ts';
 
 /** One `metadata.managedFields` entry as the API server serializes it. */
@@ -47,26 +47,6 @@ export interface ManagedFieldsOptions {
 export interface ApplyOptions extends ManagedFieldsOptions {
   /** `?force=true`: take conflicting fields from their managers. */
   readonly force: boolean;
-}
-
-/** One `metav1.StatusCause` of an apply conflict. */
-export interface ConflictCause {
-  readonly type: 'FieldManagerConflict';
-  readonly message: string;
-  readonly field: string;
-}
-
-/** An apply that would change fields other managers own: 409 `Conflict`, as the API server. */
-export class ApplyConflictError extends ConflictError {
-  override name = 'ApplyConflictError';
-  readonly status = 409;
-  readonly reason = 'Conflict';
-  readonly causes: readonly ConflictCause[];
-
-  constructor(message: string, causes: readonly ConflictCause[]) {
-    super(message);
-    this.causes = causes;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -386,7 +366,7 @@ function itemPE(kind: ListKind, item: unknown, index: number, path: Path): PathE
     if (value !== undefined) fields.push([key.name, value]);
     else if (key.fallback !== undefined) fields.push([key.name, key.fallback]);
     else {
-      throw new ValidationError(
+      throw new InvalidApplyError(
         `${pathString(path)}: element ${index}: associative list with keys has an element that omits key field "${key.name}" (and doesn't have default value)`,
       );
     }
@@ -1100,7 +1080,7 @@ export function serverSideApply(
   const schema = new Schema(opts.listMapKeys);
   const liveObject = live as JsonObject | undefined;
   if (metadataOf(applied).managedFields !== undefined) {
-    throw new ValidationError('metadata.managedFields must be nil');
+    throw new InvalidApplyError('metadata.managedFields must be nil');
   }
   let managed: Managed;
   try {

@@ -2,7 +2,7 @@
  * What the embedded API server validates on a write, with the real server's field errors:
  * names (per kind), labels, and the fields each kind requires.
  */
-import { validateLabels, validateObjectName } from '../../../shared/domain/validation.ts';
+import { validateLabels, validateObjectName } from '@waypointer/apimachinery/validation';
 import type { ResourceType } from './resources.ts';
 import { badRequest, type StatusCause } from './status.ts';
 import type { KubeObject } from './store.ts';

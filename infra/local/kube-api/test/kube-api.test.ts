@@ -7,12 +7,11 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterCommand, type LocalCluster } from '../../infra/local/cluster.ts';
-import { NAMESPACES } from '../../infra/local/kube-api/api.ts';
-import { KubeApiServer } from '../../infra/local/kube-api/server.ts';
-import { cluster, eventually, raw, watch } from '../support/kube.ts';
+import { NAMESPACES } from '../src/api.ts';
+import type { LocalCluster } from '../src/cluster.ts';
+import { KubeApiServer } from '../src/server.ts';
+import { cluster, eventually, eventuallyAsync, raw, watch } from '../src/testing.ts';
 
 const PODS = '/api/v1/namespaces/default/pods';
 const GATEWAYS = '/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways';
@@ -961,101 +960,6 @@ describe('stopping', () => {
   });
 });
 
-describe('waypointer cluster', () => {
-  it.each<[string[], string]>([
-    [
-      ['--fault-rate', 'abc'],
-      'Error: invalid --fault-rate "abc": give a share of requests from 0 to 1 (e.g. 0.2)\n',
-    ],
-    [
-      ['--fault-rate', '1.5'],
-      'Error: invalid --fault-rate "1.5": give a share of requests from 0 to 1 (e.g. 0.2)\n',
-    ],
-    [
-      ['--ready-delay', 'abc'],
-      'Error: invalid --ready-delay "abc": give whole milliseconds (e.g. 1000)\n',
-    ],
-    [
-      ['--ready-delay=-5'],
-      'Error: invalid --ready-delay "-5": give whole milliseconds (e.g. 1000)\n',
-    ],
-    [['--port', 'x'], 'Error: invalid --port "x": give 0..65535 (0 picks a free port)\n'],
-    [
-      ['--keep-unready', 'default/stuck', '--keep-unready', 'stuck'],
-      `Error: invalid --keep-unready "stuck": give NAMESPACE/NAME of a waypoint, or '*' for all\n`,
-    ],
-    [
-      ['--audit-webhook', 'notaurl'],
-      'Error: invalid --audit-webhook "notaurl": give an http:// or https:// URL\n',
-    ],
-    [
-      ['--audit-log', '/proc/no-such-dir/audit.log'],
-      `Error: cannot write --audit-log "/proc/no-such-dir/audit.log": ENOENT: no such file or directory, open '/proc/no-such-dir/audit.log'\n`,
-    ],
-    [
-      ['--keep-unready', 'Default/stuck/x'],
-      `Error: invalid --keep-unready "Default/stuck/x": give NAMESPACE/NAME of a waypoint, or '*' for all\n`,
-    ],
-  ])('refuses %j with a clear error, starting nothing', async (args, message) => {
-    let stderr = '';
-    let started = false;
-    const code = await clusterCommand(args, {
-      stdout: () => {},
-      stderr: (text) => {
-        stderr += text;
-      },
-      onStop: () => {
-        started = true;
-      },
-    });
-    expect([code, stderr, started]).toEqual([1, message, false]);
-  });
-});
-
-it('waypointer cluster --keep-unready holds the named waypoint at Programmed=False', async () => {
-  const kubeconfigOut = join(await mkdtemp(join(tmpdir(), 'cluster-')), 'kubeconfig');
-  let stdout = '';
-  let stop: (() => Promise<void>) | undefined;
-  const code = await clusterCommand(
-    ['--keep-unready', 'default/stuck', '--ready-delay', '10', '--kubeconfig-out', kubeconfigOut],
-    {
-      stdout: (text) => {
-        stdout += text;
-      },
-      stderr: () => {},
-      onStop: (s) => {
-        stop = s;
-      },
-    },
-  );
-  try {
-    expect(code).toBe(0);
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfigOut);
-    expect(stdout).toContain(`Kubernetes API: ${kc.getCurrentCluster()?.server}`);
-    const api = kc.makeApiClient(CustomObjectsApi);
-    const gateway = (name: string) => ({
-      group: 'gateway.networking.k8s.io',
-      version: 'v1',
-      namespace: 'default',
-      plural: 'gateways',
-      name,
-    });
-    for (const name of ['stuck', 'free'])
-      await api.createNamespacedCustomObject({ ...gateway(name), body: waypoint(name) });
-    const programmed = async (name: string): Promise<string | undefined> => {
-      const object = (await api.getNamespacedCustomObject(gateway(name))) as {
-        status?: { conditions?: { type: string; status: string }[] };
-      };
-      return object.status?.conditions?.find((c) => c.type === 'Programmed')?.status;
-    };
-    await eventuallyAsync(async () => ((await programmed('free')) === 'True' ? true : undefined));
-    expect(await programmed('stuck')).toBe('False');
-  } finally {
-    await stop?.();
-  }
-});
-
 describe('faults', () => {
   it('fails the next requests as told: 500, then 429 with Retry-After', async () => {
     local.server.faults.failNext('500', '429');
@@ -1070,16 +974,3 @@ describe('faults', () => {
     expect((await raw(local, 'GET', PODS)).status).toBe(200);
   });
 });
-
-async function eventuallyAsync<T>(
-  check: () => Promise<T | undefined>,
-  timeoutMs = 3000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -19,7 +19,7 @@ import {
   CORE_SCHEMAS,
   PatchError,
   type StrategicSchema,
-} from '../../infra/local/kube-api/patch.ts';
+} from '../src/patch.ts';
 
 describe('applyMergePatch (RFC 7386)', () => {
   it.each([

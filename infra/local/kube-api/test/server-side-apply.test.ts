@@ -13,13 +13,9 @@
  *   object changes), managedfields.go (identifiers, entry order), fieldpath serialize.go (`.` first).
  */
 import { describe, expect, it } from 'vitest';
-import { applyMergePatch } from '../../infra/local/kube-api/patch.ts';
-import {
-  ApplyConflictError,
-  LIST_MAP_KEYS,
-  recordUpdate,
-  serverSideApply,
-} from '../../infra/local/kube-api/server-side-apply.ts';
+import { ApplyConflictError } from '../src/errors.ts';
+import { applyMergePatch } from '../src/patch.ts';
+import { LIST_MAP_KEYS, recordUpdate, serverSideApply } from '../src/server-side-apply.ts';
 
 type Obj = Record<string, unknown> & { metadata?: Record<string, unknown> };
 

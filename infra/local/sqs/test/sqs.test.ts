@@ -20,8 +20,8 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { md5OfBody, md5OfMessageAttributes } from '../../infra/local/sqs/attributes.ts';
-import { SqsServer } from '../../infra/local/sqs/server.ts';
+import { md5OfBody, md5OfMessageAttributes } from '../src/attributes.ts';
+import { SqsServer } from '../src/server.ts';
 
 let offset = 0;
 const advance = (seconds: number): void => {

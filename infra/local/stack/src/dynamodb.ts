@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 // @ts-expect-error dynalite ships no types
 import dynalite from 'dynalite';
-import { BINDINGS_TABLE_KEYS } from '../../shared/adapters/aws/binding-store.ts';
+import { BINDINGS_TABLE_KEYS } from '../../../../shared/adapters/aws/binding-store.ts';
 
 export const BINDINGS_TABLE = 'waypointer-bindings';
 

@@ -15,16 +15,16 @@ import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbr
 import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { KubeConfig } from '@kubernetes/client-node';
+import { type LocalCluster, startLocalCluster } from '@waypointer/kube-api';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { createHttpApi } from '../../functions/http-api/app.ts';
-import { createReconcile } from '../../functions/reconcile/app.ts';
-import { createSweep } from '../../functions/scheduled-sweep/app.ts';
-import { KubernetesCluster } from '../../shared/adapters/kubernetes/cluster.ts';
-import { StaticClusterRegistry } from '../../shared/adapters/kubernetes/registry.ts';
-import { LOCAL_PERMISSIVE } from '../../shared/app/authorization.ts';
-import type { ClusterRegistry } from '../../shared/ports.ts';
-import { type LocalCluster, startLocalCluster } from './cluster.ts';
+import { createHttpApi } from '../../../../functions/http-api/app.ts';
+import { createReconcile } from '../../../../functions/reconcile/app.ts';
+import { createSweep } from '../../../../functions/scheduled-sweep/app.ts';
+import { KubernetesCluster } from '../../../../shared/adapters/kubernetes/cluster.ts';
+import { StaticClusterRegistry } from '../../../../shared/adapters/kubernetes/registry.ts';
+import { LOCAL_PERMISSIVE } from '../../../../shared/app/authorization.ts';
+import type { ClusterRegistry } from '../../../../shared/ports.ts';
 import { lambdaContext } from './gateway.ts';
 import { type LocalPipeline, startPipeline } from './pipeline.ts';
 

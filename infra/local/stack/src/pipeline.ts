@@ -14,17 +14,17 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { SqsServer } from '@waypointer/sqs-endpoint';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { createAuditIngest } from '../../functions/audit-ingest/app.ts';
-import { createReconcile } from '../../functions/reconcile/app.ts';
-import { createSweep } from '../../functions/scheduled-sweep/app.ts';
-import { DynamoBindingStore } from '../../shared/adapters/aws/binding-store.ts';
-import { SqsChangePublisher, SqsReconcileQueue } from '../../shared/adapters/aws/sqs.ts';
-import type { PipelineDeps } from '../../shared/app/pipeline.ts';
-import type { ClusterRegistry } from '../../shared/ports.ts';
+import { createAuditIngest } from '../../../../functions/audit-ingest/app.ts';
+import { createReconcile } from '../../../../functions/reconcile/app.ts';
+import { createSweep } from '../../../../functions/scheduled-sweep/app.ts';
+import { DynamoBindingStore } from '../../../../shared/adapters/aws/binding-store.ts';
+import { SqsChangePublisher, SqsReconcileQueue } from '../../../../shared/adapters/aws/sqs.ts';
+import type { PipelineDeps } from '../../../../shared/app/pipeline.ts';
+import type { ClusterRegistry } from '../../../../shared/ports.ts';
 import { BINDINGS_TABLE, startDynamo } from './dynamodb.ts';
 import { lambdaContext } from './gateway.ts';
-import { SqsServer } from './sqs/server.ts';
 
 export const QUEUES = {
   reconcileRequests: 'reconcile-requests.fifo',

@@ -8,11 +8,11 @@ import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { KubeConfig } from '@kubernetes/client-node';
-import { createHttpApi } from '../../functions/http-api/app.ts';
-import { KubernetesCluster } from '../../shared/adapters/kubernetes/cluster.ts';
-import { StaticClusterRegistry } from '../../shared/adapters/kubernetes/registry.ts';
-import { describePolicy, LOCAL_PERMISSIVE } from '../../shared/app/authorization.ts';
-import { type LocalCluster, startLocalCluster } from './cluster.ts';
+import { type LocalCluster, startLocalCluster } from '@waypointer/kube-api';
+import { createHttpApi } from '../../../../functions/http-api/app.ts';
+import { KubernetesCluster } from '../../../../shared/adapters/kubernetes/cluster.ts';
+import { StaticClusterRegistry } from '../../../../shared/adapters/kubernetes/registry.ts';
+import { describePolicy, LOCAL_PERMISSIVE } from '../../../../shared/app/authorization.ts';
 import { type HttpHandler, startGateway } from './gateway.ts';
 import { type LocalPipeline, startPipeline } from './pipeline.ts';
 

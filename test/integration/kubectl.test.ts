@@ -6,8 +6,8 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LocalCluster } from '@waypointer/kube-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalCluster } from '../../infra/local/cluster.ts';
 import { generateWaypoint, renderWaypointYaml } from '../../shared/domain/generate.ts';
 import { cluster } from '../support/kube.ts';
 
