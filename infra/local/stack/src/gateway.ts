@@ -46,11 +46,38 @@ function headersOf(request: IncomingMessage): Record<string, string> {
 }
 
 /** Repeated query parameters are joined with commas, as API Gateway does. */
-function queryOf(url: URL): Record<string, string> {
+function queryOf(search: string): Record<string, string> {
   const query: Record<string, string> = {};
-  for (const [key, value] of url.searchParams)
+  for (const [key, value] of new URLSearchParams(search))
     query[key] = key in query ? `${query[key]},${value}` : value;
   return query;
+}
+
+/**
+ * An origin-form request target (RFC 9112 §3.2.1): `/` segments of RFC 3986 `pchar`s (unreserved,
+ * percent-encoded, sub-delims, `:` and `@`), then an optional query of visible ASCII (clients send
+ * `[`, `]` there). Anything else (`[` in the path, a bare `%`, a fragment) is not a request API
+ * Gateway would route.
+ */
+const ORIGIN_FORM =
+  /^((?:\/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})*)+)(?:\?([\x21-\x22\x24-\x7e]*))?$/;
+
+/** A request target the gateway cannot turn into an event. */
+export class MalformedRequestError extends Error {
+  override name = 'MalformedRequestError';
+}
+
+/**
+ * The path and query of a request target, kept as sent: no dot segments resolved, no
+ * percent-encoding undone (API Gateway passes `rawPath` through; the handler decodes).
+ */
+export function requestTarget(target: string): { path: string; query: string } {
+  const match = ORIGIN_FORM.exec(target);
+  if (match === null)
+    throw new MalformedRequestError(
+      `malformed request target ${JSON.stringify(target)}: give a path of /-separated segments, then ?query`,
+    );
+  return { path: match[1] ?? '/', query: match[2] ?? '' };
 }
 
 function iamAuthorizer(caller: string): object {
@@ -72,9 +99,9 @@ export function toEvent(
   body: Buffer,
   caller: string | undefined,
 ): APIGatewayProxyEventV2 {
-  const url = new URL(request.url ?? '/', 'http://localhost');
+  const { path, query: search } = requestTarget(request.url ?? '/');
   const headers = headersOf(request);
-  const query = queryOf(url);
+  const query = queryOf(search);
   const binary = !TEXT_TYPES.test(headers['content-type'] ?? 'application/json');
   const now = new Date();
   const requestContext = {
@@ -84,7 +111,7 @@ export function toEvent(
     domainPrefix: 'local',
     http: {
       method: request.method ?? 'GET',
-      path: url.pathname,
+      path,
       protocol: 'HTTP/1.1',
       sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
       userAgent: headers['user-agent'] ?? '',
@@ -99,8 +126,8 @@ export function toEvent(
   return {
     version: '2.0',
     routeKey: '$default',
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
+    rawPath: path,
+    rawQueryString: search,
     headers,
     ...(Object.keys(query).length === 0 ? {} : { queryStringParameters: query }),
     requestContext: requestContext as APIGatewayProxyEventV2['requestContext'],
@@ -143,10 +170,17 @@ export async function startGateway(
           : callerHeader === ''
             ? undefined
             : String(callerHeader);
-      handler(
-        toEvent(request, Buffer.concat(chunks), caller),
-        lambdaContext(options.functionName ?? 'waypointer-http-api'),
-      )
+      let event: APIGatewayProxyEventV2;
+      try {
+        event = toEvent(request, Buffer.concat(chunks), caller);
+      } catch (error) {
+        const detail = error instanceof Error ? error.message : String(error);
+        response
+          .writeHead(400, { 'content-type': 'application/problem+json' })
+          .end(JSON.stringify({ type: 'about:blank', title: 'Bad Request', status: 400, detail }));
+        return;
+      }
+      handler(event, lambdaContext(options.functionName ?? 'waypointer-http-api'))
         .then((result) => write(response, result))
         .catch((error: unknown) => {
           response
