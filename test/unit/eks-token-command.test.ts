@@ -12,6 +12,7 @@ import {
   formatExecCredential,
 } from '../../shared/commands/eks-token.ts';
 import type { Clock } from '../../shared/ports.ts';
+import type { CliResult } from '../support/cli.ts';
 import {
   CLI_EU_WEST_1,
   CLI_US_EAST_1_V1,
@@ -74,7 +75,7 @@ describe('execApiVersion', () => {
 async function runCommand(
   args: readonly string[],
   env: Record<string, string | undefined>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
+): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const code = await eksTokenCommand(args, {
