@@ -10,6 +10,8 @@
  * request to STS to learn the caller; STS honours it for 15 minutes after `X-Amz-Date` whatever
  * `X-Amz-Expires` says (aws/aws-cli `awscli/customizations/eks/get_token.py`,
  * kubernetes-sigs/aws-iam-authenticator `pkg/token/token.go`).
+ *
+ * The `waypointer eks-token` command that prints such a token is `shared/commands/eks-token.ts`.
  */
 
 import { Sha256 } from '@aws-crypto/sha256-js';
