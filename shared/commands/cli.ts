@@ -3,13 +3,13 @@
  * through {@link CliIo}, so the same code runs from `bin/waypointer.ts` and from tests.
  */
 
-import { eksTokenCommand } from '../adapters/kubernetes/eks-auth.ts';
 import { BindingContext, computeBindings } from '../domain/bindings.ts';
 import { diagnose } from '../domain/diagnostics.ts';
 import { WaypointerError } from '../domain/errors.ts';
 import { generateWaypoint, renderWaypointYaml } from '../domain/generate.ts';
 import { plan } from '../domain/plan.ts';
 import { parseSnapshot } from '../schemas/kubernetes.ts';
+import { eksTokenCommand } from './eks-token.ts';
 import { bindingsReport, formatBindings, formatChanges } from './format.ts';
 import { parseFlags, parseGenerate, parseMutation, UsageError } from './grammar.ts';
 

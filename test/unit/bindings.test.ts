@@ -1,6 +1,6 @@
 /**
- * The binding engine against Istio's rules. Each row names the rule of the semantics reference
- * (`../shared/reference/istio-waypoint-semantics.md`) it checks.
+ * The binding engine against Istio's rules. Each row names the rule of `docs/istio-semantics.md`
+ * (section or rule id) it checks.
  */
 import { describe, expect, it } from 'vitest';
 import { BindingContext, computeBindings } from '../../shared/domain/bindings.ts';

@@ -1,72 +1,25 @@
 /**
- * EKS authentication: the bearer token against `aws eks get-token` vectors, the ExecCredential the
- * `eks-token` command prints, the token cache and the KubeConfig built from DescribeCluster.
- *
- * Vectors: fixed key AKIAIOSFODNN7EXAMPLE / wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY, cluster
- * `my-cluster`, clock 2026-01-02T03:04:05Z. eu-west-1 and us-east-1 (no session token) are the
- * shared reference's (Debian awscli 2.9.19 under faketime); the session-token, cn-north-1 and
- * ExecCredential byte vectors were printed by aws-cli 1.45.11 / botocore 1.43.11 with its clock
- * (`get_current_datetime`) pinned to the same instant.
+ * The EKS token adapter: the bearer token against `aws eks get-token` vectors
+ * (test/support/eks-vectors.ts), the token cache and the KubeConfig built from DescribeCluster.
  */
 import type { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { HttpMethod, RequestContext } from '@kubernetes/client-node';
 import { describe, expect, it, vi } from 'vitest';
 import {
-  credentialsFromEnv,
   EksTokenSource,
   eksKubeConfig,
   eksToken,
-  eksTokenCommand,
-  execApiVersion,
-  execCredential,
-  formatExecCredential,
   stsHostname,
 } from '../../shared/adapters/kubernetes/eks-auth.ts';
-
-const CREDENTIALS = {
-  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
-  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-};
-const NOW = new Date('2026-01-02T03:04:05Z');
-const SESSION_TOKEN = 'FwoGZXIvYXdzEXAMPLE+session/token==';
-
-/** `aws eks get-token --cluster-name my-cluster --region eu-west-1 --output json`, byte for byte. */
-const CLI_EU_WEST_1 = `{
-    "kind": "ExecCredential",
-    "apiVersion": "client.authentication.k8s.io/v1beta1",
-    "spec": {},
-    "status": {
-        "expirationTimestamp": "2026-01-02T03:18:05Z",
-        "token": "k8s-aws-v1.aHR0cHM6Ly9zdHMuZXUtd2VzdC0xLmFtYXpvbmF3cy5jb20vP0FjdGlvbj1HZXRDYWxsZXJJZGVudGl0eSZWZXJzaW9uPTIwMTEtMDYtMTUmWC1BbXotQWxnb3JpdGhtPUFXUzQtSE1BQy1TSEEyNTYmWC1BbXotQ3JlZGVudGlhbD1BS0lBSU9TRk9ETk43RVhBTVBMRSUyRjIwMjYwMTAyJTJGZXUtd2VzdC0xJTJGc3RzJTJGYXdzNF9yZXF1ZXN0JlgtQW16LURhdGU9MjAyNjAxMDJUMDMwNDA1WiZYLUFtei1FeHBpcmVzPTYwJlgtQW16LVNpZ25lZEhlYWRlcnM9aG9zdCUzQngtazhzLWF3cy1pZCZYLUFtei1TaWduYXR1cmU9YjkwNWFkMGZkNjU5MzM5ODdkNjFkZDRiNGI3MWQxMWY0YjI2Nzc4ZDk3ZGQ0NTk5NTI5YzIxODExNGI5ZmZmMg"
-    }
-}
-
-`;
-
-/** The same for us-east-1 with `KUBERNETES_EXEC_INFO` asking for `client.authentication.k8s.io/v1`. */
-const CLI_US_EAST_1_V1 = `{
-    "kind": "ExecCredential",
-    "apiVersion": "client.authentication.k8s.io/v1",
-    "spec": {},
-    "status": {
-        "expirationTimestamp": "2026-01-02T03:18:05Z",
-        "token": "k8s-aws-v1.aHR0cHM6Ly9zdHMudXMtZWFzdC0xLmFtYXpvbmF3cy5jb20vP0FjdGlvbj1HZXRDYWxsZXJJZGVudGl0eSZWZXJzaW9uPTIwMTEtMDYtMTUmWC1BbXotQWxnb3JpdGhtPUFXUzQtSE1BQy1TSEEyNTYmWC1BbXotQ3JlZGVudGlhbD1BS0lBSU9TRk9ETk43RVhBTVBMRSUyRjIwMjYwMTAyJTJGdXMtZWFzdC0xJTJGc3RzJTJGYXdzNF9yZXF1ZXN0JlgtQW16LURhdGU9MjAyNjAxMDJUMDMwNDA1WiZYLUFtei1FeHBpcmVzPTYwJlgtQW16LVNpZ25lZEhlYWRlcnM9aG9zdCUzQngtazhzLWF3cy1pZCZYLUFtei1TaWduYXR1cmU9YjU2ZDdiMTBjOTJlOTc1MWM3ZGRkMjZmOWI3Yzg5YWM4OTQxNTg0ZjZhY2U4MmNhM2VkY2E3Mzc1NWQ2ODZjZg"
-    }
-}
-
-`;
-
-function tokenOf(cliOutput: string): string {
-  return (JSON.parse(cliOutput) as { status: { token: string } }).status.token;
-}
-
-/** The presigned URL inside a token, checking the prefix and the unpadded base64url alphabet. */
-function decodeToken(token: string): URL {
-  expect(token.startsWith('k8s-aws-v1.')).toBe(true);
-  const payload = token.slice('k8s-aws-v1.'.length);
-  expect(payload).toMatch(/^[A-Za-z0-9_-]+$/);
-  return new URL(Buffer.from(payload, 'base64url').toString('utf8'));
-}
+import {
+  CLI_EU_WEST_1,
+  CLI_US_EAST_1_V1,
+  CREDENTIALS,
+  decodeToken,
+  NOW,
+  SESSION_TOKEN,
+  tokenOf,
+} from '../support/eks-vectors.ts';
 
 function expectedParams(region: string, signature: string): Record<string, string> {
   return {
@@ -182,167 +135,6 @@ describe('stsHostname', () => {
   it('rejects what is not a region name', () => {
     expect(() => stsHostname('evil.example.com/x')).toThrow('invalid region "evil.example.com/x"');
     expect(() => stsHostname('')).toThrow('invalid region ""');
-  });
-});
-
-describe('execCredential', () => {
-  it('has the CLI key order and a whole-second UTC timestamp', () => {
-    const credential = execCredential('k8s-aws-v1.abc', new Date('2026-01-02T03:18:05.987Z'));
-    expect(JSON.stringify(credential)).toBe(
-      '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","spec":{},' +
-        '"status":{"expirationTimestamp":"2026-01-02T03:18:05Z","token":"k8s-aws-v1.abc"}}',
-    );
-    expect(execCredential('t', NOW, 'client.authentication.k8s.io/v1').apiVersion).toBe(
-      'client.authentication.k8s.io/v1',
-    );
-    expect(formatExecCredential(credential)).toMatch(/^\{\n {4}"kind": "ExecCredential",\n/);
-  });
-});
-
-describe('execApiVersion', () => {
-  const beta = 'client.authentication.k8s.io/v1beta1';
-
-  it.each([
-    [undefined, beta, 0],
-    ['', beta, 0],
-    ['{"apiVersion":"client.authentication.k8s.io/v1"}', 'client.authentication.k8s.io/v1', 0],
-    [`{"apiVersion":"${beta}"}`, beta, 0],
-    [
-      '{"apiVersion":"client.authentication.k8s.io/v1alpha1"}',
-      'client.authentication.k8s.io/v1alpha1',
-      1,
-    ],
-    ['{"apiVersion":"client.authentication.k8s.io/v2"}', beta, 1],
-    ['{}', beta, 1],
-    ['null', beta, 1],
-    ['{not json', beta, 1],
-  ])('%s → %s', (execInfo, apiVersion, warnings) => {
-    const warn = vi.fn();
-    expect(execApiVersion(execInfo, warn)).toBe(apiVersion);
-    expect(warn).toHaveBeenCalledTimes(warnings);
-  });
-
-  it('words its warnings as the CLI does', () => {
-    const warn = vi.fn();
-    execApiVersion('{not json', warn);
-    expect(warn).toHaveBeenCalledWith(
-      'Error parsing KUBERNETES_EXEC_INFO, defaulting to client.authentication.k8s.io/v1beta1. This is likely a bug in your Kubernetes client. Please update your Kubernetes client.',
-    );
-  });
-});
-
-async function runCommand(
-  args: readonly string[],
-  env: Record<string, string | undefined>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await eksTokenCommand(args, {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env,
-    now: () => NOW,
-  });
-  return { code, stdout, stderr };
-}
-
-const ENV_CREDENTIALS = {
-  AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-};
-
-describe('waypointer eks-token', () => {
-  it('prints what aws eks get-token --output json prints', async () => {
-    const result = await runCommand(['--cluster-name', 'my-cluster', '--region', 'eu-west-1'], {
-      ...ENV_CREDENTIALS,
-      AWS_REGION: 'us-east-1',
-    });
-    expect(result).toEqual({ code: 0, stdout: CLI_EU_WEST_1, stderr: '' });
-  });
-
-  it('takes the region from AWS_REGION, then AWS_DEFAULT_REGION, and v1 from KUBERNETES_EXEC_INFO', async () => {
-    const execInfo = JSON.stringify({
-      kind: 'ExecCredential',
-      apiVersion: 'client.authentication.k8s.io/v1',
-      spec: { interactive: false },
-    });
-    const expected = { code: 0, stdout: CLI_US_EAST_1_V1, stderr: '' };
-    const env = { ...ENV_CREDENTIALS, KUBERNETES_EXEC_INFO: execInfo };
-    expect(
-      await runCommand(['--cluster-name=my-cluster'], { ...env, AWS_REGION: 'us-east-1' }),
-    ).toEqual(expected);
-    expect(
-      await runCommand(['--cluster-name', 'my-cluster'], {
-        ...env,
-        AWS_DEFAULT_REGION: 'us-east-1',
-      }),
-    ).toEqual(expected);
-  });
-
-  it('signs with AWS_SESSION_TOKEN', async () => {
-    const { code, stdout } = await runCommand(['--cluster-name', 'my-cluster'], {
-      ...ENV_CREDENTIALS,
-      AWS_SESSION_TOKEN: SESSION_TOKEN,
-      AWS_REGION: 'eu-west-1',
-    });
-    expect(code).toBe(0);
-    const url = decodeToken(tokenOf(stdout));
-    expect(url.searchParams.get('X-Amz-Security-Token')).toBe(SESSION_TOKEN);
-    expect(url.searchParams.get('X-Amz-Signature')).toBe(
-      '0628b16d991a276c9d51a0359f668594088d9ddb2b2f97951bd3ba8ba3b2cc26',
-    );
-  });
-
-  it('warns on stderr about a malformed KUBERNETES_EXEC_INFO and still prints v1beta1', async () => {
-    const { code, stdout, stderr } = await runCommand(['--cluster-name', 'my-cluster'], {
-      ...ENV_CREDENTIALS,
-      AWS_REGION: 'eu-west-1',
-      KUBERNETES_EXEC_INFO: '{',
-    });
-    expect([code, stdout]).toEqual([0, CLI_EU_WEST_1]);
-    expect(stderr).toMatch(/^Error parsing KUBERNETES_EXEC_INFO, defaulting to .*\n$/);
-  });
-
-  it.each([
-    [
-      ['--cluster-name', 'my-cluster'],
-      'Error: a region is required: pass --region or set AWS_REGION\n',
-    ],
-    [['--region', 'eu-west-1'], 'Error: --cluster-name is required\n'],
-    [['--cluster-name', ''], 'Error: --cluster-name is required\n'],
-    [['--cluster-name', 'c', '--region', 'not a region'], 'Error: invalid region "not a region"\n'],
-  ])('fails for %j', async (args, stderr) => {
-    expect(await runCommand(args, ENV_CREDENTIALS)).toEqual({ code: 1, stdout: '', stderr });
-  });
-
-  it('rejects unknown flags and arguments', async () => {
-    for (const args of [
-      ['--cluster-name', 'c', '--bogus'],
-      ['--cluster-name', 'c', 'extra'],
-    ]) {
-      const { code, stdout, stderr } = await runCommand(args, ENV_CREDENTIALS);
-      expect([code, stdout]).toEqual([1, '']);
-      expect(stderr).toMatch(/^Error: .*(bogus|extra)/);
-    }
-  });
-});
-
-describe('credentialsFromEnv', () => {
-  it('uses static environment credentials, as the chain does first', () => {
-    expect(credentialsFromEnv({ ...ENV_CREDENTIALS, AWS_SESSION_TOKEN: 'st' })).toEqual({
-      ...CREDENTIALS,
-      sessionToken: 'st',
-    });
-    expect(credentialsFromEnv(ENV_CREDENTIALS)).toEqual(CREDENTIALS);
-  });
-
-  it('falls back to the default provider chain, which skips them when AWS_PROFILE is set', () => {
-    expect(typeof credentialsFromEnv({ ...ENV_CREDENTIALS, AWS_PROFILE: 'dev' })).toBe('function');
-    expect(typeof credentialsFromEnv({ AWS_ACCESS_KEY_ID: 'only-the-id' })).toBe('function');
   });
 });
 

@@ -1,6 +1,7 @@
 /**
- * The seed scenario (DESIGN §1, Istio's "Configure waypoint proxies"): Bookinfo in ambient mode,
- * a namespace waypoint, a Service waypoint for reviews, and a workload waypoint for reviews v2.
+ * The seed scenario (Istio's "Configure waypoint proxies", the README's walkthrough): Bookinfo in
+ * ambient mode, a namespace waypoint, a Service waypoint for reviews, and a workload waypoint for
+ * reviews v2.
  * Each step runs through the command grammar and the plan, as a user would preview it.
  */
 import { readFileSync } from 'node:fs';

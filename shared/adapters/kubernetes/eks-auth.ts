@@ -10,15 +10,17 @@
  * request to STS to learn the caller; STS honours it for 15 minutes after `X-Amz-Date` whatever
  * `X-Amz-Expires` says (aws/aws-cli `awscli/customizations/eks/get_token.py`,
  * kubernetes-sigs/aws-iam-authenticator `pkg/token/token.go`).
+ *
+ * The `waypointer eks-token` command that prints such a token is `shared/commands/eks-token.ts`.
  */
 
-import { parseArgs } from 'node:util';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { KubeConfig, type User } from '@kubernetes/client-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4, type SignatureV4Init } from '@smithy/signature-v4';
+import type { Clock } from '../../ports.ts';
+import { systemClock } from '../clock.ts';
 
 /** Static AWS credentials or a provider of them (e.g. `fromNodeProviderChain()`). */
 export type EksCredentials = SignatureV4Init['credentials'];
@@ -46,8 +48,6 @@ export const CLUSTER_ID_HEADER = 'x-k8s-aws-id';
 export const URL_EXPIRES_SECONDS = 60;
 /** How long after signing `aws eks get-token` reports a token as valid (14 minutes). */
 export const TOKEN_LIFETIME_MS = 14 * 60_000;
-/** The default ExecCredential API version, as `aws eks get-token` uses without KUBERNETES_EXEC_INFO. */
-export const DEFAULT_EXEC_API_VERSION = 'client.authentication.k8s.io/v1beta1';
 
 /**
  * DNS suffixes of the AWS partitions other than `aws` (and `aws-us-gov`, which shares
@@ -126,94 +126,13 @@ export async function eksToken(opts: EksTokenOptions): Promise<EksToken> {
   };
 }
 
-/** The `client.authentication.k8s.io` ExecCredential an exec credential plugin prints. */
-export interface ExecCredential {
-  readonly kind: 'ExecCredential';
-  readonly apiVersion: string;
-  readonly spec: Record<string, never>;
-  readonly status: { readonly expirationTimestamp: string; readonly token: string };
-}
-
-/** `%Y-%m-%dT%H:%M:%SZ` in UTC, the CLI's `expirationTimestamp` format (no fraction). */
-export function formatExpirationTimestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d+Z$/, 'Z');
-}
-
-/**
- * The ExecCredential `aws eks get-token` prints, with its key order. `apiVersion` should be the one
- * KUBERNETES_EXEC_INFO asks for (see {@link execApiVersion}); reading the environment is the
- * caller's business.
- */
-export function execCredential(
-  token: string,
-  expiresAt: Date,
-  apiVersion: string = DEFAULT_EXEC_API_VERSION,
-): ExecCredential {
-  return {
-    kind: 'ExecCredential',
-    apiVersion,
-    spec: {},
-    status: { expirationTimestamp: formatExpirationTimestamp(expiresAt), token },
-  };
-}
-
-/**
- * The ExecCredential as `aws eks get-token --output json` writes it: Python's
- * `json.dump(indent=4)` plus a newline (awscli `formatter.py` `JSONFormatter`), then another
- * newline (`get_token.py` `uni_print('\n')`).
- */
-export function formatExecCredential(credential: ExecCredential): string {
-  return `${JSON.stringify(credential, null, 4)}\n\n`;
-}
-
-const SUPPORTED_EXEC_API_VERSIONS = [
-  'client.authentication.k8s.io/v1',
-  'client.authentication.k8s.io/v1beta1',
-];
-const DEPRECATED_EXEC_API_VERSIONS = ['client.authentication.k8s.io/v1alpha1'];
-
-/**
- * The ExecCredential API version for a KUBERNETES_EXEC_INFO value, with `get_token.py`'s
- * `discover_api_version` rules and messages: unset or empty → v1beta1; malformed or unknown →
- * v1beta1 and a warning; v1alpha1 → v1alpha1 and a deprecation warning.
- */
-export function execApiVersion(
-  execInfo: string | undefined,
-  warn: (message: string) => void = () => {},
-): string {
-  const fallback = DEFAULT_EXEC_API_VERSION;
-  if (!execInfo) return fallback;
-  let apiVersion: unknown;
-  try {
-    apiVersion = (JSON.parse(execInfo) as { apiVersion?: unknown } | null)?.apiVersion;
-  } catch {
-    warn(
-      `Error parsing KUBERNETES_EXEC_INFO, defaulting to ${fallback}. This is likely a bug in your Kubernetes client. Please update your Kubernetes client.`,
-    );
-    return fallback;
-  }
-  if (typeof apiVersion === 'string' && SUPPORTED_EXEC_API_VERSIONS.includes(apiVersion)) {
-    return apiVersion;
-  }
-  if (typeof apiVersion === 'string' && DEPRECATED_EXEC_API_VERSIONS.includes(apiVersion)) {
-    warn(
-      `Kubeconfig user entry is using deprecated API version ${apiVersion}. Run 'aws eks update-kubeconfig' to update.`,
-    );
-    return apiVersion;
-  }
-  warn(
-    `Unrecognized API version in KUBERNETES_EXEC_INFO, defaulting to ${fallback}. This is likely due to an outdated AWS CLI. Please update your AWS CLI.`,
-  );
-  return fallback;
-}
-
 /** What an {@link EksTokenSource} signs with. */
 export interface EksTokenSourceOptions {
   readonly clusterName: string;
   readonly region: string;
   readonly credentials: EksCredentials;
-  /** The clock; defaults to `() => new Date()`. */
-  readonly now?: () => Date;
+  /** The clock; defaults to the system clock's `now`. */
+  readonly now?: Clock['now'];
   /** Renew once fewer than this many milliseconds remain before `expiresAt` (default 60 000). */
   readonly renewBeforeMs?: number;
 }
@@ -237,7 +156,7 @@ export class EksTokenSource {
     this.clusterName = opts.clusterName;
     this.region = opts.region;
     this.credentials = opts.credentials;
-    this.#now = opts.now ?? (() => new Date());
+    this.#now = opts.now ?? systemClock.now;
     this.#renewBeforeMs = opts.renewBeforeMs ?? 60_000;
   }
 
@@ -343,77 +262,4 @@ export async function eksKubeConfig(opts: EksKubeConfigOptions): Promise<KubeCon
     currentContext: name,
   });
   return kc;
-}
-
-/** Standard streams, environment and (for tests) clock of {@link eksTokenCommand}. */
-export interface EksTokenCommandIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
-  readonly env: Record<string, string | undefined>;
-  /** The clock; defaults to `() => new Date()`. */
-  readonly now?: () => Date;
-}
-
-/**
- * The credentials the default Node provider chain would pick, with its first link (static
- * AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, skipped when AWS_PROFILE is set)
- * read from `env` instead of `process.env`; otherwise `fromNodeProviderChain()`.
- */
-export function credentialsFromEnv(env: Record<string, string | undefined>): EksCredentials {
-  const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE } = env;
-  if (!AWS_PROFILE && AWS_ACCESS_KEY_ID && AWS_SECRET_ACCESS_KEY) {
-    return {
-      accessKeyId: AWS_ACCESS_KEY_ID,
-      secretAccessKey: AWS_SECRET_ACCESS_KEY,
-      ...(AWS_SESSION_TOKEN ? { sessionToken: AWS_SESSION_TOKEN } : {}),
-    };
-  }
-  return fromNodeProviderChain(AWS_PROFILE ? { profile: AWS_PROFILE } : {});
-}
-
-function parseEksTokenArgs(
-  args: readonly string[],
-  env: Record<string, string | undefined>,
-): { clusterName: string; region: string } {
-  const { values } = parseArgs({
-    args: [...args],
-    options: { 'cluster-name': { type: 'string' }, region: { type: 'string' } },
-    allowPositionals: false,
-    strict: true,
-  });
-  const clusterName = values['cluster-name'];
-  if (!clusterName) throw new Error('--cluster-name is required');
-  const region = values.region || env.AWS_REGION || env.AWS_DEFAULT_REGION;
-  if (!region) throw new Error('a region is required: pass --region or set AWS_REGION');
-  return { clusterName, region };
-}
-
-/**
- * `waypointer eks-token --cluster-name NAME [--region R]`: prints the ExecCredential exactly as
- * `aws eks get-token --cluster-name NAME --region R --output json` does, for a kubeconfig `exec`
- * user. The region comes from `--region`, else AWS_REGION, else AWS_DEFAULT_REGION; the
- * credentials from the default Node provider chain; the ExecCredential API version from
- * KUBERNETES_EXEC_INFO. Returns the exit code: 0, or 1 after `Error: <message>` on stderr.
- */
-export async function eksTokenCommand(
-  args: readonly string[],
-  io: EksTokenCommandIo,
-): Promise<number> {
-  try {
-    const { clusterName, region } = parseEksTokenArgs(args, io.env);
-    const apiVersion = execApiVersion(io.env.KUBERNETES_EXEC_INFO, (message) =>
-      io.stderr(`${message}\n`),
-    );
-    const { token, expiresAt } = await eksToken({
-      clusterName,
-      region,
-      credentials: credentialsFromEnv(io.env),
-      now: io.now?.() ?? new Date(),
-    });
-    io.stdout(formatExecCredential(execCredential(token, expiresAt, apiVersion)));
-    return 0;
-  } catch (error) {
-    io.stderr(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
-  }
 }
