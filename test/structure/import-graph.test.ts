@@ -93,7 +93,7 @@ function loaded(args: readonly string[]): Promise<string[]> {
       ],
       { cwd: root, timeout: 60_000 },
       (error, _stdout, stderr) => {
-        if (error !== null && error.killed) return reject(error);
+        if (error?.killed) return reject(error);
         resolve(
           stderr
             .split('\n')
