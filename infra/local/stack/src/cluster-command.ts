@@ -2,8 +2,8 @@
  * `waypointer cluster`: runs the embedded Kubernetes cluster alone, in the foreground.
  */
 import { appendFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { startLocalCluster } from '@waypointer/kube-api';
+import { commandLine, type FlagText, type ForegroundIo, portOption } from './command-line.ts';
 
 export const CLUSTER_HELP = `Usage: waypointer cluster [--port N] [--seed bookinfo|empty|FILE] [--kubeconfig-out FILE]
                           [--audit-webhook URL] [--audit-log FILE] [--ready-delay MS] [--fault-rate R]
@@ -39,11 +39,10 @@ const DECIMAL = /^(\d+(\.\d*)?|\.\d+)$/;
  * whole milliseconds; the error message otherwise.
  */
 function numericOptions(
-  text: (key: string) => string | undefined,
+  text: FlagText,
 ): { port: number; faultRate?: number; readyDelayMs?: number } | string {
-  const port = text('port') ?? '0';
-  if (!INTEGER.test(port) || Number(port) > 65535)
-    return `invalid --port "${port}": give 0..65535 (0 picks a free port)`;
+  const port = portOption(text('port') ?? '0');
+  if (typeof port === 'string') return port;
   const rate = text('fault-rate');
   if (rate !== undefined && (!DECIMAL.test(rate) || Number(rate) > 1))
     return `invalid --fault-rate "${rate}": give a share of requests from 0 to 1 (e.g. 0.2)`;
@@ -51,7 +50,7 @@ function numericOptions(
   if (delay !== undefined && !INTEGER.test(delay))
     return `invalid --ready-delay "${delay}": give whole milliseconds (e.g. 1000)`;
   return {
-    port: Number(port),
+    port,
     ...(rate === undefined ? {} : { faultRate: Number(rate) }),
     ...(delay === undefined ? {} : { readyDelayMs: Number(delay) }),
   };
@@ -62,9 +61,7 @@ function numericOptions(
  * before starting, since a wrong one would lose every audit event without a word. The error
  * message, or undefined.
  */
-async function checkAuditOptions(
-  text: (key: string) => string | undefined,
-): Promise<string | undefined> {
+async function checkAuditOptions(text: FlagText): Promise<string | undefined> {
   const webhook = text('audit-webhook');
   if (webhook !== undefined && !/^https?:$/.test(URL.parse(webhook)?.protocol ?? '')) {
     return `invalid --audit-webhook "${webhook}": give an http:// or https:// URL`;
@@ -80,43 +77,24 @@ async function checkAuditOptions(
 }
 
 /** `waypointer cluster`: runs the embedded cluster in the foreground. */
-export async function clusterCommand(
-  args: readonly string[],
-  io: {
-    stdout(text: string): void;
-    stderr(text: string): void;
-    onStop(stop: () => Promise<void>): void;
-  },
-): Promise<number> {
-  let values: Record<string, string | boolean | string[] | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      options: {
-        port: { type: 'string', default: '0' },
-        seed: { type: 'string' },
-        'kubeconfig-out': { type: 'string' },
-        'audit-webhook': { type: 'string' },
-        'audit-log': { type: 'string' },
-        'ready-delay': { type: 'string' },
-        'fault-rate': { type: 'string' },
-        'keep-unready': { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    io.stderr(
-      `Error: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n${CLUSTER_HELP}`,
-    );
-    return 1;
-  }
-  if (values.help === true) {
-    io.stdout(CLUSTER_HELP);
-    return 0;
-  }
-  const text = (key: string): string | undefined =>
-    typeof values[key] === 'string' ? (values[key] as string) : undefined;
+export async function clusterCommand(args: readonly string[], io: ForegroundIo): Promise<number> {
+  const parsed = commandLine(
+    args,
+    {
+      port: { type: 'string', default: '0' },
+      seed: { type: 'string' },
+      'kubeconfig-out': { type: 'string' },
+      'audit-webhook': { type: 'string' },
+      'audit-log': { type: 'string' },
+      'ready-delay': { type: 'string' },
+      'fault-rate': { type: 'string' },
+      'keep-unready': { type: 'string', multiple: true },
+    },
+    CLUSTER_HELP,
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values, text } = parsed;
   const numbers = numericOptions(text);
   if (typeof numbers === 'string') {
     io.stderr(`Error: ${numbers}\n`);

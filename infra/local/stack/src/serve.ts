@@ -4,7 +4,6 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -13,6 +12,7 @@ import { createHttpApi } from '../../../../functions/http-api/app.ts';
 import { KubernetesCluster } from '../../../../shared/adapters/kubernetes/cluster.ts';
 import { StaticClusterRegistry } from '../../../../shared/adapters/kubernetes/registry.ts';
 import { describePolicy, LOCAL_PERMISSIVE } from '../../../../shared/app/authorization.ts';
+import { commandLine, type ForegroundIo, portOption } from './command-line.ts';
 import { type HttpHandler, startGateway } from './gateway.ts';
 import { type LocalPipeline, startPipeline } from './pipeline.ts';
 
@@ -143,45 +143,26 @@ Stop with Ctrl-C.
 }
 
 /** `waypointer serve`. */
-export async function serveCommand(
-  args: readonly string[],
-  io: {
-    stdout(text: string): void;
-    stderr(text: string): void;
-    onStop(stop: () => Promise<void>): void;
-  },
-): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      options: {
-        port: { type: 'string', default: '8080' },
-        'data-dir': { type: 'string', default: '.local' },
-        seed: { type: 'string' },
-        kubeconfig: { type: 'string' },
-        context: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    io.stderr(`Error: ${(error as Error).message.split('\n')[0]}\n${SERVE_HELP}`);
+export async function serveCommand(args: readonly string[], io: ForegroundIo): Promise<number> {
+  const parsed = commandLine(
+    args,
+    {
+      port: { type: 'string', default: '8080' },
+      'data-dir': { type: 'string', default: '.local' },
+      seed: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      context: { type: 'string' },
+    },
+    SERVE_HELP,
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { text } = parsed;
+  const port = portOption(text('port') ?? '8080');
+  if (typeof port === 'string') {
+    io.stderr(`Error: ${port}\n`);
     return 1;
   }
-  if (values.help === true) {
-    io.stdout(SERVE_HELP);
-    return 0;
-  }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    io.stderr(
-      `Error: invalid --port "${String(values.port)}": give 0..65535 (0 picks a free port)\n`,
-    );
-    return 1;
-  }
-  const text = (key: string): string | undefined =>
-    typeof values[key] === 'string' ? (values[key] as string) : undefined;
   if (text('context') !== undefined && text('kubeconfig') === undefined) {
     io.stderr('Error: --context goes with --kubeconfig\n');
     return 1;
