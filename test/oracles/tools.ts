@@ -1,0 +1,11 @@
+/** The differential suites need real implementations installed; say which when one is missing. */
+import { execFileSync } from 'node:child_process';
+
+/** Throws a clear error naming the install command when `tool` is not on PATH. */
+export function requireTool(tool: string, install: string): void {
+  try {
+    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+  } catch {
+    throw new Error(`${tool} is not installed; the differential suites need it: ${install}`);
+  }
+}
