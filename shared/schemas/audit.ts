@@ -38,13 +38,56 @@ export const auditEventListSchema = z.looseObject({
   items: z.array(z.unknown()),
 });
 
-/** What a reconcile request on `reconcile-requests.fifo` carries. */
-export const reconcileRequestSchema = z.strictObject({
-  cluster: z.string().min(1),
-  namespace: z.string().min(1),
-  trigger: z.enum(['audit', 'sweep', 'api', 'reconcile']),
-  actor: z.string().nullable(),
-  auditIds: z.array(z.string()),
-});
+/** Audit events that passed {@link auditEventSchema}, and how many values did not. */
+export interface ParsedAuditEvents {
+  readonly events: AuditEvent[];
+  readonly malformed: number;
+}
 
-export type ReconcileRequest = z.infer<typeof reconcileRequestSchema>;
+/**
+ * Keeps the values that are audit events and counts the others: one malformed event in a
+ * delivery must not cost the rest.
+ *
+ * @example
+ * parseAuditEvents([event, { kind: 'Pod' }]); // => { events: [event], malformed: 1 }
+ */
+export function parseAuditEvents(values: readonly unknown[]): ParsedAuditEvents {
+  const events: AuditEvent[] = [];
+  let malformed = 0;
+  for (const value of values) {
+    const parsed = auditEventSchema.safeParse(value);
+    if (parsed.success) events.push(parsed.data);
+    else malformed++;
+  }
+  return { events, malformed };
+}
+
+/** `/aws/eks/<cluster>/cluster`: the log group EKS writes a cluster's control-plane logs to. */
+const EKS_LOG_GROUP = /^\/aws\/eks\/([^/]+)\/cluster$/;
+
+/**
+ * The EKS cluster whose control-plane log group this is; undefined for any other log group.
+ *
+ * @example
+ * clusterOfLogGroup('/aws/eks/prod/cluster'); // => 'prod'
+ */
+export function clusterOfLogGroup(logGroup: string): string | undefined {
+  return EKS_LOG_GROUP.exec(logGroup)?.[1];
+}
+
+/** The route of the audit webhook: an `EventList` is POSTed to it, per cluster. */
+export const AUDIT_WEBHOOK_ROUTE = '/audit/{cluster}';
+
+/**
+ * The cluster segment of an audit webhook path (`/audit/{cluster}`, behind any stage prefix), still
+ * percent-encoded; undefined when the path is not the webhook's.
+ *
+ * @example
+ * webhookClusterSegment('/prod/audit/demo'); // => 'demo'
+ */
+export function webhookClusterSegment(path: string): string | undefined {
+  return /\/audit\/([^/]+)$/.exec(path)?.[1];
+}
+
+/** The detail of an EventBridge audit event: the cluster, and one audit event. */
+export const auditDetailSchema = z.object({ cluster: z.string().min(1), event: z.unknown() });

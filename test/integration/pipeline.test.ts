@@ -12,6 +12,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoBindingStore } from '../../shared/adapters/aws/binding-store.ts';
+import { systemClock } from '../../shared/adapters/clock.ts';
 import { KubernetesCluster } from '../../shared/adapters/kubernetes/cluster.ts';
 import { StaticClusterRegistry } from '../../shared/adapters/kubernetes/registry.ts';
 import {
@@ -21,7 +22,8 @@ import {
   sweepCluster,
 } from '../../shared/app/pipeline.ts';
 import type { AuditRecord } from '../../shared/domain/audit.ts';
-import type { BindingStore, OutgoingMessage, ReconcileRequestMessage } from '../../shared/ports.ts';
+import type { BindingStore, Clock, OutgoingMessage } from '../../shared/ports.ts';
+import type { ReconcileRequest } from '../../shared/schemas/reconcile-request.ts';
 import { cluster, kubeConfigOf, raw } from '../support/kube.ts';
 
 const schema = JSON.parse(
@@ -36,13 +38,13 @@ const NAMESPACES = findResource('', 'v1', 'namespaces') as ResourceType;
 
 class Recorder {
   readonly published: OutgoingMessage[] = [];
-  readonly enqueued: ReconcileRequestMessage[] = [];
+  readonly enqueued: ReconcileRequest[] = [];
   publish = async (messages: readonly OutgoingMessage[]): Promise<void> => {
     for (const m of messages)
       expect(validate(JSON.parse(m.body)), JSON.stringify(validate.errors)).toBe(true);
     this.published.push(...messages);
   };
-  enqueue = async (requests: readonly ReconcileRequestMessage[]): Promise<void> => {
+  enqueue = async (requests: readonly ReconcileRequest[]): Promise<void> => {
     this.enqueued.push(...requests);
   };
 }
@@ -61,6 +63,7 @@ beforeAll(async () => {
     store: new DynamoBindingStore(dynamo.client, BINDINGS_TABLE),
     publisher: { publish: recorder.publish },
     queue: { enqueue: recorder.enqueue },
+    clock: systemClock,
   };
 });
 afterAll(async () => {
@@ -82,7 +85,7 @@ const audit = (
   responseStatus: { code },
 });
 
-const request = (namespace: string, auditIds: string[] = []): ReconcileRequestMessage => ({
+const request = (namespace: string, auditIds: string[] = []): ReconcileRequest => ({
   cluster: 'local',
   namespace,
   trigger: 'audit',
@@ -406,7 +409,8 @@ describe('sweep', () => {
   it('never overwrites a state read after its snapshot (a reconcile that ran meanwhile wins)', async () => {
     await label('/api/v1/namespaces/default/services/reviews', { team: 'sweep-race' });
     const later = new Date(Date.now() + 3_600_000);
-    await reconcileNamespace({ ...deps, now: () => later }, request('default', ['late']));
+    const clock: Clock = { now: () => later, sleep: systemClock.sleep };
+    await reconcileNamespace({ ...deps, clock }, request('default', ['late']));
     await label('/api/v1/namespaces/default/services/reviews', { 'istio.io/use-waypoint': 'none' });
     const start = recorder.published.length;
     const swept = await sweepCluster(deps, { cluster: 'local' });

@@ -1,0 +1,5 @@
+/** Composition root of audit-webhook. */
+import { pipelineRoot } from '../pipeline-root.ts';
+import { createAuditWebhook } from './app.ts';
+
+export const handler = createAuditWebhook(pipelineRoot(process.env));
