@@ -18,6 +18,7 @@ const clusterConfig = z.union([
 
 /** `WAYPOINTER_CLUSTERS`: the clusters by the name used in API paths (the API's cluster name rule). */
 export const clustersSchema = z.record(clusterName, clusterConfig);
+/** How to reach one cluster: EKS by name and region, or a kubeconfig (and context). */
 export type ClusterConfig = z.infer<typeof clusterConfig>;
 
 /** What Powertools logs and records metrics as. */
@@ -28,6 +29,7 @@ export interface PowertoolsConfig {
   readonly metricsNamespace: string;
 }
 
+/** The validated configuration every function reads (see {@link loadConfig}). */
 export interface Config {
   readonly clusters: Readonly<Record<string, ClusterConfig>>;
   readonly policy: Policy;

@@ -5,16 +5,16 @@
  * audit-webhook.) Malformed input is logged, counted and dropped (a retry cannot fix it); a failure
  * to enqueue throws, so the platform retries the delivery.
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { CloudWatchLogsSchema } from '@aws-lambda-powertools/parser/schemas/cloudwatch';
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
-import middy from '@middy/core';
+import type { MiddyfiedHandler } from '@middy/core';
 import {
   auditDetailSchema,
   clusterOfLogGroup,
   parseAuditEvents,
+  parseAuditEventTexts,
 } from '../../shared/schemas/audit.ts';
 import {
   type AuditCounts,
@@ -23,17 +23,10 @@ import {
   ingestDelivery,
   NO_AUDIT,
 } from '../audit-delivery.ts';
+import { instrumented } from '../powertools.ts';
 
 /** What audit-ingest is built with. */
 export type AuditIngestDeps = AuditDeps;
-
-function jsonOrUndefined(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
 
 /** A CloudWatch Logs subscription event; null for a CONTROL_MESSAGE. */
 export function fromCloudWatch(event: unknown): AuditDelivery | null {
@@ -44,8 +37,8 @@ export function fromCloudWatch(event: unknown): AuditDelivery | null {
     throw new Error(
       `log group ${awslogs.data.logGroup} is not an EKS cluster's (/aws/eks/<cluster>/cluster)`,
     );
-  const messages = awslogs.data.logEvents.map((e) => jsonOrUndefined(e.message));
-  return { cluster, ...parseAuditEvents(messages) };
+  const messages = awslogs.data.logEvents.map((e) => e.message);
+  return { cluster, ...parseAuditEventTexts(messages) };
 }
 
 const auditEventBridgeSchema = EventBridgeSchema.extend({ detail: auditDetailSchema });
@@ -59,17 +52,12 @@ export function fromEventBridge(event: unknown): AuditDelivery {
 type Event = Record<string, unknown>;
 
 /** Builds the handler (one for both event shapes). */
-export function createAuditIngest(
-  deps: AuditIngestDeps,
-): middy.MiddyfiedHandler<Event, AuditCounts> {
-  return middy<Event, AuditCounts>()
-    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
-    .use(logMetrics(deps.metrics))
-    .handler(async (event) => {
-      deps.metrics.addMetric('AuditDeliveries', MetricUnit.Count, 1);
-      const delivery = parseOrDrop(event, deps);
-      return delivery === null ? NO_AUDIT : ingestDelivery(deps, delivery);
-    });
+export function createAuditIngest(deps: AuditIngestDeps): MiddyfiedHandler<Event, AuditCounts> {
+  return instrumented<Event, AuditCounts>(deps).handler(async (event) => {
+    deps.metrics.addMetric('AuditDeliveries', MetricUnit.Count, 1);
+    const delivery = parseOrDrop(event, deps);
+    return delivery === null ? NO_AUDIT : ingestDelivery(deps, delivery);
+  });
 }
 
 /** The delivery an event holds; null (logged and counted) when it cannot be one. */

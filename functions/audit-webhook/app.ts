@@ -6,44 +6,33 @@
  * webhook's (404), a body that is not an EventList or a cluster that is not valid percent-encoding
  * (400), a cluster nobody configured (404). A failure to enqueue throws (a 5xx the sender retries).
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
+import type { MiddyfiedHandler } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { NotFoundError } from '../../shared/domain/errors.ts';
 import {
   AUDIT_WEBHOOK_ROUTE,
-  auditEventListSchema,
+  auditEventListJsonSchema,
   parseAuditEvents,
   webhookClusterSegment,
 } from '../../shared/schemas/audit.ts';
 import { type AuditDelivery, type AuditDeps, ingestDelivery } from '../audit-delivery.ts';
 import { problemResponse, RequestError, toProblem } from '../http-api/problems.ts';
+import { instrumented } from '../powertools.ts';
 
 /** What audit-webhook is built with. */
 export type AuditWebhookDeps = AuditDeps;
-
-function jsonOrUndefined(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
 
 /** An audit webhook request: POST /audit/{cluster} with an EventList; RequestError when not. */
 export function fromWebhook(event: APIGatewayProxyEventV2): AuditDelivery {
   const cluster = webhookClusterSegment(event.rawPath);
   if (cluster === undefined)
     throw new RequestError(404, `POST audit EventLists to ${AUDIT_WEBHOOK_ROUTE}`);
-  const raw =
-    event.body === undefined
-      ? ''
-      : event.isBase64Encoded
-        ? Buffer.from(event.body, 'base64').toString('utf8')
-        : event.body;
-  const list = auditEventListSchema.safeParse(jsonOrUndefined(raw));
+  const encoding = event.isBase64Encoded ? 'base64' : 'utf8';
+  const list = auditEventListJsonSchema.safeParse(
+    Buffer.from(event.body ?? '', encoding).toString('utf8'),
+  );
   if (!list.success) throw new RequestError(400, 'the body must be an audit.k8s.io/v1 EventList');
   let name: string;
   try {
@@ -60,11 +49,9 @@ export function fromWebhook(event: APIGatewayProxyEventV2): AuditDelivery {
 /** Builds the handler. */
 export function createAuditWebhook(
   deps: AuditWebhookDeps,
-): middy.MiddyfiedHandler<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
-    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
-    .use(logMetrics(deps.metrics))
-    .handler(async (event) => {
+): MiddyfiedHandler<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
+  return instrumented<APIGatewayProxyEventV2, APIGatewayProxyResultV2>(deps).handler(
+    async (event) => {
       deps.metrics.addMetric('AuditDeliveries', MetricUnit.Count, 1);
       let delivery: AuditDelivery;
       try {
@@ -82,5 +69,6 @@ export function createAuditWebhook(
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(await ingestDelivery(deps, delivery)),
       };
-    });
+    },
+  );
 }

@@ -16,6 +16,7 @@ const config = loadConfig(process.env);
 const { logger, metrics } = powertools(config.powertools);
 logger.info(describePolicy(config.policy), { clusters: Object.keys(config.clusters) });
 
+/** The Lambda handler (serverless.yml `httpApi`). */
 export const handler = createHttpApi({
   clusters: configuredClusters(config.clusters),
   policy: config.policy,

@@ -6,12 +6,11 @@
  * skipGroupOnError), which SQS redelivers in order; a malformed record fails too, and reaches the
  * dead-letter queue after its retries.
  */
+
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
+import type { MiddyfiedHandler } from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { PipelineDeps } from '../../shared/app/pipeline.ts';
 import { reconcileBatch, requestKey } from '../../shared/app/reconcile-batch.ts';
@@ -19,7 +18,9 @@ import {
   type ReconcileRequest,
   reconcileRecordSchema,
 } from '../../shared/schemas/reconcile-request.ts';
+import { instrumented } from '../powertools.ts';
 
+/** What reconcile is built with: the pipeline's adapters and Powertools. */
 export interface ReconcileDeps extends PipelineDeps {
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -54,46 +55,41 @@ function parseRecords(records: readonly SQSRecord[], deps: ReconcileDeps): Map<s
 }
 
 /** Builds the handler. */
-export function createReconcile(
-  deps: ReconcileDeps,
-): middy.MiddyfiedHandler<SQSEvent, SQSBatchResponse> {
-  return middy<SQSEvent, SQSBatchResponse>()
-    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
-    .use(logMetrics(deps.metrics))
-    .handler(async (event, context) => {
-      const parsed = parseRecords(event.Records, deps);
-      const requests = [...parsed.values()].flatMap((p) => ('request' in p ? [p.request] : []));
-      const reconcile = reconcileBatch(deps, requests);
-      const reported = new Set<string>();
-      const handle = async (record: SQSRecord): Promise<void> => {
-        const entry = parsed.get(record.messageId);
-        if (entry === undefined || 'error' in entry)
-          throw new Error(`malformed reconcile request ${record.messageId}: ${entry?.error}`);
-        const result = await reconcile(entry.request);
-        // Every message of a namespace shares its one reconcile: report it once.
-        const key = requestKey(entry.request);
-        if (reported.has(key)) return;
-        reported.add(key);
-        if (result.messages > 0) {
-          deps.logger.info('published binding changes', {
-            ...result,
-            cluster: entry.request.cluster,
-          });
-          deps.metrics.addMetric('BindingChanges', MetricUnit.Count, result.changes);
-        }
-      };
-      const response = await processPartialResponse(
-        event,
-        handle,
-        new SqsFifoPartialProcessorAsync(),
-        { context, skipGroupOnError: true, throwOnFullBatchFailure: false },
-      );
-      deps.metrics.addMetric('ReconcileRecords', MetricUnit.Count, event.Records.length);
-      deps.metrics.addMetric(
-        'ReconcileFailures',
-        MetricUnit.Count,
-        response.batchItemFailures.length,
-      );
-      return response;
-    });
+export function createReconcile(deps: ReconcileDeps): MiddyfiedHandler<SQSEvent, SQSBatchResponse> {
+  return instrumented<SQSEvent, SQSBatchResponse>(deps).handler(async (event, context) => {
+    const parsed = parseRecords(event.Records, deps);
+    const requests = [...parsed.values()].flatMap((p) => ('request' in p ? [p.request] : []));
+    const reconcile = reconcileBatch(deps, requests);
+    const reported = new Set<string>();
+    const handle = async (record: SQSRecord): Promise<void> => {
+      const entry = parsed.get(record.messageId);
+      if (entry === undefined || 'error' in entry)
+        throw new Error(`malformed reconcile request ${record.messageId}: ${entry?.error}`);
+      const result = await reconcile(entry.request);
+      // Every message of a namespace shares its one reconcile: report it once.
+      const key = requestKey(entry.request);
+      if (reported.has(key)) return;
+      reported.add(key);
+      if (result.messages > 0) {
+        deps.logger.info('published binding changes', {
+          ...result,
+          cluster: entry.request.cluster,
+        });
+        deps.metrics.addMetric('BindingChanges', MetricUnit.Count, result.changes);
+      }
+    };
+    const response = await processPartialResponse(
+      event,
+      handle,
+      new SqsFifoPartialProcessorAsync(),
+      { context, skipGroupOnError: true, throwOnFullBatchFailure: false },
+    );
+    deps.metrics.addMetric('ReconcileRecords', MetricUnit.Count, event.Records.length);
+    deps.metrics.addMetric(
+      'ReconcileFailures',
+      MetricUnit.Count,
+      response.batchItemFailures.length,
+    );
+    return response;
+  });
 }

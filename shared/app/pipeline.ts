@@ -32,6 +32,7 @@ import type {
 } from '../ports.ts';
 import type { ReconcileRequest } from '../schemas/reconcile-request.ts';
 
+/** The ports the pipeline's use cases run on. */
 export interface PipelineDeps {
   readonly clusters: ClusterRegistry;
   readonly store: BindingStore;
@@ -104,6 +105,7 @@ export async function ingestAudit(
   return { requests, ignored };
 }
 
+/** What a reconcile of one namespace did. */
 export interface ReconcileResult {
   readonly namespace: string;
   /** The generation now stored (unchanged when nothing changed). */
@@ -222,6 +224,7 @@ export function reconcileNamespace(
   });
 }
 
+/** What a sweep of one cluster did, and where the next one continues. */
 export interface SweepResult {
   readonly results: readonly ReconcileResult[];
   /** Where the next run continues (a namespace name); absent once the whole cluster was swept. */

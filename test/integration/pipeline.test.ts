@@ -241,8 +241,15 @@ describe('reconcile', () => {
     );
     await new Promise((r) => setTimeout(r, 100));
     await label('/api/v1/namespaces/default', { 'istio.io/use-waypoint': 'waypoint' });
-    const first = await reconcileNamespace(deps, request('default', ['x1']));
+    // The injected clock stamps the messages (and the observation): a second ago, exactly.
+    const stamped = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000);
+    const clock: Clock = { now: () => stamped, sleep: systemClock.sleep };
+    const first = await reconcileNamespace({ ...deps, clock }, request('default', ['x1']));
     expect(first.generation).toBe(1);
+    const stamps = recorder.published.slice(start).map((m) => JSON.parse(m.body));
+    expect(stamps.map((e) => [e.time, e.source])).toEqual(
+      stamps.map(() => [stamped.toISOString(), 'urn:waypointer:cluster:local']),
+    );
     expect(bodies(start)[0]?.changes).toEqual(
       expect.arrayContaining(['Service details: - -> waypoint', 'Service reviews: - -> waypoint']),
     );

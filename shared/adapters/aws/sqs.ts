@@ -15,6 +15,7 @@ import { systemClock } from '../clock.ts';
 /** SQS's largest number of entries in one SendMessageBatch call. */
 export const SEND_BATCH_MAX_ENTRIES = 10;
 
+/** How the SQS adapters retry and tell time. */
 export interface SqsOptions {
   /** Attempts for entries SQS refuses with a retryable error (default 4). */
   readonly attempts?: number;
