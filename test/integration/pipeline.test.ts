@@ -294,7 +294,7 @@ describe('reconcile', () => {
       ['Service ratings: waypoint -> -'],
       ['Service productpage: waypoint -> -'],
     ]);
-    expect(retry.generation).toBe(bodies(start)[0]!.generation + 1);
+    expect(retry.generation).toBe((bodies(start)[0]?.generation ?? Number.NaN) + 1);
   });
 
   it('serializes concurrent reconciles of one namespace through the store: one message per generation', async () => {
@@ -337,7 +337,7 @@ describe('reconcile', () => {
     await new Promise((r) => setTimeout(r, 400));
     const start = recorder.published.length;
     await reconcileNamespace(deps, request('short-lived'));
-    const event = JSON.parse(recorder.published[start]!.body);
+    const event = JSON.parse(recorder.published[start]?.body ?? 'null');
     expect(
       event.data.changes.map(
         (c: any) => `${c.kind} ${c.name} ${c.after === null ? 'removed' : 'kept'}`,
@@ -436,7 +436,7 @@ describe('sweep', () => {
     const first = await sweepCluster(deps, { cluster: 'local', hasTime: () => budget-- > 0 });
     expect(first.results).toHaveLength(3);
     const rest = await sweepCluster(deps, { cluster: 'local', cursor: first.cursor as string });
-    expect(rest.results[0]!.namespace > (first.cursor as string)).toBe(true);
+    expect((rest.results[0]?.namespace ?? '') > (first.cursor as string)).toBe(true);
   });
 });
 
