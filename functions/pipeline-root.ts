@@ -1,29 +1,39 @@
 /**
  * What the pipeline functions share at cold start: configuration, clusters, the binding store,
- * the queues and Powertools. Each function's handler.ts is its composition root and builds on this.
+ * the queues, the clock and Powertools. Each function's handler.ts is its composition root and
+ * builds on this.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoBindingStore } from '../shared/adapters/aws/binding-store.ts';
 import { SqsChangePublisher, SqsReconcileQueue } from '../shared/adapters/aws/sqs.ts';
+import { systemClock } from '../shared/adapters/clock.ts';
 import { configuredClusters } from '../shared/adapters/kubernetes/registry.ts';
 import type { PipelineDeps } from '../shared/app/pipeline.ts';
 import { loadConfig, loadPipelineConfig } from '../shared/config.ts';
+import { powertools } from './powertools.ts';
 
+/**
+ * The pipeline's adapters over AWS, from the validated configuration in `env`.
+ *
+ * @example
+ * export const handler = createReconcile(pipelineRoot(process.env));
+ */
 export function pipelineRoot(
   env: Record<string, string | undefined>,
 ): PipelineDeps & { logger: Logger; metrics: Metrics } {
   const config = loadConfig(env);
   const pipeline = loadPipelineConfig(env);
   const sqs = new SQSClient({});
+  const clock = systemClock;
   return {
     clusters: configuredClusters(config.clusters),
-    store: new DynamoBindingStore(new DynamoDBClient({}), pipeline.bindingsTable),
-    publisher: new SqsChangePublisher(sqs, pipeline.changesQueueUrl),
-    queue: new SqsReconcileQueue(sqs, pipeline.reconcileQueueUrl),
-    logger: new Logger({ serviceName: 'waypointer' }),
-    metrics: new Metrics({ namespace: 'waypointer', serviceName: 'waypointer' }),
+    store: new DynamoBindingStore(new DynamoDBClient({}), pipeline.bindingsTable, { clock }),
+    publisher: new SqsChangePublisher(sqs, pipeline.changesQueueUrl, { clock }),
+    queue: new SqsReconcileQueue(sqs, pipeline.reconcileQueueUrl, { clock }),
+    clock,
+    ...powertools(config.powertools),
   };
 }

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { DENY_ALL, type Policy, parsePolicy } from './app/authorization.ts';
 import { ValidationError } from './domain/errors.ts';
+import { clusterName } from './schemas/api.ts';
 
 const clusterConfig = z.union([
   z.strictObject({
@@ -15,17 +16,46 @@ const clusterConfig = z.union([
   }),
 ]);
 
-/** `WAYPOINTER_CLUSTERS`: the clusters by the name used in API paths. */
-export const clustersSchema = z.record(
-  z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/),
-  clusterConfig,
-);
+/** `WAYPOINTER_CLUSTERS`: the clusters by the name used in API paths (the API's cluster name rule). */
+export const clustersSchema = z.record(clusterName, clusterConfig);
+/** How to reach one cluster: EKS by name and region, or a kubeconfig (and context). */
 export type ClusterConfig = z.infer<typeof clusterConfig>;
 
+/** What Powertools logs and records metrics as. */
+export interface PowertoolsConfig {
+  /** `POWERTOOLS_SERVICE_NAME`, `waypointer` when unset. */
+  readonly serviceName: string;
+  /** `POWERTOOLS_METRICS_NAMESPACE`, `waypointer` when unset. */
+  readonly metricsNamespace: string;
+}
+
+/** The validated configuration every function reads (see {@link loadConfig}). */
 export interface Config {
   readonly clusters: Readonly<Record<string, ClusterConfig>>;
   readonly policy: Policy;
   readonly policyConfigured: boolean;
+  /** `WAYPOINTER_RECONCILE_QUEUE_URL`, when set: where the HTTP API asks for reconciles. */
+  readonly reconcileQueueUrl?: string;
+  readonly powertools: PowertoolsConfig;
+}
+
+/** An unset or empty variable is absent. */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
+const commonSchema = z.object({
+  WAYPOINTER_RECONCILE_QUEUE_URL: optional(z.url()),
+  POWERTOOLS_SERVICE_NAME: optional(z.string().trim().min(1)),
+  POWERTOOLS_METRICS_NAMESPACE: optional(z.string().trim().min(1)),
+});
+
+/** The zod issues of an environment schema, as a ValidationError naming each variable. */
+function invalid(issues: readonly z.core.$ZodIssue[]): ValidationError {
+  const problems = issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  return new ValidationError(
+    `invalid configuration: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+    problems,
+  );
 }
 
 function json(name: string, text: string): unknown {
@@ -40,8 +70,12 @@ function json(name: string, text: string): unknown {
 
 /**
  * Reads and checks the configuration: `WAYPOINTER_CLUSTERS` (JSON object: name -> `{eks: {name,
- * region}}` or `{kubeconfig?, context?}`) and `WAYPOINTER_POLICY` (JSON authorization policy; when
- * absent every mutation is refused).
+ * region}}` or `{kubeconfig?, context?}`), `WAYPOINTER_POLICY` (JSON authorization policy; when
+ * absent every mutation is refused), the optional `WAYPOINTER_RECONCILE_QUEUE_URL`, and
+ * `POWERTOOLS_SERVICE_NAME` / `POWERTOOLS_METRICS_NAMESPACE` (both `waypointer` when unset).
+ *
+ * @example
+ * const config = loadConfig(process.env); // at a composition root only
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const clustersText = env.WAYPOINTER_CLUSTERS ?? '{}';
@@ -56,12 +90,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       problems,
     );
   }
+  const common = commonSchema.safeParse(env);
+  if (!common.success) throw invalid(common.error.issues);
   const policyText = env.WAYPOINTER_POLICY;
+  const queueUrl = common.data.WAYPOINTER_RECONCILE_QUEUE_URL;
   return {
     clusters: parsed.data,
     policy:
       policyText === undefined || policyText.trim() === '' ? DENY_ALL : parsePolicy(policyText),
     policyConfigured: policyText !== undefined && policyText.trim() !== '',
+    ...(queueUrl === undefined ? {} : { reconcileQueueUrl: queueUrl }),
+    powertools: {
+      serviceName: common.data.POWERTOOLS_SERVICE_NAME ?? 'waypointer',
+      metricsNamespace: common.data.POWERTOOLS_METRICS_NAMESPACE ?? 'waypointer',
+    },
   };
 }
 
@@ -84,16 +126,7 @@ const pipelineSchema = z.object({
  */
 export function loadPipelineConfig(env: Record<string, string | undefined>): PipelineConfig {
   const parsed = pipelineSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => ({
-      path: i.path.map(String).join('.'),
-      message: i.message,
-    }));
-    throw new ValidationError(
-      `invalid configuration: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
-      problems,
-    );
-  }
+  if (!parsed.success) throw invalid(parsed.error.issues);
   return {
     bindingsTable: parsed.data.WAYPOINTER_BINDINGS_TABLE,
     reconcileQueueUrl: parsed.data.WAYPOINTER_RECONCILE_QUEUE_URL,

@@ -4,6 +4,7 @@
  */
 import type { BindingSet } from './domain/bindings.ts';
 import type { ClusterSnapshot, Gateway, Namespace, Pod } from './domain/model.ts';
+import type { ReconcileRequest } from './schemas/reconcile-request.ts';
 
 /**
  * Time, as the use cases and adapters see it: injected so tests and the embedded stack can control
@@ -141,16 +142,7 @@ export interface ChangePublisher {
   publish(messages: readonly OutgoingMessage[]): Promise<void>;
 }
 
-/** A request to recompute one namespace. */
-export interface ReconcileRequestMessage {
-  readonly cluster: string;
-  readonly namespace: string;
-  readonly trigger: 'audit' | 'sweep' | 'api' | 'reconcile';
-  readonly actor: string | null;
-  readonly auditIds: readonly string[];
-}
-
 /** The queue of reconcile requests (`reconcile-requests.fifo`, one group per cluster/namespace). */
 export interface ReconcileQueue {
-  enqueue(requests: readonly ReconcileRequestMessage[]): Promise<void>;
+  enqueue(requests: readonly ReconcileRequest[]): Promise<void>;
 }

@@ -6,13 +6,13 @@
  * others are still swept; the run fails only when every cluster it tried failed.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
+import type { MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { type ClusterSweep, type PipelineDeps, sweepClusters } from '../../shared/app/pipeline.ts';
+import { instrumented } from '../powertools.ts';
 
+/** What scheduled-sweep is built with: the pipeline's adapters and Powertools. */
 export interface SweepDeps extends PipelineDeps {
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -20,32 +20,30 @@ export interface SweepDeps extends PipelineDeps {
   readonly reserveMs?: number;
 }
 
+/** What a run returns: each cluster's part of the sweep. */
 export interface SweepSummary {
   readonly clusters: readonly ClusterSweep[];
 }
 
-export function createSweep(deps: SweepDeps): middy.MiddyfiedHandler<unknown, SweepSummary> {
-  return middy<unknown, SweepSummary>()
-    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
-    .use(logMetrics(deps.metrics))
-    .handler(async (_event, context: Context) => {
-      const hasTime = (): boolean =>
-        context.getRemainingTimeInMillis() > (deps.reserveMs ?? 20_000);
-      const clusters = await sweepClusters(deps, hasTime);
-      for (const { cluster, changes, error } of clusters) {
-        if (error === undefined) {
-          deps.metrics.addMetric('SweepChanges', MetricUnit.Count, changes);
-        } else {
-          deps.logger.error('sweep of a cluster failed', { cluster, error });
-          deps.metrics.addMetric('SweepFailures', MetricUnit.Count, 1);
-        }
+/** Builds the handler. */
+export function createSweep(deps: SweepDeps): MiddyfiedHandler<unknown, SweepSummary> {
+  return instrumented<unknown, SweepSummary>(deps).handler(async (_event, context: Context) => {
+    const hasTime = (): boolean => context.getRemainingTimeInMillis() > (deps.reserveMs ?? 20_000);
+    const clusters = await sweepClusters(deps, hasTime);
+    for (const { cluster, changes, error } of clusters) {
+      if (error === undefined) {
+        deps.metrics.addMetric('SweepChanges', MetricUnit.Count, changes);
+      } else {
+        deps.logger.error('sweep of a cluster failed', { cluster, error });
+        deps.metrics.addMetric('SweepFailures', MetricUnit.Count, 1);
       }
-      deps.metrics.addMetric('SweptClusters', MetricUnit.Count, clusters.length);
-      if (clusters.length > 0 && clusters.every((c) => c.error !== undefined)) {
-        throw new Error(
-          `every cluster failed to sweep: ${clusters.map((c) => `${c.cluster}: ${c.error}`).join('; ')}`,
-        );
-      }
-      return { clusters };
-    });
+    }
+    deps.metrics.addMetric('SweptClusters', MetricUnit.Count, clusters.length);
+    if (clusters.length > 0 && clusters.every((c) => c.error !== undefined)) {
+      throw new Error(
+        `every cluster failed to sweep: ${clusters.map((c) => `${c.cluster}: ${c.error}`).join('; ')}`,
+      );
+    }
+    return { clusters };
+  });
 }

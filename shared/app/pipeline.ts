@@ -13,34 +13,36 @@ import { type AuditRecord, auditImpact, type Impact } from '../domain/audit.ts';
 import {
   type BindingSet,
   computeNamespaceBindings,
+  EMPTY_BINDINGS,
   formatRef,
   waypointReferences,
 } from '../domain/bindings.ts';
 import { diff } from '../domain/diff.ts';
 import { ConflictError } from '../domain/errors.ts';
-import { bindingChangeMessages } from '../domain/message.ts';
+import { bindingChangeMessages, eventSource } from '../domain/message.ts';
 import type { ClusterSnapshot } from '../domain/model.ts';
 import type {
   BindingStore,
   ChangePublisher,
+  Clock,
   ClusterRegistry,
   PendingPublication,
   ReconcileQueue,
-  ReconcileRequestMessage,
   StoredBindings,
 } from '../ports.ts';
+import type { ReconcileRequest } from '../schemas/reconcile-request.ts';
 
+/** The ports the pipeline's use cases run on. */
 export interface PipelineDeps {
   readonly clusters: ClusterRegistry;
   readonly store: BindingStore;
   readonly publisher: ChangePublisher;
   readonly queue: ReconcileQueue;
-  readonly now?: () => Date;
-  /** CloudEvents `source` of the published messages. */
+  /** When clusters are read and messages are stamped. */
+  readonly clock: Clock;
+  /** CloudEvents `source` of the published messages (default: {@link eventSource} of the cluster). */
   readonly source?: string;
 }
-
-const EMPTY: BindingSet = { services: [], pods: [], namespaces: [] };
 const MAX_ATTEMPTS = 3;
 
 /** Namespaces an impact reaches, read from a (lazily taken) cluster snapshot when needed. */
@@ -65,7 +67,7 @@ async function namespacesOf(
 export async function ingestAudit(
   deps: Pick<PipelineDeps, 'clusters' | 'queue'>,
   input: { cluster: string; events: readonly AuditRecord[] },
-): Promise<{ requests: ReconcileRequestMessage[]; ignored: number }> {
+): Promise<{ requests: ReconcileRequest[]; ignored: number }> {
   if (!deps.clusters.names().includes(input.cluster)) {
     // Nothing could ever reconcile them: drop them here rather than fail every retry later.
     return { requests: [], ignored: input.events.length };
@@ -103,6 +105,7 @@ export async function ingestAudit(
   return { requests, ignored };
 }
 
+/** What a reconcile of one namespace did. */
 export interface ReconcileResult {
   readonly namespace: string;
   /** The generation now stored (unchanged when nothing changed). */
@@ -128,7 +131,7 @@ async function finishPending(
   };
 }
 
-/** The bindings of a namespace as read at `observedAt` (EMPTY when the namespace is gone). */
+/** The bindings of a namespace as read at `observedAt` (EMPTY_BINDINGS when the namespace is gone). */
 interface Observation {
   readonly after: BindingSet;
   readonly observedAt: Date;
@@ -139,13 +142,13 @@ export const MAX_AUDIT_IDS = 50;
 
 async function reconcileAgainst(
   deps: PipelineDeps,
-  request: ReconcileRequestMessage,
+  request: ReconcileRequest,
   observation: Observation,
 ): Promise<ReconcileResult> {
   const { cluster, namespace } = request;
   let stored: StoredBindings = (await deps.store.load(cluster, namespace)) ?? {
     generation: 0,
-    bindings: EMPTY,
+    bindings: EMPTY_BINDINGS,
   };
   if (stored.pending !== undefined) stored = await finishPending(deps, cluster, namespace, stored);
   // A state read from the cluster after this observation is newer: never go back to an older read.
@@ -179,8 +182,8 @@ async function reconcileAgainst(
       actor: request.actor,
       auditIds: request.auditIds.slice(-MAX_AUDIT_IDS),
     },
-    source: deps.source ?? `urn:waypointer:cluster:${cluster}`,
-    time: (deps.now ?? (() => new Date()))().toISOString(),
+    source: deps.source ?? eventSource(cluster),
+    time: deps.clock.now().toISOString(),
   });
   // The outbox: what is about to be published is stored first, so a crash before the commit
   // re-publishes exactly these messages (same ids, same bodies) instead of a recomputed variant.
@@ -210,17 +213,18 @@ async function untilCommitted(run: () => Promise<ReconcileResult>): Promise<Reco
 /** Recomputes one namespace from a fresh, constant-cost read of the cluster. */
 export function reconcileNamespace(
   deps: PipelineDeps,
-  request: ReconcileRequestMessage,
+  request: ReconcileRequest,
 ): Promise<ReconcileResult> {
   return untilCommitted(async () => {
-    const observedAt = (deps.now ?? (() => new Date()))();
+    const observedAt = deps.clock.now();
     const snapshot = await deps.clusters.get(request.cluster).namespaceSnapshot(request.namespace);
     const exists = snapshot.namespaces.some((n) => n.metadata.name === request.namespace);
-    const after = exists ? computeNamespaceBindings(snapshot, request.namespace) : EMPTY;
+    const after = exists ? computeNamespaceBindings(snapshot, request.namespace) : EMPTY_BINDINGS;
     return reconcileAgainst(deps, request, { after, observedAt });
   });
 }
 
+/** What a sweep of one cluster did, and where the next one continues. */
 export interface SweepResult {
   readonly results: readonly ReconcileResult[];
   /** Where the next run continues (a namespace name); absent once the whole cluster was swept. */
@@ -236,7 +240,7 @@ export async function sweepCluster(
   deps: PipelineDeps,
   input: { cluster: string; cursor?: string; hasTime?: () => boolean },
 ): Promise<SweepResult> {
-  const observedAt = (deps.now ?? (() => new Date()))();
+  const observedAt = deps.clock.now();
   const snapshot = await deps.clusters.get(input.cluster).clusterSnapshot();
   const live = new Set(snapshot.namespaces.map((n) => n.metadata.name));
   const names = [...new Set([...live, ...(await deps.store.namespaces(input.cluster))])].sort();
@@ -245,14 +249,16 @@ export async function sweepCluster(
     if (input.cursor !== undefined && namespace <= input.cursor) continue;
     if (input.hasTime !== undefined && !input.hasTime())
       return { results, cursor: results[results.length - 1]?.namespace ?? input.cursor ?? '' };
-    const request: ReconcileRequestMessage = {
+    const request: ReconcileRequest = {
       cluster: input.cluster,
       namespace,
       trigger: 'sweep',
       actor: null,
       auditIds: [],
     };
-    const after = live.has(namespace) ? computeNamespaceBindings(snapshot, namespace) : EMPTY;
+    const after = live.has(namespace)
+      ? computeNamespaceBindings(snapshot, namespace)
+      : EMPTY_BINDINGS;
     // A conflict means a reconcile committed a newer read meanwhile: the retry then skips.
     results.push(
       await untilCommitted(() => reconcileAgainst(deps, request, { after, observedAt })),

@@ -88,6 +88,15 @@ export interface BindingSet {
   readonly namespaces: readonly NamespaceBinding[];
 }
 
+/**
+ * The bindings of nothing: a namespace that does not exist (or no longer does), and the state
+ * stored before a namespace's first reconcile.
+ *
+ * @example
+ * diff(EMPTY_BINDINGS, computeNamespaceBindings(snapshot, 'default')); // every binding is new
+ */
+export const EMPTY_BINDINGS: BindingSet = Object.freeze({ services: [], pods: [], namespaces: [] });
+
 /** A reference that could not be honoured, as istiod reports it (`StatusMessage`). */
 export interface BindingError {
   readonly reason: Exclude<BindingReason, 'WaypointAccepted'>;

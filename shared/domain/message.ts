@@ -36,17 +36,21 @@ export const DATA_SCHEMA = 'urn:waypointer:schema:binding-changes:v1';
  */
 export const DEFAULT_MAX_BYTES = 262_144;
 
-/** SQS's largest message (body and attributes), and largest SendMessageBatch payload: 1 MiB. */
+/** SQS's largest message (body and attributes): 1 MiB. */
 export const SQS_MAX_BYTES = 1_048_576;
-
-/** SQS's largest number of entries in one SendMessageBatch call. */
-export const SQS_BATCH_MAX_ENTRIES = 10;
 
 /** Largest MessageGroupId and MessageDeduplicationId SQS accepts. */
 const SQS_ID_MAX_LENGTH = 128;
 
-/** What made the reconciler look at a namespace. */
-export type Trigger = 'audit' | 'sweep' | 'api' | 'reconcile';
+/**
+ * What can make the reconciler look at a namespace: an audit event, the scheduled sweep, an API
+ * call, a reconcile asked for explicitly. The one list of triggers: the reconcile request schema and
+ * the published `cause.trigger` both take it from here.
+ */
+export const TRIGGERS = ['audit', 'sweep', 'api', 'reconcile'] as const;
+
+/** What made the reconciler look at a namespace (one of {@link TRIGGERS}). */
+export type Trigger = (typeof TRIGGERS)[number];
 
 /** Why a message was published. */
 export interface ChangeCause {
@@ -149,8 +153,6 @@ const VIAS: Readonly<Record<ChangeKind, readonly (string | null)[]>> = {
 
 const KIND_ORDER: Readonly<Record<ChangeKind, number>> = { Namespace: 0, Service: 1, Pod: 2 };
 
-const TRIGGERS: readonly string[] = ['audit', 'sweep', 'api', 'reconcile'];
-
 const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 
@@ -242,7 +244,7 @@ function checkHeader(input: BindingChangesInput, problems: FieldProblem[]): void
 }
 
 function checkCauseAndLimit(input: BindingChangesInput, problems: FieldProblem[]): void {
-  if (!TRIGGERS.includes(input.cause.trigger)) {
+  if (!(TRIGGERS as readonly string[]).includes(input.cause.trigger)) {
     problems.push({ path: 'cause.trigger', message: `must be one of ${TRIGGERS.join(', ')}` });
   }
   if (input.cause.auditIds.some((id) => typeof id !== 'string' || id === '')) {
@@ -410,7 +412,7 @@ function eventOf(
  *   changes: diff(stored, computed), cause: { trigger: 'audit', actor: 'alice', auditIds: [id] },
  *   source: eventSource('prod'), time: new Date().toISOString(),
  * });
- * for (const batch of sendBatches(messages)) await send(batch);
+ * await publisher.publish(messages); // the SQS adapter batches them
  */
 export function bindingChangeMessages(input: BindingChangesInput): BindingChangeMessage[] {
   const problems: FieldProblem[] = [];
@@ -441,59 +443,4 @@ export function bindingChangeMessages(input: BindingChangesInput): BindingChange
     if (utf8Bytes(body) > maxBytes) throw new Error(`chunk ${index} exceeds ${maxBytes} bytes`);
     return { id: id(index), groupId, deduplicationId: id(index), body };
   });
-}
-
-/**
- * Splits messages, in order, into SendMessageBatch calls: at most 10 entries, at most 1 MiB of
- * bodies in all, and no id twice in one call (entry ids must be unique per request). Only bodies
- * are counted: a caller that adds message attributes must leave room for them.
- *
- * @example
- * sendBatches(messages).map((batch) => batch.length); // => [10, 10, 3]
- */
-export function sendBatches(
-  messages: readonly BindingChangeMessage[],
-  limits: { readonly maxEntries?: number; readonly maxBytes?: number } = {},
-): BindingChangeMessage[][] {
-  const maxEntries = limits.maxEntries ?? SQS_BATCH_MAX_ENTRIES;
-  const maxBytes = limits.maxBytes ?? SQS_MAX_BYTES;
-  const batches: BindingChangeMessage[][] = [];
-  let current: BindingChangeMessage[] = [];
-  let bytes = 0;
-  for (const message of messages) {
-    const size = utf8Bytes(message.body);
-    if (size > maxBytes) {
-      throw new ValidationError(`message ${message.id} is ${size} bytes, over ${maxBytes} bytes`);
-    }
-    const full = current.length >= maxEntries || bytes + size > maxBytes;
-    if (current.length > 0 && (full || current.some((m) => m.id === message.id))) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(message);
-    bytes += size;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
-}
-
-/** What identifies a reconcile request for deduplication. */
-export interface RequestIdentity {
-  readonly cluster: string;
-  readonly namespace: string;
-  readonly trigger: string;
-  readonly auditIds: readonly string[];
-}
-
-/**
- * A FIFO deduplication id for a reconcile request: the same audit events give the same id (so a
- * replayed audit event is dropped); requests without audit events are told apart by `salt`.
- */
-export function requestDeduplicationId(request: RequestIdentity, salt = ''): string {
-  const basis =
-    request.auditIds.length > 0 ? request.auditIds.join(',') : `${request.trigger}:${salt}`;
-  return createHash('sha256')
-    .update(`${request.cluster}/${request.namespace}/${basis}`)
-    .digest('hex');
 }

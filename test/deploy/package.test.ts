@@ -49,7 +49,7 @@ beforeAll(async () => {
 
 describe('osls package', () => {
   it('bundles each function on its own', () => {
-    for (const name of ['httpApi', 'auditIngest', 'reconcile', 'scheduledSweep']) {
+    for (const name of ['httpApi', 'auditWebhook', 'auditIngest', 'reconcile', 'scheduledSweep']) {
       expect(existsSync(join(root, `.serverless/${name}.zip`)), name).toBe(true);
     }
   });
@@ -58,7 +58,7 @@ describe('osls package', () => {
     const byType = (type: string): { Type: string; Properties: Record<string, unknown> }[] =>
       Object.values(template.Resources).filter((r) => r.Type === type);
     const functions = byType('AWS::Lambda::Function');
-    expect(functions).toHaveLength(4);
+    expect(functions).toHaveLength(5);
     expect(
       functions.every(
         (f) =>
@@ -96,6 +96,39 @@ describe('osls package', () => {
       ]),
     );
     expect(rules).toHaveLength(2);
+  });
+
+  it('sends each trigger to its function: the webhook route to audit-webhook, logs and events to audit-ingest', () => {
+    type Ref = { 'Fn::GetAtt'?: [string, string]; Ref?: string; 'Fn::Join'?: [string, unknown[]] };
+    const resource = (name: string) => template.Resources[name]?.Properties ?? {};
+    const functionOf = (arn: unknown): string | undefined => (arn as Ref)['Fn::GetAtt']?.[0];
+    const routes = Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
+      .map((r) => {
+        const [, parts] = (r.Properties.Target as Ref)['Fn::Join'] ?? ['', []];
+        const integration = (parts[1] as Ref | undefined)?.Ref ?? '';
+        return [r.Properties.RouteKey, functionOf(resource(integration).IntegrationUri)];
+      })
+      .sort();
+    expect(routes).toEqual([
+      ['ANY /{proxy+}', 'HttpApiLambdaFunction'],
+      ['POST /audit/{cluster}', 'AuditWebhookLambdaFunction'],
+    ]);
+    const targets = Object.values(template.Resources).flatMap((r) => {
+      if (r.Type === 'AWS::Logs::SubscriptionFilter')
+        return [['logs', functionOf(r.Properties.DestinationArn)]];
+      if (r.Type === 'AWS::Events::Rule')
+        return (r.Properties.Targets as { Arn: unknown }[]).map((t) => [
+          r.Properties.ScheduleExpression === undefined ? 'event' : 'schedule',
+          functionOf(t.Arn),
+        ]);
+      return [];
+    });
+    expect(targets.sort()).toEqual([
+      ['event', 'AuditIngestLambdaFunction'],
+      ['logs', 'AuditIngestLambdaFunction'],
+      ['schedule', 'ScheduledSweepLambdaFunction'],
+    ]);
   });
 
   it('builds an ESM bundle of the HTTP API that answers on Node 24', async () => {

@@ -76,6 +76,16 @@ describe('loadConfig', () => {
       },
       'rules.0.role',
     ],
+    [
+      'a reconcile queue that is no URL',
+      { WAYPOINTER_RECONCILE_QUEUE_URL: 'reconcile-requests.fifo' },
+      'WAYPOINTER_RECONCILE_QUEUE_URL',
+    ],
+    [
+      'a cluster name the API cannot route',
+      { WAYPOINTER_CLUSTERS: '{"a/b":{}}' },
+      'WAYPOINTER_CLUSTERS.a/b',
+    ],
   ])('rejects %s, naming the field', (_case, env, path) => {
     try {
       loadConfig(env);
@@ -91,5 +101,29 @@ describe('loadConfig', () => {
       WAYPOINTER_CLUSTERS: '{"prod":{"eks":{"name":"prod","region":"eu-west-1"}}}',
     });
     expect([config.policyConfigured, Object.keys(config.clusters)]).toEqual([false, ['prod']]);
+  });
+
+  it.each<[string, Record<string, string>, object]>([
+    [
+      'Powertools names default to waypointer; no reconcile queue',
+      { POWERTOOLS_SERVICE_NAME: '' },
+      { serviceName: 'waypointer', metricsNamespace: 'waypointer', reconcileQueueUrl: undefined },
+    ],
+    [
+      'POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE and the reconcile queue are honoured',
+      {
+        POWERTOOLS_SERVICE_NAME: 'waypointer-prod',
+        POWERTOOLS_METRICS_NAMESPACE: 'platform',
+        WAYPOINTER_RECONCILE_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/r.fifo',
+      },
+      {
+        serviceName: 'waypointer-prod',
+        metricsNamespace: 'platform',
+        reconcileQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/r.fifo',
+      },
+    ],
+  ])('%s', (_case, env, expected) => {
+    const config = loadConfig(env);
+    expect({ ...config.powertools, reconcileQueueUrl: config.reconcileQueueUrl }).toEqual(expected);
   });
 });

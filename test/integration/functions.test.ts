@@ -4,14 +4,14 @@
  * dynalite (`startPipeline`). Also `waypointer invoke` on every sample.
  *
  * The pipeline's poller consumes `reconcile-requests.fifo` as soon as something lands there, so
- * audit-ingest is built here (createAuditIngest, the real SqsReconcileQueue adapter) on a probe
+ * audit-ingest and audit-webhook are built here (the real SqsReconcileQueue adapter) on a probe
  * FIFO queue of the same embedded SQS, and the requests are read back from it with a real client.
  */
 
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas/api-gatewayv2';
@@ -42,21 +42,22 @@ import type {
 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditIngest } from '../../functions/audit-ingest/app.ts';
+import { createAuditWebhook } from '../../functions/audit-webhook/app.ts';
 import { createHttpApi } from '../../functions/http-api/app.ts';
 import { createReconcile } from '../../functions/reconcile/app.ts';
 import { createSweep } from '../../functions/scheduled-sweep/app.ts';
-import { SqsReconcileQueue } from '../../shared/adapters/aws/sqs.ts';
+import { requestDeduplicationId, SqsReconcileQueue } from '../../shared/adapters/aws/sqs.ts';
 import { KubernetesCluster } from '../../shared/adapters/kubernetes/cluster.ts';
 import { StaticClusterRegistry } from '../../shared/adapters/kubernetes/registry.ts';
 import { LOCAL_PERMISSIVE } from '../../shared/app/authorization.ts';
-import { messageGroupId, requestDeduplicationId } from '../../shared/domain/message.ts';
+import { messageGroupId } from '../../shared/domain/message.ts';
 import type { ClusterSnapshot } from '../../shared/domain/model.ts';
+import { auditEventListSchema, auditEventSchema } from '../../shared/schemas/audit.ts';
 import {
-  auditEventListSchema,
-  auditEventSchema,
   type ReconcileRequest,
+  reconcileRecordSchema,
   reconcileRequestSchema,
-} from '../../shared/schemas/audit.ts';
+} from '../../shared/schemas/reconcile-request.ts';
 import { cluster, kubeConfigOf, raw } from '../support/kube.ts';
 
 const sample = <T = unknown>(name: string): T =>
@@ -112,6 +113,7 @@ let pipeline: LocalPipeline;
 let sqs: SQSClient;
 let probeUrl: string;
 let auditIngest: ReturnType<typeof createAuditIngest>;
+let auditWebhook: ReturnType<typeof createAuditWebhook>;
 
 beforeAll(async () => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
@@ -132,11 +134,9 @@ beforeAll(async () => {
       }),
     )
   ).QueueUrl as string;
-  auditIngest = createAuditIngest({
-    clusters,
-    queue: new SqsReconcileQueue(sqs, probeUrl),
-    ...quiet(),
-  });
+  const probe = { clusters, queue: new SqsReconcileQueue(sqs, probeUrl) };
+  auditIngest = createAuditIngest({ ...probe, ...quiet() });
+  auditWebhook = createAuditWebhook({ ...probe, ...quiet() });
 }, 30_000);
 
 afterAll(async () => {
@@ -227,8 +227,10 @@ describe('the sample events', () => {
     const webhook = APIGatewayProxyEventV2Schema.parse(sample('audit-webhook-eventlist.json'));
     for (const item of auditEventListSchema.parse(JSON.parse(webhook.body as string)).items)
       auditEventSchema.parse(item);
-    for (const record of SqsSchema.parse(sample('sqs-reconcile-requests.json')).Records)
+    for (const record of SqsSchema.parse(sample('sqs-reconcile-requests.json')).Records) {
       reconcileRequestSchema.parse(JSON.parse(record.body));
+      expect(reconcileRecordSchema.parse(record).body).toEqual(JSON.parse(record.body));
+    }
     expect(EventBridgeSchema.parse(sample('scheduled-sweep.json'))).toMatchObject({
       'detail-type': 'Scheduled Event',
       source: 'aws.events',
@@ -287,6 +289,8 @@ describe('the sample events', () => {
 describe('audit-ingest', () => {
   const ingest = (event: unknown): Promise<unknown> =>
     auditIngest(event as never, lambdaContext('waypointer-audit-ingest'));
+  const webhook = (event: unknown): Promise<unknown> =>
+    auditWebhook(event as never, lambdaContext('waypointer-audit-webhook'));
 
   it('CloudWatch Logs: one reconcile request per namespace written; reads and failures ignored', async () => {
     const result = await ingest(sample('cloudwatch-logs-eks-audit.json'));
@@ -314,6 +318,22 @@ describe('audit-ingest', () => {
     expect(await enqueued()).toEqual([]);
   });
 
+  it('an event of another trigger or another log group: dropped, nothing enqueued', async () => {
+    expect(await ingest(sample('audit-webhook-eventlist.json'))).toEqual({
+      accepted: 0,
+      ignored: 0,
+      malformed: 0,
+    });
+    const decoded = sample<DecodedLogs>('cloudwatch-logs-eks-audit.decoded.json');
+    const data = gzipSync(JSON.stringify({ ...decoded, logGroup: '/aws/lambda/other' }));
+    expect(await ingest({ awslogs: { data: data.toString('base64') } })).toEqual({
+      accepted: 0,
+      ignored: 0,
+      malformed: 0,
+    });
+    expect(await enqueued()).toEqual([]);
+  });
+
   it('EventBridge: one request for the namespace of the audit event', async () => {
     const result = await ingest(sample('eventbridge-audit.json'));
     expect(result).toEqual({ accepted: 1, ignored: 0, malformed: 0 });
@@ -329,7 +349,7 @@ describe('audit-ingest', () => {
   });
 
   it('audit webhook: 200 with the counts; the list and the pod status patch are ignored', async () => {
-    const response = (await ingest(
+    const response = (await webhook(
       sample('audit-webhook-eventlist.json'),
     )) as APIGatewayProxyStructuredResultV2;
     expect(response.statusCode).toBe(200);
@@ -349,7 +369,7 @@ describe('audit-ingest', () => {
     const event = sample<APIGatewayProxyEventV2>('audit-webhook-eventlist.json');
     const single = JSON.parse(event.body as string).items[0];
     for (const body of ['{"kind":"EventList"', JSON.stringify(single)]) {
-      const response = (await ingest({ ...event, body })) as APIGatewayProxyStructuredResultV2;
+      const response = (await webhook({ ...event, body })) as APIGatewayProxyStructuredResultV2;
       expect(response.statusCode).toBe(400);
       expect(response.headers?.['content-type']).toBe('application/problem+json');
       expect(JSON.parse(response.body as string)).toMatchObject({
@@ -363,11 +383,12 @@ describe('audit-ingest', () => {
   it.each<[string, number, string]>([
     ['/audit/%E0%A4%A', 400, 'the cluster in the path, "%E0%A4%A", is not valid percent-encoding'],
     ['/audit/prod', 404, 'cluster "prod" is not configured; known clusters: demo'],
+    ['/v1/clusters', 404, 'POST audit EventLists to /audit/{cluster}'],
   ])(
     'audit webhook to %s: %i problem, and nothing is enqueued',
     async (rawPath, status, detail) => {
       const event = sample<APIGatewayProxyEventV2>('audit-webhook-eventlist.json');
-      const response = (await ingest({ ...event, rawPath })) as APIGatewayProxyStructuredResultV2;
+      const response = (await webhook({ ...event, rawPath })) as APIGatewayProxyStructuredResultV2;
       expect([response.statusCode, JSON.parse(response.body as string)]).toEqual([
         status,
         {
@@ -444,6 +465,22 @@ describe('reconcile', () => {
     expect(demo.snapshots).toEqual(['kube-system']);
     const subjects = new Set((await published()).map((m) => m.subject));
     expect(subjects.has('prod/default')).toBe(false);
+  });
+
+  it('a record that is not a reconcile request fails alone; its namespace-mates still run', async () => {
+    demo.snapshots.length = 0;
+    const [first, second] = sample<SQSEvent>('sqs-reconcile-requests.json').Records;
+    const broken: SQSRecord = {
+      ...(first as SQSRecord),
+      messageId: 'e0000000-0000-4000-8000-000000000001',
+      body: '{"cluster":"demo"',
+      attributes: { ...(first as SQSRecord).attributes, MessageGroupId: 'demo/broken' },
+    };
+    const event: SQSEvent = { Records: [broken, second as SQSRecord] };
+    expect(await reconcile(event)).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'e0000000-0000-4000-8000-000000000001' }],
+    });
+    expect(demo.snapshots).toEqual([JSON.parse((second as SQSRecord).body).namespace]);
   });
 });
 
@@ -562,7 +599,7 @@ describe('waypointer invoke', () => {
       { accepted: 0, ignored: 0, malformed: 0 },
     ],
     ['audit-ingest', 'eventbridge-audit.json', { accepted: 1, ignored: 0, malformed: 0 }],
-    ['audit-ingest', 'audit-webhook-eventlist.json', { statusCode: 200 }],
+    ['audit-webhook', 'audit-webhook-eventlist.json', { statusCode: 200 }],
     ['reconcile', 'sqs-reconcile-requests.json', { batchItemFailures: [] }],
     [
       'scheduled-sweep',
@@ -584,7 +621,7 @@ describe('waypointer invoke', () => {
     const unknown = await invoke('chatops', '--event', path('scheduled-sweep.json'));
     expect(unknown).toMatchObject({ code: 1, stdout: '' });
     expect(unknown.stderr).toMatch(
-      /^Error: unknown function "chatops": give one of http-api, audit-ingest, reconcile, scheduled-sweep\n/,
+      /^Error: unknown function "chatops": give one of http-api, audit-ingest, audit-webhook, reconcile, scheduled-sweep\n/,
     );
     const missing = await invoke('reconcile', '--event', path('no-such-event.json'));
     expect(missing).toMatchObject({ code: 1, stdout: '' });
@@ -596,5 +633,11 @@ describe('waypointer invoke', () => {
     const wrong = await invoke('reconcile', '--event', path('scheduled-sweep.json'));
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/^Error: .*scheduled-sweep\.json is not an SQS event/);
+    // The webhook is its own function now: audit-ingest takes events only.
+    const http = await invoke('audit-ingest', '--event', path('audit-webhook-eventlist.json'));
+    expect(http.code).toBe(1);
+    expect(http.stderr).toMatch(
+      /^Error: .*audit-webhook-eventlist\.json is not a CloudWatch Logs subscription or EventBridge event/,
+    );
   });
 });

@@ -12,6 +12,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoBindingStore } from '../../shared/adapters/aws/binding-store.ts';
+import { systemClock } from '../../shared/adapters/clock.ts';
 import { KubernetesCluster } from '../../shared/adapters/kubernetes/cluster.ts';
 import { StaticClusterRegistry } from '../../shared/adapters/kubernetes/registry.ts';
 import {
@@ -21,7 +22,8 @@ import {
   sweepCluster,
 } from '../../shared/app/pipeline.ts';
 import type { AuditRecord } from '../../shared/domain/audit.ts';
-import type { BindingStore, OutgoingMessage, ReconcileRequestMessage } from '../../shared/ports.ts';
+import type { BindingStore, Clock, OutgoingMessage } from '../../shared/ports.ts';
+import type { ReconcileRequest } from '../../shared/schemas/reconcile-request.ts';
 import { cluster, kubeConfigOf, raw } from '../support/kube.ts';
 
 const schema = JSON.parse(
@@ -36,13 +38,13 @@ const NAMESPACES = findResource('', 'v1', 'namespaces') as ResourceType;
 
 class Recorder {
   readonly published: OutgoingMessage[] = [];
-  readonly enqueued: ReconcileRequestMessage[] = [];
+  readonly enqueued: ReconcileRequest[] = [];
   publish = async (messages: readonly OutgoingMessage[]): Promise<void> => {
     for (const m of messages)
       expect(validate(JSON.parse(m.body)), JSON.stringify(validate.errors)).toBe(true);
     this.published.push(...messages);
   };
-  enqueue = async (requests: readonly ReconcileRequestMessage[]): Promise<void> => {
+  enqueue = async (requests: readonly ReconcileRequest[]): Promise<void> => {
     this.enqueued.push(...requests);
   };
 }
@@ -61,6 +63,7 @@ beforeAll(async () => {
     store: new DynamoBindingStore(dynamo.client, BINDINGS_TABLE),
     publisher: { publish: recorder.publish },
     queue: { enqueue: recorder.enqueue },
+    clock: systemClock,
   };
 });
 afterAll(async () => {
@@ -82,7 +85,7 @@ const audit = (
   responseStatus: { code },
 });
 
-const request = (namespace: string, auditIds: string[] = []): ReconcileRequestMessage => ({
+const request = (namespace: string, auditIds: string[] = []): ReconcileRequest => ({
   cluster: 'local',
   namespace,
   trigger: 'audit',
@@ -238,8 +241,15 @@ describe('reconcile', () => {
     );
     await new Promise((r) => setTimeout(r, 100));
     await label('/api/v1/namespaces/default', { 'istio.io/use-waypoint': 'waypoint' });
-    const first = await reconcileNamespace(deps, request('default', ['x1']));
+    // The injected clock stamps the messages (and the observation): a second ago, exactly.
+    const stamped = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000);
+    const clock: Clock = { now: () => stamped, sleep: systemClock.sleep };
+    const first = await reconcileNamespace({ ...deps, clock }, request('default', ['x1']));
     expect(first.generation).toBe(1);
+    const stamps = recorder.published.slice(start).map((m) => JSON.parse(m.body));
+    expect(stamps.map((e) => [e.time, e.source])).toEqual(
+      stamps.map(() => [stamped.toISOString(), 'urn:waypointer:cluster:local']),
+    );
     expect(bodies(start)[0]?.changes).toEqual(
       expect.arrayContaining(['Service details: - -> waypoint', 'Service reviews: - -> waypoint']),
     );
@@ -284,7 +294,7 @@ describe('reconcile', () => {
       ['Service ratings: waypoint -> -'],
       ['Service productpage: waypoint -> -'],
     ]);
-    expect(retry.generation).toBe(bodies(start)[0]!.generation + 1);
+    expect(retry.generation).toBe((bodies(start)[0]?.generation ?? Number.NaN) + 1);
   });
 
   it('serializes concurrent reconciles of one namespace through the store: one message per generation', async () => {
@@ -327,7 +337,7 @@ describe('reconcile', () => {
     await new Promise((r) => setTimeout(r, 400));
     const start = recorder.published.length;
     await reconcileNamespace(deps, request('short-lived'));
-    const event = JSON.parse(recorder.published[start]!.body);
+    const event = JSON.parse(recorder.published[start]?.body ?? 'null');
     expect(
       event.data.changes.map(
         (c: any) => `${c.kind} ${c.name} ${c.after === null ? 'removed' : 'kept'}`,
@@ -406,7 +416,8 @@ describe('sweep', () => {
   it('never overwrites a state read after its snapshot (a reconcile that ran meanwhile wins)', async () => {
     await label('/api/v1/namespaces/default/services/reviews', { team: 'sweep-race' });
     const later = new Date(Date.now() + 3_600_000);
-    await reconcileNamespace({ ...deps, now: () => later }, request('default', ['late']));
+    const clock: Clock = { now: () => later, sleep: systemClock.sleep };
+    await reconcileNamespace({ ...deps, clock }, request('default', ['late']));
     await label('/api/v1/namespaces/default/services/reviews', { 'istio.io/use-waypoint': 'none' });
     const start = recorder.published.length;
     const swept = await sweepCluster(deps, { cluster: 'local' });
@@ -425,7 +436,7 @@ describe('sweep', () => {
     const first = await sweepCluster(deps, { cluster: 'local', hasTime: () => budget-- > 0 });
     expect(first.results).toHaveLength(3);
     const rest = await sweepCluster(deps, { cluster: 'local', cursor: first.cursor as string });
-    expect(rest.results[0]!.namespace > (first.cursor as string)).toBe(true);
+    expect((rest.results[0]?.namespace ?? '') > (first.cursor as string)).toBe(true);
   });
 });
 

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqsChangePublisher, SqsReconcileQueue } from '../../shared/adapters/aws/sqs.ts';
 import { UnavailableError } from '../../shared/domain/errors.ts';
 import { bindingChangeMessages } from '../../shared/domain/message.ts';
+import type { Clock } from '../../shared/ports.ts';
 
 let server: SqsServer;
 let client: SQSClient;
@@ -120,11 +121,20 @@ describe('SqsChangePublisher', () => {
       deduplicationId: id,
       body: '{}',
     }));
-    await new SqsChangePublisher(flaky, 'http://q', { sleep: async () => {} }).publish(three);
+    const slept: number[] = [];
+    const clock: Clock = {
+      now: () => new Date('2026-11-24T00:00:00Z'),
+      sleep: async (ms) => {
+        slept.push(ms);
+      },
+    };
+    await new SqsChangePublisher(flaky, 'http://q', { clock }).publish(three);
     expect(calls).toEqual([
       ['m0', 'm1', 'm2'],
       ['m1', 'm2'],
     ]);
+    // One backoff, on the injected clock.
+    expect(slept).toEqual([200]);
     const broken = {
       send: async (command: SendMessageBatchCommand) => ({
         Successful: [],
@@ -137,12 +147,11 @@ describe('SqsChangePublisher', () => {
       }),
     } as unknown as SQSClient;
     await expect(
-      new SqsChangePublisher(broken, 'http://q', { sleep: async () => {}, attempts: 3 }).publish(
-        three,
-      ),
+      new SqsChangePublisher(broken, 'http://q', { clock, attempts: 3 }).publish(three),
     ).rejects.toThrow(
       new UnavailableError('SQS kept failing 3 message(s) to http://q after 3 attempts'),
     );
+    expect(slept).toEqual([200, 200, 400]);
   });
 });
 
@@ -163,5 +172,33 @@ describe('SqsReconcileQueue', () => {
     await reconcileQueue.enqueue(requests);
     await reconcileQueue.enqueue(requests);
     expect((await drain(url)).map((b) => JSON.parse(b).namespace).sort()).toEqual(['a', 'b']);
+  });
+
+  it('tells requests without audit ids apart by the clock: same instant deduplicated, later one kept', async () => {
+    const url = await queue('sweeps.fifo');
+    let now = new Date('2026-11-24T00:00:00Z');
+    const clock: Clock = { now: () => now, sleep: async () => {} };
+    const reconcileQueue = new SqsReconcileQueue(client, url, { clock });
+    const sweep = { cluster: 'c', namespace: 'a', trigger: 'sweep' as const, actor: null };
+    await reconcileQueue.enqueue([{ ...sweep, auditIds: [] }]);
+    await reconcileQueue.enqueue([{ ...sweep, auditIds: [] }]);
+    now = new Date('2026-11-24T00:00:01Z');
+    await reconcileQueue.enqueue([{ ...sweep, auditIds: [] }]);
+    expect(await drain(url)).toHaveLength(2);
+  });
+
+  it('sends more than one SendMessageBatch worth of requests, every one of them', async () => {
+    const url = await queue('many.fifo');
+    const requests = Array.from({ length: 23 }, (_, i) => ({
+      cluster: 'c',
+      namespace: `ns-${String(i).padStart(2, '0')}`,
+      trigger: 'audit' as const,
+      actor: null,
+      auditIds: [`id-${i}`],
+    }));
+    await new SqsReconcileQueue(client, url).enqueue(requests);
+    expect((await drain(url)).map((b) => JSON.parse(b).namespace).sort()).toEqual(
+      requests.map((r) => r.namespace),
+    );
   });
 });

@@ -6,6 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { sendBatches } from '../../shared/adapters/aws/sqs.ts';
 import {
   computeNamespaceBindings,
   type NamespaceBinding,
@@ -26,7 +27,7 @@ import {
   eventSource,
   messageGroupId,
   messageId,
-  sendBatches,
+  TRIGGERS,
 } from '../../shared/domain/message.ts';
 import { NAMESPACES, snapshotArb } from '../support/arbitraries.ts';
 
@@ -171,6 +172,9 @@ describe('bindingChangeMessages', () => {
   it('matches the schema $id and the exported constants', () => {
     expect(schema.$id).toBe(DATA_SCHEMA);
     expect(DEFAULT_MAX_BYTES).toBe(262_144);
+    // The JSON Schema lists the triggers the code defines once.
+    const cause = (schema.$defs as { cause: { properties: { trigger: { enum: unknown } } } }).cause;
+    expect(cause.properties.trigger.enum).toEqual([...TRIGGERS]);
   });
 
   it('is deterministic: input order, extra fields and key order do not matter', () => {
@@ -333,7 +337,7 @@ describe('messageGroupId', () => {
   });
 });
 
-describe('sendBatches', () => {
+describe('sendBatches (the SQS adapter batches published messages)', () => {
   const message = (i: number, size: number): BindingChangeMessage => ({
     id: `id-${i}`,
     groupId: 'prod/default',

@@ -17,9 +17,10 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { BindingSet } from '../../domain/bindings.ts';
+import { type BindingSet, EMPTY_BINDINGS } from '../../domain/bindings.ts';
 import { ConflictError } from '../../domain/errors.ts';
-import type { BindingStore, PendingPublication, StoredBindings } from '../../ports.ts';
+import type { BindingStore, Clock, PendingPublication, StoredBindings } from '../../ports.ts';
+import { systemClock } from '../clock.ts';
 
 /** Bytes of compressed data kept inline in the head item, and per chunk item. */
 export const CHUNK_BYTES = 300_000;
@@ -46,17 +47,18 @@ type Blob = 'state' | 'pending';
 const head = (namespace: string): string => `head#${namespace}`;
 const chunkPrefix = (namespace: string, blob: Blob, generation: number): string =>
   `chunk#${namespace}#${blob}#${String(generation).padStart(12, '0')}#`;
-const EMPTY: BindingSet = { services: [], pods: [], namespaces: [] };
 
+/** The BindingStore on one DynamoDB table (see the module's description for its items). */
 export class DynamoBindingStore implements BindingStore {
   readonly #db: DynamoDBDocumentClient;
   readonly #table: string;
-  readonly #now: () => Date;
+  readonly #clock: Clock;
 
-  constructor(client: DynamoDBClient, table: string, options: { now?: () => Date } = {}) {
+  /** `clock` stamps `updatedAt` on every head and cursor written (default: the system clock). */
+  constructor(client: DynamoDBClient, table: string, options: { clock?: Clock } = {}) {
     this.#db = DynamoDBDocumentClient.from(client);
     this.#table = table;
-    this.#now = options.now ?? (() => new Date());
+    this.#clock = options.clock ?? systemClock;
   }
 
   async #head(cluster: string, namespace: string): Promise<Head | undefined> {
@@ -124,7 +126,7 @@ export class DynamoBindingStore implements BindingStore {
     if (item === undefined) return null;
     const bindings =
       item.state === undefined
-        ? EMPTY
+        ? EMPTY_BINDINGS
         : await this.#read<BindingSet>(cluster, namespace, 'state', item.state);
     const pending =
       item.pending === undefined
@@ -156,7 +158,7 @@ export class DynamoBindingStore implements BindingStore {
       ...(current?.observedAt === undefined ? {} : { observedAt: current.observedAt }),
       ...(current?.state === undefined ? {} : { state: current.state }),
       pending: ref,
-      updatedAt: this.#now().toISOString(),
+      updatedAt: this.#clock.now().toISOString(),
     };
     await this.#put(cluster, namespace, item, expectedGeneration, current !== undefined, true);
   }
@@ -192,7 +194,7 @@ export class DynamoBindingStore implements BindingStore {
         generation: pending.generation,
         observedAt: pending.observedAt,
         state,
-        updatedAt: this.#now().toISOString(),
+        updatedAt: this.#clock.now().toISOString(),
       },
       expectedGeneration,
       true,
@@ -263,7 +265,7 @@ export class DynamoBindingStore implements BindingStore {
     await this.#db.send(
       new PutCommand({
         TableName: this.#table,
-        Item: { pk: cluster, sk: 'sweep', cursor, updatedAt: this.#now().toISOString() },
+        Item: { pk: cluster, sk: 'sweep', cursor, updatedAt: this.#clock.now().toISOString() },
       }),
     );
   }

@@ -1,38 +1,97 @@
 /**
  * SQS FIFO adapters: the ChangePublisher (`binding-changes.fifo`) and the ReconcileQueue
  * (`reconcile-requests.fifo`). Both send with SendMessageBatch (at most 10 entries and 1 MiB a
- * call) and resend the entries SQS reports as failed, with backoff, before giving up.
+ * call, see {@link sendBatches}) and resend the entries SQS reports as failed, with backoff, before
+ * giving up.
  */
-import {
-  SendMessageBatchCommand,
-  type SendMessageBatchRequestEntry,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
-import { UnavailableError } from '../../domain/errors.ts';
-import { messageGroupId, requestDeduplicationId, sendBatches } from '../../domain/message.ts';
-import type {
-  ChangePublisher,
-  OutgoingMessage,
-  ReconcileQueue,
-  ReconcileRequestMessage,
-} from '../../ports.ts';
+import { createHash } from 'node:crypto';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { UnavailableError, ValidationError } from '../../domain/errors.ts';
+import { messageGroupId, SQS_MAX_BYTES } from '../../domain/message.ts';
+import type { ChangePublisher, Clock, OutgoingMessage, ReconcileQueue } from '../../ports.ts';
+import type { ReconcileRequest } from '../../schemas/reconcile-request.ts';
+import { systemClock } from '../clock.ts';
 
+/** SQS's largest number of entries in one SendMessageBatch call. */
+export const SEND_BATCH_MAX_ENTRIES = 10;
+
+/** How the SQS adapters retry and tell time. */
 export interface SqsOptions {
   /** Attempts for entries SQS refuses with a retryable error (default 4). */
   readonly attempts?: number;
-  readonly sleep?: (ms: number) => Promise<void>;
+  /** Waits between attempts and, for reconcile requests, the deduplication salt (default: the system clock). */
+  readonly clock?: Clock;
+}
+
+/**
+ * Splits messages, in order, into SendMessageBatch calls: at most 10 entries, at most 1 MiB of
+ * bodies in all (SQS's largest batch payload is its largest message), and no id twice in one call
+ * (entry ids must be unique per request). Only bodies are counted: a caller that adds message
+ * attributes must leave room for them.
+ *
+ * @example
+ * sendBatches(messages).map((batch) => batch.length); // => [10, 10, 3]
+ */
+export function sendBatches<M extends OutgoingMessage>(
+  messages: readonly M[],
+  limits: { readonly maxEntries?: number; readonly maxBytes?: number } = {},
+): M[][] {
+  const maxEntries = limits.maxEntries ?? SEND_BATCH_MAX_ENTRIES;
+  const maxBytes = limits.maxBytes ?? SQS_MAX_BYTES;
+  const batches: M[][] = [];
+  let current: M[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = Buffer.byteLength(message.body, 'utf8');
+    if (size > maxBytes) {
+      throw new ValidationError(`message ${message.id} is ${size} bytes, over ${maxBytes} bytes`);
+    }
+    const full = current.length >= maxEntries || bytes + size > maxBytes;
+    if (current.length > 0 && (full || current.some((m) => m.id === message.id))) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/**
+ * A FIFO deduplication id for a reconcile request: the same audit events give the same id (so a
+ * replayed audit event is dropped); requests without audit events are told apart by `salt`.
+ *
+ * @example
+ * requestDeduplicationId(request, String(Date.now())).length; // => 64
+ */
+export function requestDeduplicationId(
+  request: Pick<ReconcileRequest, 'cluster' | 'namespace' | 'trigger' | 'auditIds'>,
+  salt = '',
+): string {
+  const basis =
+    request.auditIds.length > 0 ? request.auditIds.join(',') : `${request.trigger}:${salt}`;
+  return createHash('sha256')
+    .update(`${request.cluster}/${request.namespace}/${basis}`)
+    .digest('hex');
 }
 
 /** Sends one batch, resending failed entries; throws UnavailableError when some never made it. */
 async function sendBatch(
   client: SQSClient,
   queueUrl: string,
-  entries: SendMessageBatchRequestEntry[],
+  batch: readonly OutgoingMessage[],
   options: SqsOptions,
 ): Promise<void> {
   const attempts = options.attempts ?? 4;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  let pending = entries;
+  const clock = options.clock ?? systemClock;
+  let pending = batch.map((m, i) => ({
+    Id: `m${i}`,
+    MessageBody: m.body,
+    MessageGroupId: m.groupId,
+    MessageDeduplicationId: m.deduplicationId,
+  }));
   for (let attempt = 1; pending.length > 0; attempt++) {
     const result = await client.send(
       new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }),
@@ -51,8 +110,18 @@ async function sendBatch(
         `SQS kept failing ${pending.length} message(s) to ${queueUrl} after ${attempts} attempts`,
       );
     }
-    await sleep(100 * 2 ** attempt);
+    await clock.sleep(100 * 2 ** attempt);
   }
+}
+
+/** Sends messages in order, a batch at a time (a FIFO group keeps their order). */
+async function sendAll(
+  client: SQSClient,
+  queueUrl: string,
+  messages: readonly OutgoingMessage[],
+  options: SqsOptions,
+): Promise<void> {
+  for (const batch of sendBatches(messages)) await sendBatch(client, queueUrl, batch, options);
 }
 
 /** Publishes binding-change messages in order, a batch at a time (a FIFO group keeps their order). */
@@ -67,16 +136,8 @@ export class SqsChangePublisher implements ChangePublisher {
     this.#options = options;
   }
 
-  async publish(messages: readonly OutgoingMessage[]): Promise<void> {
-    for (const batch of sendBatches([...messages])) {
-      const entries = batch.map((m, i) => ({
-        Id: `m${i}`,
-        MessageBody: m.body,
-        MessageGroupId: m.groupId,
-        MessageDeduplicationId: m.deduplicationId,
-      }));
-      await sendBatch(this.#client, this.#queueUrl, entries, this.#options);
-    }
+  publish(messages: readonly OutgoingMessage[]): Promise<void> {
+    return sendAll(this.#client, this.#queueUrl, messages, this.#options);
   }
 }
 
@@ -85,28 +146,26 @@ export class SqsReconcileQueue implements ReconcileQueue {
   readonly #client: SQSClient;
   readonly #queueUrl: string;
   readonly #options: SqsOptions;
-  readonly #now: () => number;
+  readonly #clock: Clock;
 
-  constructor(
-    client: SQSClient,
-    queueUrl: string,
-    options: SqsOptions & { now?: () => number } = {},
-  ) {
+  constructor(client: SQSClient, queueUrl: string, options: SqsOptions = {}) {
     this.#client = client;
     this.#queueUrl = queueUrl;
     this.#options = options;
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
   }
 
-  async enqueue(requests: readonly ReconcileRequestMessage[]): Promise<void> {
-    for (let i = 0; i < requests.length; i += 10) {
-      const entries = requests.slice(i, i + 10).map((request, j) => ({
-        Id: `r${j}`,
-        MessageBody: JSON.stringify(request),
-        MessageGroupId: messageGroupId(request.cluster, request.namespace),
-        MessageDeduplicationId: requestDeduplicationId(request, String(this.#now())),
-      }));
-      await sendBatch(this.#client, this.#queueUrl, entries, this.#options);
-    }
+  enqueue(requests: readonly ReconcileRequest[]): Promise<void> {
+    const salt = String(this.#clock.now().getTime());
+    const messages = requests.map((request) => {
+      const id = requestDeduplicationId(request, salt);
+      return {
+        id,
+        groupId: messageGroupId(request.cluster, request.namespace),
+        deduplicationId: id,
+        body: JSON.stringify(request),
+      };
+    });
+    return sendAll(this.#client, this.#queueUrl, messages, this.#options);
   }
 }

@@ -25,6 +25,7 @@ import { KubernetesCluster } from '../../../../shared/adapters/kubernetes/cluste
 import { StaticClusterRegistry } from '../../../../shared/adapters/kubernetes/registry.ts';
 import { LOCAL_PERMISSIVE } from '../../../../shared/app/authorization.ts';
 import type { ClusterRegistry } from '../../../../shared/ports.ts';
+import { clusterOfLogGroup, webhookClusterSegment } from '../../../../shared/schemas/audit.ts';
 import { lambdaContext } from './gateway.ts';
 import { type LocalPipeline, startPipeline } from './pipeline.ts';
 
@@ -32,8 +33,10 @@ export const INVOKE_HELP = `Usage: waypointer invoke <function> --event FILE [--
 Runs a function's real handler once on the event in FILE (samples: events/*.json) against the
 embedded stack, and prints the handler's result as JSON. <function> is one of:
   http-api         API Gateway HTTP API (payload 2.0) event   e.g. events/http-api-get-bindings.json
-  audit-ingest     CloudWatch Logs subscription, EventBridge or audit webhook event
+  audit-ingest     CloudWatch Logs subscription or EventBridge event
                                                               e.g. events/cloudwatch-logs-eks-audit.json
+  audit-webhook    API Gateway HTTP API (2.0) event of POST /audit/{cluster}
+                                                              e.g. events/audit-webhook-eventlist.json
   reconcile        SQS event from reconcile-requests.fifo     e.g. events/sqs-reconcile-requests.json
   scheduled-sweep  EventBridge scheduled event                e.g. events/scheduled-sweep.json
 The embedded cluster (seeded with --cluster-seed, default bookinfo) answers for every cluster name
@@ -41,7 +44,13 @@ the event mentions (\`local\` when it names none).
 `;
 
 /** The functions `waypointer invoke` runs. */
-export const INVOKABLE = ['http-api', 'audit-ingest', 'reconcile', 'scheduled-sweep'] as const;
+export const INVOKABLE = [
+  'http-api',
+  'audit-ingest',
+  'audit-webhook',
+  'reconcile',
+  'scheduled-sweep',
+] as const;
 
 /** A function `waypointer invoke` runs. */
 export type Invokable = (typeof INVOKABLE)[number];
@@ -53,6 +62,7 @@ export const DEFAULT_CLUSTER = 'local';
 const LAMBDA: Record<Invokable, { name: string; timeoutMs: number }> = {
   'http-api': { name: 'waypointer-http-api', timeoutMs: 29_000 },
   'audit-ingest': { name: 'waypointer-audit-ingest', timeoutMs: 30_000 },
+  'audit-webhook': { name: 'waypointer-audit-webhook', timeoutMs: 30_000 },
   reconcile: { name: 'waypointer-reconcile', timeoutMs: 120_000 },
   'scheduled-sweep': { name: 'waypointer-scheduled-sweep', timeoutMs: 900_000 },
 };
@@ -63,8 +73,12 @@ const ANY_SHAPE: Record<Invokable, { label: string; schemas: readonly z.ZodType[
     schemas: [APIGatewayProxyEventV2Schema],
   },
   'audit-ingest': {
-    label: 'a CloudWatch Logs subscription, EventBridge or API Gateway HTTP API (2.0) event',
-    schemas: [CloudWatchLogsSchema, EventBridgeSchema, APIGatewayProxyEventV2Schema],
+    label: 'a CloudWatch Logs subscription or EventBridge event',
+    schemas: [CloudWatchLogsSchema, EventBridgeSchema],
+  },
+  'audit-webhook': {
+    label: 'an API Gateway HTTP API (2.0) event',
+    schemas: [APIGatewayProxyEventV2Schema],
   },
   reconcile: { label: 'an SQS event', schemas: [SqsSchema] },
   'scheduled-sweep': { label: 'an EventBridge (scheduled) event', schemas: [EventBridgeSchema] },
@@ -143,21 +157,22 @@ async function readEvent(fn: Invokable, file: string): Promise<Event> {
   return event as Event;
 }
 
-const EKS_LOG_GROUP = /^\/aws\/eks\/([^/]+)\/cluster$/;
-
 function clusterOfLogs(event: Event): string | undefined {
   const data = (event.awslogs as { data?: unknown } | undefined)?.data;
   if (typeof data !== 'string') return undefined;
   try {
     const decoded = JSON.parse(gunzipSync(Buffer.from(data, 'base64')).toString('utf8'));
-    return EKS_LOG_GROUP.exec(String(decoded.logGroup))?.[1];
+    return clusterOfLogGroup(String(decoded.logGroup));
   } catch {
     return undefined;
   }
 }
 
-function clusterOfPath(event: Event, pattern: RegExp): string | undefined {
-  const name = typeof event.rawPath === 'string' ? pattern.exec(event.rawPath)?.[1] : undefined;
+function clusterOfPath(
+  event: Event,
+  segment: (path: string) => string | undefined,
+): string | undefined {
+  const name = typeof event.rawPath === 'string' ? segment(event.rawPath) : undefined;
   return name === undefined ? undefined : decodeURIComponent(name);
 }
 
@@ -176,15 +191,16 @@ function clustersOfRecords(event: Event): string[] {
 /** The cluster names an event mentions (where each trigger carries one). */
 export function clusterNamesOf(fn: Invokable, event: Event): string[] {
   const names: (string | undefined)[] = [];
-  if (fn === 'http-api') names.push(clusterOfPath(event, /^\/v1\/clusters\/([^/]+)/));
+  if (fn === 'http-api')
+    names.push(clusterOfPath(event, (path) => /^\/v1\/clusters\/([^/]+)/.exec(path)?.[1]));
   if (fn === 'audit-ingest') {
     const detail = event.detail as { cluster?: unknown } | undefined;
     names.push(
       clusterOfLogs(event),
       typeof detail?.cluster === 'string' ? detail.cluster : undefined,
-      clusterOfPath(event, /^\/audit\/([^/]+)$/),
     );
   }
+  if (fn === 'audit-webhook') names.push(clusterOfPath(event, webhookClusterSegment));
   if (fn === 'reconcile') names.push(...clustersOfRecords(event));
   const found = [...new Set(names.filter((n): n is string => n !== undefined && n !== ''))];
   return found.length > 0 ? found.sort() : [DEFAULT_CLUSTER];
@@ -211,6 +227,7 @@ function handlerOf(
   if (pipeline === undefined)
     return createHttpApi({ clusters, policy: LOCAL_PERMISSIVE, ...powertools() }) as Handler;
   if (fn === 'audit-ingest') return pipeline.auditIngest as Handler;
+  if (fn === 'audit-webhook') return pipeline.auditWebhook as Handler;
   if (fn === 'reconcile') return createReconcile({ ...pipeline.deps, ...powertools() }) as Handler;
   return createSweep({ ...pipeline.deps, ...powertools() }) as Handler;
 }

@@ -17,10 +17,12 @@ import {
 import { SqsServer } from '@waypointer/sqs-endpoint';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { createAuditIngest } from '../../../../functions/audit-ingest/app.ts';
+import { createAuditWebhook } from '../../../../functions/audit-webhook/app.ts';
 import { createReconcile } from '../../../../functions/reconcile/app.ts';
 import { createSweep } from '../../../../functions/scheduled-sweep/app.ts';
 import { DynamoBindingStore } from '../../../../shared/adapters/aws/binding-store.ts';
 import { SqsChangePublisher, SqsReconcileQueue } from '../../../../shared/adapters/aws/sqs.ts';
+import { systemClock } from '../../../../shared/adapters/clock.ts';
 import type { PipelineDeps } from '../../../../shared/app/pipeline.ts';
 import type { ClusterRegistry } from '../../../../shared/ports.ts';
 import { BINDINGS_TABLE, startDynamo } from './dynamodb.ts';
@@ -38,8 +40,10 @@ export interface LocalPipeline {
   readonly dynamodb: string;
   readonly queues: Record<keyof typeof QUEUES, string>;
   readonly deps: PipelineDeps;
-  /** The audit-ingest handler (the gateway sends `/audit/{cluster}` to it). */
+  /** The audit-ingest handler (CloudWatch Logs subscription and EventBridge events). */
   readonly auditIngest: ReturnType<typeof createAuditIngest>;
+  /** The audit-webhook handler (the gateway sends `/audit/{cluster}` to it). */
+  readonly auditWebhook: ReturnType<typeof createAuditWebhook>;
   /** Runs the scheduled sweep once, now. */
   sweep(): Promise<unknown>;
   stop(): Promise<void>;
@@ -123,6 +127,7 @@ export async function startPipeline(options: {
     store: new DynamoBindingStore(dynamo.client, BINDINGS_TABLE),
     publisher: new SqsChangePublisher(client, queues.bindingChanges),
     queue: new SqsReconcileQueue(client, queues.reconcileRequests),
+    clock: systemClock,
   };
   const logger = new Logger({
     serviceName: 'waypointer',
@@ -130,6 +135,7 @@ export async function startPipeline(options: {
   });
   const metrics = new Metrics({ namespace: 'waypointer', serviceName: 'waypointer' });
   const auditIngest = createAuditIngest({ ...deps, logger, metrics });
+  const auditWebhook = createAuditWebhook({ ...deps, logger, metrics });
   const reconcile = createReconcile({ ...deps, logger, metrics });
   const sweep = createSweep({ ...deps, logger, metrics });
   const queueArn = sqsServer.queueArn(QUEUES.reconcileRequests);
@@ -182,6 +188,7 @@ export async function startPipeline(options: {
     queues,
     deps,
     auditIngest,
+    auditWebhook,
     sweep: runSweep,
     stop: async () => {
       running = false;

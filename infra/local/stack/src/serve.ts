@@ -87,7 +87,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
     metrics: new Metrics({ namespace: 'waypointer', serviceName: 'waypointer' }),
     queue: pipeline.deps.queue,
   });
-  handlers.audit = pipeline.auditIngest as unknown as HttpHandler;
+  handlers.audit = pipeline.auditWebhook;
   const endpoints = {
     api: gateway.url,
     kubernetes: embedded?.url ?? kc.getCurrentCluster()?.server,
