@@ -11,6 +11,7 @@ import {
   type NamespaceBinding,
   type PodBinding,
   type ServiceBinding,
+  sameWaypoint,
   waypointReferences,
 } from '../domain/bindings.ts';
 import { type Diagnostic, diagnose } from '../domain/diagnostics.ts';
@@ -157,9 +158,7 @@ export async function waypointStatus(
     boundServices: bindings.services.filter((s) => is(s.waypoint)),
     boundPods: bindings.pods.filter((p) => is(p.waypoint)),
     boundNamespaces: bindings.namespaces.filter((n) => is(n.waypoint)),
-    diagnostics: diagnose(snapshot, context).filter(
-      (d) => d.subject === `Gateway ${key}` || d.message.includes(` ${key}`),
-    ),
+    diagnostics: diagnose(snapshot, context).filter((d) => sameWaypoint(d.waypoint, input)),
   };
 }
 
@@ -183,10 +182,7 @@ export async function getNamespaceBindings(
   if (snapshot.namespaces.length === 0)
     throw new NotFoundError(`namespaces "${input.namespace}" not found`);
   const bindings = computeNamespaceBindings(snapshot, input.namespace);
-  const diagnostics = diagnose(snapshot).filter(
-    (d) =>
-      d.subject === `Namespace ${input.namespace}` || d.subject.includes(` ${input.namespace}/`),
-  );
+  const diagnostics = diagnose(snapshot).filter((d) => d.namespace === input.namespace);
   return {
     services: bindings.services,
     pods: bindings.pods,
@@ -225,9 +221,7 @@ export async function getClusterBindings(
     services: bindings.services.filter((s) => inPage.has(s.namespace)),
     pods: bindings.pods.filter((p) => inPage.has(p.namespace)),
     namespaces: bindings.namespaces.filter((n) => inPage.has(n.namespace)),
-    diagnostics: diagnose(snapshot, context).filter((d) =>
-      page.some((ns) => d.subject === `Namespace ${ns}` || d.subject.includes(` ${ns}/`)),
-    ),
+    diagnostics: diagnose(snapshot, context).filter((d) => inPage.has(d.namespace)),
     ...(more ? { nextCursor: last } : {}),
   };
 }

@@ -122,6 +122,16 @@ export function formatRef(ref: WaypointRef): string {
   return `${ref.namespace}/${ref.name}`;
 }
 
+/**
+ * Whether `ref` is `waypoint` (same namespace and name); null is no waypoint.
+ *
+ * @example
+ * sameWaypoint({ namespace: 'default', name: 'waypoint-east' }, { namespace: 'default', name: 'waypoint' }); // false
+ */
+export function sameWaypoint(ref: WaypointRef | null, waypoint: WaypointRef): boolean {
+  return ref !== null && ref.namespace === waypoint.namespace && ref.name === waypoint.name;
+}
+
 function notReady(ref: WaypointRef): BindingError {
   return {
     reason: 'WaypointIsNotReady',

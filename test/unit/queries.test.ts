@@ -1,0 +1,84 @@
+/**
+ * The read use cases over a stub cluster: which diagnostics a waypoint's status and a namespace's
+ * bindings show. Diagnostics are matched by their structured fields, never by text, so a waypoint's
+ * name that prefixes another's (`waypoint`, `waypoint-east`) does not pull in the other's.
+ */
+import { describe, expect, it } from 'vitest';
+import { getNamespaceBindings, waypointStatus } from '../../shared/app/queries.ts';
+import type { ClusterSnapshot } from '../../shared/domain/model.ts';
+import type { Cluster } from '../../shared/ports.ts';
+import { gateway, gatewayClass, namespace, service } from '../support/builders.ts';
+
+const USE = 'istio.io/use-waypoint';
+const AMBIENT = { 'istio.io/dataplane-mode': 'ambient' };
+
+/** `default/waypoint` serves the namespace; `default/waypoint-east` serves workloads only. */
+const snapshot: ClusterSnapshot = {
+  namespaces: [
+    namespace('default', { ...AMBIENT, [USE]: 'waypoint' }),
+    namespace('other', AMBIENT),
+  ],
+  services: [
+    service('default', 'reviews'),
+    // Names waypoint-east, which does not serve services: traffic-type-mismatch on waypoint-east.
+    service('default', 'east', { [USE]: 'waypoint-east' }),
+    service('other', 'ratings', { [USE]: 'gone' }),
+  ],
+  pods: [],
+  gateways: [
+    gateway('default', 'waypoint'),
+    gateway('default', 'waypoint-east', { labels: { 'istio.io/waypoint-for': 'workload' } }),
+  ],
+  gatewayClasses: [gatewayClass('istio-waypoint')],
+};
+
+const cluster = {
+  clusterSnapshot: async () => snapshot,
+  namespaceSnapshot: async (name: string) => ({
+    ...snapshot,
+    namespaces: snapshot.namespaces.filter((n) => n.metadata.name === name),
+    services: snapshot.services.filter((s) => s.metadata.namespace === name),
+  }),
+  getGateway: async (ns: string, name: string) =>
+    snapshot.gateways.find((g) => g.metadata.namespace === ns && g.metadata.name === name) ?? null,
+} as unknown as Cluster;
+
+const deps = { clusters: { names: () => ['c'], get: () => cluster } };
+
+const described = (diagnostics: readonly { code: string; subject: string }[]): string[] =>
+  diagnostics.map((d) => `${d.code} ${d.subject}`);
+
+describe('waypoint status diagnostics', () => {
+  it('shows only the diagnostics about this waypoint, not about one whose name it prefixes', async () => {
+    const status = await waypointStatus(deps, {
+      cluster: 'c',
+      namespace: 'default',
+      name: 'waypoint',
+    });
+    expect(described(status.diagnostics)).toEqual([]);
+  });
+
+  it("shows the other waypoint's diagnostics on that waypoint", async () => {
+    const status = await waypointStatus(deps, {
+      cluster: 'c',
+      namespace: 'default',
+      name: 'waypoint-east',
+    });
+    expect(described(status.diagnostics)).toEqual(['traffic-type-mismatch Service default/east']);
+  });
+});
+
+describe('namespace bindings diagnostics', () => {
+  it("shows the namespace's own diagnostics, with structured fields", async () => {
+    const page = await getNamespaceBindings(deps, { cluster: 'c', namespace: 'other' });
+    expect(page.diagnostics).toMatchObject([
+      {
+        code: 'dangling-reference',
+        subject: 'Service other/ratings',
+        namespace: 'other',
+        waypoint: { namespace: 'other', name: 'gone' },
+        object: { kind: 'Service', namespace: 'other', name: 'ratings' },
+      },
+    ]);
+  });
+});
