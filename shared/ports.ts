@@ -4,6 +4,9 @@
  */
 import type { BindingSet } from './domain/bindings.ts';
 import type { ClusterSnapshot, Gateway, Namespace, Pod } from './domain/model.ts';
+import type { LabelTarget } from './domain/plan.ts';
+
+export type { LabelTarget };
 
 /**
  * Time, as the use cases and adapters see it: injected so tests and the embedded stack can control
@@ -15,13 +18,6 @@ export interface Clock {
   /** Resolves after `ms` milliseconds. */
   sleep(ms: number): Promise<void>;
 }
-
-/** What a label change targets. */
-export type LabelTarget =
-  | { readonly kind: 'namespace'; readonly name: string }
-  | { readonly kind: 'service'; readonly namespace: string; readonly name: string }
-  | { readonly kind: 'pods'; readonly namespace: string; readonly names: readonly string[] }
-  | { readonly kind: 'pods'; readonly namespace: string; readonly selector: string };
 
 /** Labels to set (a string) or remove (null). */
 export type LabelChanges = Readonly<Record<string, string | null>>;

@@ -25,7 +25,7 @@ import {
   renderWaypointYaml,
   waypointManifest,
 } from '../../shared/domain/generate.ts';
-import type { EnrollTarget } from '../../shared/domain/plan.ts';
+import type { LabelTarget } from '../../shared/domain/plan.ts';
 import type { ReconcileQueue } from '../../shared/ports.ts';
 import * as api from '../../shared/schemas/api.ts';
 
@@ -105,7 +105,7 @@ function enrollmentRoutes<P extends NsParams>(
   path: string,
   noun: string,
   params: z.ZodType<P>,
-  target: (input: RouteInput<P, { selector?: string; dryRun?: boolean }, unknown>) => EnrollTarget,
+  target: (input: RouteInput<P, { selector?: string; dryRun?: boolean }, unknown>) => LabelTarget,
   query: z.ZodType<{ selector?: string; dryRun?: boolean }> = api.dryRunQuery,
 ): Route[] {
   return [

@@ -5,6 +5,8 @@
  */
 import {
   computeBindings,
+  type Dependent,
+  dependents,
   formatRef,
   parseUseWaypoint,
   type WaypointRef,
@@ -14,15 +16,9 @@ import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.
 import { generateWaypoint, waypointManifest } from '../domain/generate.ts';
 import { USE_WAYPOINT, USE_WAYPOINT_NAMESPACE } from '../domain/labels.ts';
 import type { ClusterSnapshot, Pod, StringMap } from '../domain/model.ts';
-import {
-  type Dependent,
-  dependentsOf,
-  type EnrollTarget,
-  type Mutation,
-  plan,
-} from '../domain/plan.ts';
+import { type LabelTarget, type Mutation, plan } from '../domain/plan.ts';
 import { allowsAttachment, indexWaypoints, isWaypointClass } from '../domain/waypoints.ts';
-import type { Cluster, ClusterRegistry, LabelChanges, LabelTarget } from '../ports.ts';
+import type { Cluster, ClusterRegistry, LabelChanges } from '../ports.ts';
 
 /** What every mutation answers. */
 export interface MutationResult {
@@ -144,7 +140,7 @@ export async function applyWaypoint(
   }
   if (input.enrollNamespace === true) {
     await cluster.setLabels(
-      { kind: 'namespace', name: input.namespace },
+      { kind: 'namespace', namespace: input.namespace },
       { [USE_WAYPOINT]: gateway.metadata.name },
     );
     done.push(
@@ -223,8 +219,8 @@ async function relabel(
 }
 
 /** Steps that clear the labels of each dependent, restoring them from the snapshot on failure. */
-function unenrollSteps(snapshot: ClusterSnapshot, dependents: readonly Dependent[]): LabelStep[] {
-  return dependents.map((d) => {
+function unenrollSteps(snapshot: ClusterSnapshot, objects: readonly Dependent[]): LabelStep[] {
+  return objects.map((d) => {
     const objects =
       d.kind === 'Namespace'
         ? snapshot.namespaces
@@ -238,7 +234,7 @@ function unenrollSteps(snapshot: ClusterSnapshot, dependents: readonly Dependent
     );
     const target: LabelTarget =
       d.kind === 'Namespace'
-        ? { kind: 'namespace', name: d.name }
+        ? { kind: 'namespace', namespace: d.name }
         : d.kind === 'Service'
           ? { kind: 'service', namespace: d.namespace, name: d.name }
           : { kind: 'pods', namespace: d.namespace, names: [d.name] };
@@ -268,21 +264,21 @@ export async function deleteWaypoint(
   ) {
     throw new NotFoundError(`waypoint ${formatRef(ref)} not found`);
   }
-  const dependents = dependentsOf(before, ref);
-  const named = dependents.map(describeDependent);
+  const objects = dependents(before, ref);
+  const named = objects.map(describeDependent);
   if (input.unenroll === true) {
     // Unenrolling changes the dependents' namespaces too: the caller must be allowed in each.
-    for (const namespace of new Set(dependents.map((d) => d.namespace)))
+    for (const namespace of new Set(objects.map((d) => d.namespace)))
       deps.access?.require('mutate', namespace);
   }
-  if (dependents.length > 0 && input.unenroll !== true && input.force !== true) {
+  if (objects.length > 0 && input.unenroll !== true && input.force !== true) {
     throw new ConflictError(
       `waypoint ${formatRef(ref)} is still used by ${named.join(', ')}: pass unenroll=true to remove their ${USE_WAYPOINT} labels too, or force=true to leave them dangling`,
-      { details: { dependents } },
+      { details: { dependents: objects } },
     );
   }
   const warnings =
-    input.unenroll !== true && dependents.length > 0
+    input.unenroll !== true && objects.length > 0
       ? [`these now name a waypoint that does not exist: ${named.join(', ')}`]
       : [];
   const planned = plan(before, {
@@ -295,7 +291,7 @@ export async function deleteWaypoint(
   if (dryRun) return { dryRun, done: [], warnings, plan: planned.changes };
   const done: string[] = [];
   // Labels first, the Gateway last: a failure anywhere puts the labels back.
-  const steps = input.unenroll === true ? unenrollSteps(before, dependents) : [];
+  const steps = input.unenroll === true ? unenrollSteps(before, objects) : [];
   await relabel(cluster, steps, () => cluster.deleteGateway(ref.namespace, ref.name));
   if (steps.length > 0) done.push(`removed ${USE_WAYPOINT} from ${named.join(', ')}`);
   done.push(`waypoint ${formatRef(ref)} deleted`);
@@ -311,7 +307,7 @@ export async function deleteWaypoint(
 
 export interface EnrollInput {
   readonly cluster: string;
-  readonly target: EnrollTarget;
+  readonly target: LabelTarget;
   readonly waypoint: string;
   readonly waypointNamespace?: string;
   /** Replace a different waypoint the target already uses. */
@@ -324,19 +320,13 @@ export interface EnrollInput {
 /** One step per object the target names (each pod on its own), restorable. */
 function targetSteps(
   snapshot: ClusterSnapshot,
-  target: EnrollTarget,
+  target: LabelTarget,
   pods: readonly Pod[],
   labels: LabelChanges,
 ): LabelStep[] {
   if (target.kind === 'namespace') {
     const ns = snapshot.namespaces.find((n) => n.metadata.name === target.namespace);
-    return [
-      {
-        target: { kind: 'namespace', name: target.namespace },
-        labels,
-        undo: restoring(ns?.metadata.labels),
-      },
-    ];
+    return [{ target, labels, undo: restoring(ns?.metadata.labels) }];
   }
   if (target.kind === 'service') {
     const service = snapshot.services.find((x) => x.metadata.name === target.name);
@@ -358,7 +348,7 @@ function stepNames(steps: readonly LabelStep[]): string[] {
 /** The snapshot of the target's namespace, with the pods the target names added. */
 async function targetSnapshot(
   cluster: Cluster,
-  target: EnrollTarget,
+  target: LabelTarget,
 ): Promise<{ snapshot: ClusterSnapshot; pods: Pod[] }> {
   const snapshot = await cluster.namespaceSnapshot(target.namespace);
   if (target.kind !== 'pods') return { snapshot, pods: [] };
@@ -495,7 +485,7 @@ export async function enroll(deps: Deps, input: EnrollInput): Promise<MutationRe
 
 export interface UnenrollInput {
   readonly cluster: string;
-  readonly target: EnrollTarget;
+  readonly target: LabelTarget;
   readonly dryRun?: boolean;
 }
 
@@ -519,7 +509,7 @@ export async function unenroll(deps: Deps, input: UnenrollInput): Promise<Mutati
   };
 }
 
-function describeTarget(target: EnrollTarget, names: readonly string[]): string {
+function describeTarget(target: LabelTarget, names: readonly string[]): string {
   if (target.kind === 'namespace') return `namespace ${target.namespace}`;
   if (target.kind === 'service') return `service ${target.namespace}/${target.name}`;
   return names.length === 0

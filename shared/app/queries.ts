@@ -5,20 +5,26 @@
 import {
   BindingContext,
   type BindingSet,
+  boundTo,
   computeBindings,
   computeNamespaceBindings,
-  formatRef,
+  type Dependent,
+  dependents,
   type NamespaceBinding,
   type PodBinding,
   type ServiceBinding,
   sameWaypoint,
-  waypointReferences,
 } from '../domain/bindings.ts';
 import { type Diagnostic, diagnose } from '../domain/diagnostics.ts';
 import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import { REVISION, WAYPOINT_FOR } from '../domain/labels.ts';
 import type { ClusterSnapshot, Gateway } from '../domain/model.ts';
-import { isWaypointClass, programmedStatus, trafficTypeOf } from '../domain/waypoints.ts';
+import {
+  isWaypointClass,
+  programmedCondition,
+  programmedStatus,
+  trafficTypeOf,
+} from '../domain/waypoints.ts';
 import { type Deps, waitSeconds } from './mutations.ts';
 
 /** One row of `list`: istioctl's columns plus the effective traffic type and what is bound. */
@@ -44,8 +50,7 @@ function summarize(
 ): WaypointSummary {
   const namespace = gateway.metadata.namespace ?? '';
   const name = gateway.metadata.name;
-  const is = (w: { namespace: string; name: string } | null): boolean =>
-    w?.namespace === namespace && w?.name === name;
+  const bound = boundTo(bindings, { namespace, name });
   const gatewayClass = snapshot.gatewayClasses.find(
     (c) => c.metadata.name === gateway.spec.gatewayClassName,
   );
@@ -58,9 +63,9 @@ function summarize(
     effectiveTrafficType: trafficTypeOf(gateway, gatewayClass),
     programmed: programmedStatus(gateway),
     bound: {
-      services: bindings.services.filter((s) => is(s.waypoint)).length,
-      pods: bindings.pods.filter((p) => is(p.waypoint)).length,
-      namespaces: bindings.namespaces.filter((n) => is(n.waypoint)).length,
+      services: bound.services.length,
+      pods: bound.pods.length,
+      namespaces: bound.namespaces.length,
     },
   };
 }
@@ -93,7 +98,7 @@ export interface WaypointStatus {
   } | null;
   readonly addresses: readonly string[];
   /** What uses this waypoint: the labels that name it, and what is bound to it. */
-  readonly referencedBy: readonly { kind: string; namespace: string; name: string }[];
+  readonly referencedBy: readonly Dependent[];
   readonly boundServices: readonly ServiceBinding[];
   readonly boundPods: readonly PodBinding[];
   readonly boundNamespaces: readonly NamespaceBinding[];
@@ -134,12 +139,11 @@ export async function waypointStatus(
   }
   const context = new BindingContext(snapshot);
   const bindings = computeBindings(snapshot, context);
-  const key = `${input.namespace}/${input.name}`;
-  const is = (w: { namespace: string; name: string } | null): boolean =>
-    w !== null && formatRef(w) === key;
+  const ref = { namespace: input.namespace, name: input.name };
+  const bound = boundTo(bindings, ref);
   const conditions = gateway.status?.conditions ?? [];
-  const programmed = conditions.find((c) => c.type === 'Programmed' && c.status === 'True');
-  const row = programmed ?? conditions[conditions.length - 1];
+  const programmed = programmedCondition(gateway);
+  const row = programmed?.status === 'True' ? programmed : conditions[conditions.length - 1];
   return {
     waypoint: summarize(gateway, snapshot, bindings),
     status:
@@ -152,13 +156,11 @@ export async function waypointStatus(
             message: row.message ?? '',
           },
     addresses: (gateway.status?.addresses ?? []).map((a) => a.value),
-    referencedBy: [...waypointReferences(snapshot)]
-      .filter((r) => formatRef(r.ref) === key)
-      .map(({ kind, namespace, name }) => ({ kind, namespace, name })),
-    boundServices: bindings.services.filter((s) => is(s.waypoint)),
-    boundPods: bindings.pods.filter((p) => is(p.waypoint)),
-    boundNamespaces: bindings.namespaces.filter((n) => is(n.waypoint)),
-    diagnostics: diagnose(snapshot, context).filter((d) => sameWaypoint(d.waypoint, input)),
+    referencedBy: dependents(snapshot, ref),
+    boundServices: bound.services,
+    boundPods: bound.pods,
+    boundNamespaces: bound.namespaces,
+    diagnostics: diagnose(snapshot, context).filter((d) => sameWaypoint(d.waypoint, ref)),
   };
 }
 

@@ -7,6 +7,7 @@
 import {
   BindingContext,
   type BindingError,
+  dependents,
   formatRef,
   parseUseWaypoint,
   servesServices,
@@ -197,8 +198,7 @@ function checkEnrollment(scan: Scan, snapshot: ClusterSnapshot): void {
 }
 
 function checkWaypoints(scan: Scan, snapshot: ClusterSnapshot): void {
-  const referenced = new Set([...waypointReferences(snapshot)].map((r) => formatRef(r.ref)));
-  for (const [key, gateway] of scan.gateways) {
+  for (const gateway of scan.gateways.values()) {
     if (!isWaypointClass(gateway.spec.gatewayClassName, snapshot.gatewayClasses)) continue;
     const object = objectOf('Gateway', gateway.metadata);
     const self = { namespace: object.namespace, name: object.name };
@@ -213,7 +213,7 @@ function checkWaypoints(scan: Scan, snapshot: ClusterSnapshot): void {
         ),
       );
     }
-    if (!referenced.has(key)) {
+    if (dependents(snapshot, self).length === 0) {
       scan.out.push(
         finding(
           'unused-waypoint',

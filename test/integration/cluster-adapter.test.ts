@@ -227,14 +227,14 @@ describe('waypoints', () => {
 describe('labels', () => {
   it('sets and removes labels on a namespace, a Service and pods by name', async () => {
     await adapter.setLabels(
-      { kind: 'namespace', name: 'default' },
+      { kind: 'namespace', namespace: 'default' },
       { 'istio.io/use-waypoint': 'waypoint' },
     );
     expect(
       (await adapter.getNamespace('default'))?.metadata.labels?.['istio.io/use-waypoint'],
     ).toBe('waypoint');
     await adapter.setLabels(
-      { kind: 'namespace', name: 'default' },
+      { kind: 'namespace', namespace: 'default' },
       { 'istio.io/use-waypoint': null },
     );
     expect(
@@ -276,7 +276,7 @@ describe('errors', () => {
     ],
     [
       '422 Invalid',
-      () => adapter.setLabels({ kind: 'namespace', name: 'default' }, { a: 'not valid!' }),
+      () => adapter.setLabels({ kind: 'namespace', namespace: 'default' }, { a: 'not valid!' }),
       ValidationError,
     ],
     [
@@ -315,7 +315,7 @@ describe('errors', () => {
     local.server.addToken('reader', { username: 'viewer', groups: ['system:readers'] });
     const reader = new KubernetesCluster(kubeConfigOf(local, 'reader'), options);
     await expect(
-      reader.setLabels({ kind: 'namespace', name: 'default' }, { a: 'b' }),
+      reader.setLabels({ kind: 'namespace', namespace: 'default' }, { a: 'b' }),
     ).rejects.toThrow(
       new ForbiddenError(
         'namespaces "default" is forbidden: User "viewer" cannot patch resource "namespaces" in API group "" at the cluster scope',

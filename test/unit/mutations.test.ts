@@ -43,7 +43,7 @@ function stubCluster(
       const what =
         target.kind === 'pods' && 'names' in target
           ? `pod ${target.names.join(',')}`
-          : `${target.kind} ${'name' in target ? target.name : ''}`;
+          : `${target.kind} ${target.kind === 'service' ? target.name : target.namespace}`;
       if (failAt(n, target)) throw new UnavailableError(`cannot label ${what}`);
       calls.push(`${what} ${JSON.stringify(labels)}`);
       return [];

@@ -33,6 +33,7 @@ import type {
   Pod,
   Service,
 } from '../../domain/model.ts';
+import { programmedStatus } from '../../domain/waypoints.ts';
 import type { Cluster, LabelChanges, LabelTarget } from '../../ports.ts';
 import { type EksKubeConfigOptions, type EksTokenSource, eksKubeConfig } from './eks-auth.ts';
 
@@ -238,12 +239,6 @@ function isExpired(error: unknown): boolean {
     error instanceof UnavailableError &&
     error.cause instanceof ApiException &&
     error.cause.code === 410
-  );
-}
-
-function isProgrammed(gateway: Gateway): boolean {
-  return (
-    gateway.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True') === true
   );
 }
 
@@ -549,12 +544,12 @@ export class KubernetesCluster implements Cluster {
         await this.#call(
           (o) =>
             this.#core.patchNamespace(
-              { name: target.name, body, fieldManager: FIELD_MANAGER, ...dryRun },
+              { name: target.namespace, body, fieldManager: FIELD_MANAGER, ...dryRun },
               o,
             ),
           headers,
         );
-        return [target.name];
+        return [target.namespace];
       case 'service':
         await this.#call(
           (o) =>
@@ -593,7 +588,7 @@ export class KubernetesCluster implements Cluster {
     const interval = this.#options.pollIntervalMs ?? 1000;
     for (;;) {
       const gateway = await this.getGateway(namespace, name);
-      if (gateway !== null && isProgrammed(gateway)) return gateway;
+      if (gateway !== null && programmedStatus(gateway) === 'True') return gateway;
       if (Date.now() + interval > deadline) {
         throw new TimeoutError(`timed out while waiting for waypoint\t${namespace}/${name}`);
       }
