@@ -18,7 +18,8 @@ import { USE_WAYPOINT, USE_WAYPOINT_NAMESPACE } from '../domain/labels.ts';
 import type { ClusterSnapshot, Pod, StringMap } from '../domain/model.ts';
 import { type LabelTarget, type Mutation, plan } from '../domain/plan.ts';
 import { allowsAttachment, indexWaypoints, isWaypointClass } from '../domain/waypoints.ts';
-import type { Cluster, ClusterRegistry, LabelChanges } from '../ports.ts';
+import type { Cluster, LabelChanges } from '../ports.ts';
+import { type Deps, type Requested, waitSeconds } from './deps.ts';
 
 /** What every mutation answers. */
 export interface MutationResult {
@@ -32,37 +33,7 @@ export interface MutationResult {
   readonly changes?: readonly BindingChange[];
 }
 
-export interface Deps {
-  readonly clusters: ClusterRegistry;
-  /**
-   * The caller's rights, where a transport has a caller: throws ForbiddenError when `action` is not
-   * allowed in `namespace` (undefined: cluster-scoped). Use cases that touch more namespaces than
-   * the request names (delete with unenroll, cluster-wide reads) ask it for each.
-   */
-  readonly access?: Access;
-  /** The longest a use case may wait (a function's time limit); longer waits are shortened. */
-  readonly maxWaitSeconds?: number;
-}
-
-/** What the caller may do, per namespace. */
-export interface Access {
-  readonly allows: (action: 'read' | 'mutate', namespace: string) => boolean;
-  readonly require: (action: 'read' | 'mutate', namespace: string) => void;
-}
-
-/** The wait a use case may do: what was asked, within the deployment's limit, with a note if cut. */
-export function waitSeconds(deps: Deps, requested: number | undefined, warnings: string[]): number {
-  const asked = requested ?? DEFAULT_WAIT_SECONDS;
-  if (deps.maxWaitSeconds === undefined || asked <= deps.maxWaitSeconds) return asked;
-  warnings.push(
-    `the wait is limited to ${deps.maxWaitSeconds} s by the function's time limit (asked: ${asked} s)`,
-  );
-  return deps.maxWaitSeconds;
-}
-
-export const DEFAULT_WAIT_SECONDS = 90;
-
-export interface ApplyWaypointInput {
+export interface ApplyWaypointInput extends Requested {
   readonly cluster: string;
   readonly namespace: string;
   readonly name?: string;
@@ -93,6 +64,10 @@ export async function applyWaypoint(
   deps: Deps,
   input: ApplyWaypointInput,
 ): Promise<MutationResult> {
+  deps.authorizer.authorize(input.caller, 'mutate', {
+    cluster: input.cluster,
+    namespace: input.namespace,
+  });
   const cluster = deps.clusters.get(input.cluster);
   const before = await cluster.namespaceSnapshot(input.namespace);
   const mutation: Mutation = {
@@ -156,7 +131,7 @@ export async function applyWaypoint(
   };
 }
 
-export interface DeleteWaypointInput {
+export interface DeleteWaypointInput extends Requested {
   readonly cluster: string;
   readonly namespace: string;
   readonly name: string;
@@ -252,6 +227,11 @@ export async function deleteWaypoint(
   deps: Deps,
   input: DeleteWaypointInput,
 ): Promise<MutationResult> {
+  // Deleting a waypoint that objects still name, and leaving them dangling, is for admins.
+  deps.authorizer.authorize(input.caller, input.force === true ? 'force-delete' : 'mutate', {
+    cluster: input.cluster,
+    namespace: input.namespace,
+  });
   const cluster = deps.clusters.get(input.cluster);
   const before = await cluster.clusterSnapshot();
   const ref: WaypointRef = { namespace: input.namespace, name: input.name };
@@ -269,7 +249,7 @@ export async function deleteWaypoint(
   if (input.unenroll === true) {
     // Unenrolling changes the dependents' namespaces too: the caller must be allowed in each.
     for (const namespace of new Set(objects.map((d) => d.namespace)))
-      deps.access?.require('mutate', namespace);
+      deps.authorizer.authorize(input.caller, 'mutate', { cluster: input.cluster, namespace });
   }
   if (objects.length > 0 && input.unenroll !== true && input.force !== true) {
     throw new ConflictError(
@@ -305,7 +285,7 @@ export async function deleteWaypoint(
   };
 }
 
-export interface EnrollInput {
+export interface EnrollInput extends Requested {
   readonly cluster: string;
   readonly target: LabelTarget;
   readonly waypoint: string;
@@ -443,6 +423,10 @@ async function checkAttachment(
 
 /** Sets `istio.io/use-waypoint` (and `-namespace`) on a namespace, a Service or Pods. */
 export async function enroll(deps: Deps, input: EnrollInput): Promise<MutationResult> {
+  deps.authorizer.authorize(input.caller, 'mutate', {
+    cluster: input.cluster,
+    namespace: input.target.namespace,
+  });
   const cluster = deps.clusters.get(input.cluster);
   const { snapshot, pods } = await targetSnapshot(cluster, input.target);
   const mutation: Mutation = {
@@ -483,7 +467,7 @@ export async function enroll(deps: Deps, input: EnrollInput): Promise<MutationRe
   };
 }
 
-export interface UnenrollInput {
+export interface UnenrollInput extends Requested {
   readonly cluster: string;
   readonly target: LabelTarget;
   readonly dryRun?: boolean;
@@ -491,6 +475,10 @@ export interface UnenrollInput {
 
 /** Removes `istio.io/use-waypoint` and `istio.io/use-waypoint-namespace` from the target. */
 export async function unenroll(deps: Deps, input: UnenrollInput): Promise<MutationResult> {
+  deps.authorizer.authorize(input.caller, 'mutate', {
+    cluster: input.cluster,
+    namespace: input.target.namespace,
+  });
   const cluster = deps.clusters.get(input.cluster);
   const { snapshot, pods } = await targetSnapshot(cluster, input.target);
   const planned = plan(snapshot, { op: 'unenroll', target: input.target });

@@ -25,7 +25,7 @@ import {
   programmedStatus,
   trafficTypeOf,
 } from '../domain/waypoints.ts';
-import { type Deps, waitSeconds } from './mutations.ts';
+import { type Deps, type Requested, waitSeconds } from './deps.ts';
 
 /** One row of `list`: istioctl's columns plus the effective traffic type and what is bound. */
 export interface WaypointSummary {
@@ -73,14 +73,18 @@ function summarize(
 /** Every waypoint of a cluster (or namespace), sorted by namespace and name. */
 export async function listWaypoints(
   deps: Deps,
-  input: { cluster: string; namespace?: string },
+  input: Requested & { cluster: string; namespace?: string },
 ): Promise<WaypointSummary[]> {
-  const snapshot = await deps.clusters.get(input.cluster).clusterSnapshot();
+  const { caller, cluster } = input;
+  deps.authorizer.authorize(caller, 'read', { cluster, namespace: input.namespace });
+  const snapshot = await deps.clusters.get(cluster).clusterSnapshot();
   const bindings = computeBindings(snapshot);
   return snapshot.gateways
     .filter((g) => isWaypointClass(g.spec.gatewayClassName, snapshot.gatewayClasses))
     .filter((g) => input.namespace === undefined || g.metadata.namespace === input.namespace)
-    .filter((g) => deps.access?.allows('read', g.metadata.namespace ?? '') ?? true)
+    .filter((g) =>
+      deps.authorizer.allows(caller, 'read', { cluster, namespace: g.metadata.namespace ?? '' }),
+    )
     .map((g) => summarize(g, snapshot, bindings))
     .sort((a, b) =>
       a.namespace === b.namespace ? (a.name < b.name ? -1 : 1) : a.namespace < b.namespace ? -1 : 1,
@@ -108,7 +112,7 @@ export interface WaypointStatus {
 /** `istioctl waypoint status` for one waypoint, without blocking unless `wait`, plus what is bound to it. */
 export async function waypointStatus(
   deps: Deps,
-  input: {
+  input: Requested & {
     cluster: string;
     namespace: string;
     name: string;
@@ -116,6 +120,10 @@ export async function waypointStatus(
     timeoutSeconds?: number;
   },
 ): Promise<WaypointStatus> {
+  deps.authorizer.authorize(input.caller, 'read', {
+    cluster: input.cluster,
+    namespace: input.namespace,
+  });
   const cluster = deps.clusters.get(input.cluster);
   if (input.wait === true) {
     const live = await cluster.getGateway(input.namespace, input.name);
@@ -178,8 +186,12 @@ export interface BindingsPage {
 /** A namespace's bindings, in the compact form (a constant number of API calls whatever its size). */
 export async function getNamespaceBindings(
   deps: Deps,
-  input: { cluster: string; namespace: string },
+  input: Requested & { cluster: string; namespace: string },
 ): Promise<BindingsPage> {
+  deps.authorizer.authorize(input.caller, 'read', {
+    cluster: input.cluster,
+    namespace: input.namespace,
+  });
   const snapshot = await deps.clusters.get(input.cluster).namespaceSnapshot(input.namespace);
   if (snapshot.namespaces.length === 0)
     throw new NotFoundError(`namespaces "${input.namespace}" not found`);
@@ -198,8 +210,10 @@ const MAX_PAGE = 500;
 /** A cluster's bindings, `limit` namespaces a page (default 50), from `cursor` (a namespace name). */
 export async function getClusterBindings(
   deps: Deps,
-  input: { cluster: string; limit?: number; cursor?: string },
+  input: Requested & { cluster: string; limit?: number; cursor?: string },
 ): Promise<BindingsPage> {
+  const { caller, cluster } = input;
+  deps.authorizer.authorize(caller, 'read', { cluster });
   const limit = input.limit ?? 50;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
     throw new ValidationError(`limit must be an integer from 1 to ${MAX_PAGE}`, [
@@ -209,7 +223,7 @@ export async function getClusterBindings(
   const snapshot = await deps.clusters.get(input.cluster).clusterSnapshot();
   const names = snapshot.namespaces
     .map((n) => n.metadata.name)
-    .filter((n) => deps.access?.allows('read', n) ?? true)
+    .filter((namespace) => deps.authorizer.allows(caller, 'read', { cluster, namespace }))
     .sort();
   const start =
     input.cursor === undefined ? 0 : names.findIndex((n) => n > (input.cursor as string));
@@ -228,13 +242,10 @@ export async function getClusterBindings(
   };
 }
 
-/** The clusters this deployment manages (those the caller may read in, with `visible`). */
-export function listClusters(
-  deps: Deps,
-  visible: (cluster: string) => boolean = () => true,
-): { name: string }[] {
+/** The clusters this deployment manages that the caller may read in. */
+export function listClusters(deps: Deps, input: Requested): { name: string }[] {
   return deps.clusters
     .names()
-    .filter(visible)
+    .filter((cluster) => deps.authorizer.allows(input.caller, 'read', { cluster }))
     .map((name) => ({ name }));
 }

@@ -4,9 +4,12 @@
  * name that prefixes another's (`waypoint`, `waypoint-east`) does not pull in the other's.
  */
 import { describe, expect, it } from 'vitest';
+import { LOCAL_PERMISSIVE, parsePolicy, policyAuthorizer } from '../../shared/app/authorization.ts';
 import { getNamespaceBindings, waypointStatus } from '../../shared/app/queries.ts';
+import { reconcileNow } from '../../shared/app/reconcile-now.ts';
+import { ForbiddenError } from '../../shared/domain/errors.ts';
 import type { ClusterSnapshot } from '../../shared/domain/model.ts';
-import type { Cluster } from '../../shared/ports.ts';
+import type { Caller, Cluster, ReconcileRequestMessage } from '../../shared/ports.ts';
 import { gateway, gatewayClass, namespace, service } from '../support/builders.ts';
 
 const USE = 'istio.io/use-waypoint';
@@ -43,7 +46,11 @@ const cluster = {
     snapshot.gateways.find((g) => g.metadata.namespace === ns && g.metadata.name === name) ?? null,
 } as unknown as Cluster;
 
-const deps = { clusters: { names: () => ['c'], get: () => cluster } };
+const caller: Caller = { id: 'jwt:alice', kind: 'jwt' };
+const deps = {
+  clusters: { names: () => ['c'], get: () => cluster },
+  authorizer: policyAuthorizer(LOCAL_PERMISSIVE),
+};
 
 const described = (diagnostics: readonly { code: string; subject: string }[]): string[] =>
   diagnostics.map((d) => `${d.code} ${d.subject}`);
@@ -51,6 +58,7 @@ const described = (diagnostics: readonly { code: string; subject: string }[]): s
 describe('waypoint status diagnostics', () => {
   it('shows only the diagnostics about this waypoint, not about one whose name it prefixes', async () => {
     const status = await waypointStatus(deps, {
+      caller,
       cluster: 'c',
       namespace: 'default',
       name: 'waypoint',
@@ -60,6 +68,7 @@ describe('waypoint status diagnostics', () => {
 
   it("shows the other waypoint's diagnostics on that waypoint", async () => {
     const status = await waypointStatus(deps, {
+      caller,
       cluster: 'c',
       namespace: 'default',
       name: 'waypoint-east',
@@ -70,7 +79,11 @@ describe('waypoint status diagnostics', () => {
 
 describe('namespace bindings diagnostics', () => {
   it("shows the namespace's own diagnostics, with structured fields", async () => {
-    const page = await getNamespaceBindings(deps, { cluster: 'c', namespace: 'other' });
+    const page = await getNamespaceBindings(deps, {
+      caller,
+      cluster: 'c',
+      namespace: 'other',
+    });
     expect(page.diagnostics).toMatchObject([
       {
         code: 'dangling-reference',
@@ -80,5 +93,39 @@ describe('namespace bindings diagnostics', () => {
         object: { kind: 'Service', namespace: 'other', name: 'ratings' },
       },
     ]);
+  });
+});
+
+describe('reconcile now', () => {
+  it('answers the namespace bindings and asks the pipeline to reconcile it, the caller as actor', async () => {
+    const queued: ReconcileRequestMessage[] = [];
+    const page = await reconcileNow(
+      { ...deps, queue: { enqueue: async (requests) => void queued.push(...requests) } },
+      { caller, cluster: 'c', namespace: 'other' },
+    );
+    expect(page.services.map((s) => s.name)).toEqual(['ratings']);
+    expect(queued).toEqual([
+      { cluster: 'c', namespace: 'other', trigger: 'api', actor: 'jwt:alice', auditIds: [] },
+    ]);
+  });
+
+  it('needs the right to mutate the namespace: a viewer is refused and nothing is queued', async () => {
+    const viewer = policyAuthorizer(
+      parsePolicy(
+        '{"version":1,"rules":[{"subjects":["*"],"role":"viewer","clusters":["*"],"namespaces":["*"]}]}',
+      ),
+    );
+    const queued: ReconcileRequestMessage[] = [];
+    await expect(
+      reconcileNow(
+        {
+          ...deps,
+          authorizer: viewer,
+          queue: { enqueue: async (requests) => void queued.push(...requests) },
+        },
+        { caller, cluster: 'c', namespace: 'other' },
+      ),
+    ).rejects.toThrow(ForbiddenError);
+    expect(queued).toEqual([]);
   });
 });
