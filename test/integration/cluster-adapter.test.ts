@@ -197,6 +197,25 @@ describe('waypoints', () => {
     );
   });
 
+  it('waits by its clock: the deadline from now(), a sleep of pollIntervalMs between reads', async () => {
+    let now = Date.parse('2026-12-03T00:00:00Z');
+    const slept: number[] = [];
+    const clock = {
+      now: () => new Date(now),
+      sleep: async (ms: number) => {
+        slept.push(ms);
+        now += ms;
+      },
+    };
+    const timed = new KubernetesCluster(kubeConfigOf(local), { pollIntervalMs: 1000, clock });
+    local.istiod.keepUnready('default/slow');
+    await timed.applyGateway(manifest('slow'));
+    const before = local.server.requestCount;
+    await expect(timed.waitForProgrammed('default', 'slow', 5000)).rejects.toThrow(TimeoutError);
+    expect(slept).toEqual([1000, 1000, 1000, 1000, 1000]);
+    expect(local.server.requestsSince(before).filter((r) => r.startsWith('GET '))).toHaveLength(6);
+  });
+
   it('deletes, and says whether there was something to delete', async () => {
     await adapter.applyGateway(manifest('gone'));
     expect(await adapter.deleteGateway('default', 'gone')).toBe(true);

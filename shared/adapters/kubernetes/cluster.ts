@@ -34,7 +34,8 @@ import type {
   Service,
 } from '../../domain/model.ts';
 import { programmedStatus } from '../../domain/waypoints.ts';
-import type { Cluster, LabelChanges, LabelTarget } from '../../ports.ts';
+import type { Clock, Cluster, LabelChanges, LabelTarget } from '../../ports.ts';
+import { systemClock } from '../clock.ts';
 import { type EksKubeConfigOptions, type EksTokenSource, eksKubeConfig } from './eks-auth.ts';
 
 export const FIELD_MANAGER = 'waypointer';
@@ -67,6 +68,11 @@ export interface KubernetesClusterOptions extends RetryOptions {
   readonly pageSize?: number;
   /** How often `waitForProgrammed` reads the Gateway (istioctl: 1 s). */
   readonly pollIntervalMs?: number;
+  /**
+   * The time `waitForProgrammed` reads its deadline from and sleeps between reads with, and the
+   * retries' default sleep. Default: the system clock.
+   */
+  readonly clock?: Clock;
   /**
    * Called once when a request is answered 401 (e.g. to renew a bearer token); the request is then
    * made once more. Without it a 401 fails at once.
@@ -155,7 +161,7 @@ export async function withRetries<T>(
   options: RetryOptions = {},
   safety: CallSafety = {},
 ): Promise<T> {
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = options.sleep ?? systemClock.sleep;
   for (let attempt = 0; ; attempt++) {
     try {
       return await call();
@@ -247,10 +253,14 @@ export class KubernetesCluster implements Cluster {
   readonly #custom: CustomObjectsApi;
   readonly #options: KubernetesClusterOptions;
 
+  readonly #clock: Clock;
+
   constructor(kubeConfig: KubeConfig, options: KubernetesClusterOptions = {}) {
     this.#core = kubeConfig.makeApiClient(CoreV1Api);
     this.#custom = kubeConfig.makeApiClient(CustomObjectsApi);
-    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    const clock = this.#clock;
+    this.#options = { ...options, sleep: options.sleep ?? ((ms) => clock.sleep(ms)) };
   }
 
   /** From a kubeconfig file (default: `$KUBECONFIG` or `~/.kube/config`) and context. */
@@ -583,16 +593,18 @@ export class KubernetesCluster implements Cluster {
     }
   }
 
+  /** Reads the Gateway every `pollIntervalMs` until it is Programmed, by the injected clock. */
   async waitForProgrammed(namespace: string, name: string, timeoutMs: number): Promise<Gateway> {
-    const deadline = Date.now() + timeoutMs;
+    const clock = this.#clock;
+    const deadline = clock.now().getTime() + timeoutMs;
     const interval = this.#options.pollIntervalMs ?? 1000;
     for (;;) {
       const gateway = await this.getGateway(namespace, name);
       if (gateway !== null && programmedStatus(gateway) === 'True') return gateway;
-      if (Date.now() + interval > deadline) {
+      if (clock.now().getTime() + interval > deadline) {
         throw new TimeoutError(`timed out while waiting for waypoint\t${namespace}/${name}`);
       }
-      await new Promise((r) => setTimeout(r, interval));
+      await clock.sleep(interval);
     }
   }
 }
