@@ -148,6 +148,20 @@ describe('all-or-nothing label changes', () => {
   });
 });
 
+/** A dry-run delete of `default/w`. */
+const deleting = (
+  d: ReturnType<typeof deps>,
+  options: { force?: boolean; unenroll?: boolean },
+): Promise<unknown> =>
+  deleteWaypoint(d, {
+    caller,
+    cluster: 'c',
+    namespace: 'default',
+    name: 'w',
+    dryRun: true,
+    ...options,
+  });
+
 describe('the use cases ask the authorizer for every namespace they touch', () => {
   it.each<[string, (d: ReturnType<typeof deps>) => Promise<unknown>, string[]]>([
     [
@@ -181,28 +195,12 @@ describe('the use cases ask the authorizer for every namespace they touch', () =
     ],
     [
       'delete with force: force-delete (admin) in its namespace',
-      (d) =>
-        deleteWaypoint(d, {
-          caller,
-          cluster: 'c',
-          namespace: 'default',
-          name: 'w',
-          force: true,
-          dryRun: true,
-        }),
+      (d) => deleting(d, { force: true }),
       ['force-delete c/default'],
     ],
     [
       'delete with unenroll: mutate in its namespace, then in each namespace of its dependents',
-      (d) =>
-        deleteWaypoint(d, {
-          caller,
-          cluster: 'c',
-          namespace: 'default',
-          name: 'w',
-          unenroll: true,
-          dryRun: true,
-        }),
+      (d) => deleting(d, { unenroll: true }),
       ['mutate c/default', 'mutate c/default'],
     ],
   ])('%s', async (_case, run, expected) => {

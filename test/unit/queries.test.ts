@@ -55,35 +55,24 @@ const deps = {
 const described = (diagnostics: readonly { code: string; subject: string }[]): string[] =>
   diagnostics.map((d) => `${d.code} ${d.subject}`);
 
+const statusOf = (name: string): ReturnType<typeof waypointStatus> =>
+  waypointStatus(deps, { caller, cluster: 'c', namespace: 'default', name });
+
 describe('waypoint status diagnostics', () => {
   it('shows only the diagnostics about this waypoint, not about one whose name it prefixes', async () => {
-    const status = await waypointStatus(deps, {
-      caller,
-      cluster: 'c',
-      namespace: 'default',
-      name: 'waypoint',
-    });
-    expect(described(status.diagnostics)).toEqual([]);
+    expect(described((await statusOf('waypoint')).diagnostics)).toEqual([]);
   });
 
   it("shows the other waypoint's diagnostics on that waypoint", async () => {
-    const status = await waypointStatus(deps, {
-      caller,
-      cluster: 'c',
-      namespace: 'default',
-      name: 'waypoint-east',
-    });
-    expect(described(status.diagnostics)).toEqual(['traffic-type-mismatch Service default/east']);
+    expect(described((await statusOf('waypoint-east')).diagnostics)).toEqual([
+      'traffic-type-mismatch Service default/east',
+    ]);
   });
 });
 
 describe('namespace bindings diagnostics', () => {
   it("shows the namespace's own diagnostics, with structured fields", async () => {
-    const page = await getNamespaceBindings(deps, {
-      caller,
-      cluster: 'c',
-      namespace: 'other',
-    });
+    const page = await getNamespaceBindings(deps, { caller, cluster: 'c', namespace: 'other' });
     expect(page.diagnostics).toMatchObject([
       {
         code: 'dangling-reference',
