@@ -4,7 +4,10 @@
  */
 import type { BindingSet } from './domain/bindings.ts';
 import type { ClusterSnapshot, Gateway, Namespace, Pod } from './domain/model.ts';
+import type { LabelTarget } from './domain/plan.ts';
 import type { ReconcileRequest } from './schemas/reconcile-request.ts';
+
+export type { LabelTarget };
 
 /**
  * Time, as the use cases and adapters see it: injected so tests and the embedded stack can control
@@ -17,12 +20,36 @@ export interface Clock {
   sleep(ms: number): Promise<void>;
 }
 
-/** What a label change targets. */
-export type LabelTarget =
-  | { readonly kind: 'namespace'; readonly name: string }
-  | { readonly kind: 'service'; readonly namespace: string; readonly name: string }
-  | { readonly kind: 'pods'; readonly namespace: string; readonly names: readonly string[] }
-  | { readonly kind: 'pods'; readonly namespace: string; readonly selector: string };
+/**
+ * The principal as the transport determined it: an IAM user or role ARN, a JWT subject written
+ * `jwt:<sub>`, a Slack user written `slack:<team>/<user>`, or a local user. An empty `id` is no
+ * authenticated caller: every action is refused to it.
+ */
+export interface Caller {
+  readonly id: string;
+  readonly kind: 'iam' | 'jwt' | 'slack' | 'local';
+}
+
+/** What a request does: read, change, or delete a waypoint that still has dependents (`force`). */
+export type Action = 'read' | 'mutate' | 'force-delete';
+
+/** What a request touches: one namespace of a cluster, or (no `namespace`) the cluster as a whole. */
+export interface Scope {
+  readonly cluster: string;
+  readonly namespace?: string | undefined;
+}
+
+/**
+ * Decides what a caller may do. Use cases ask it for every namespace they touch, before they read
+ * or change anything there; transports only establish who the caller is. The policy document's
+ * implementation is `policyAuthorizer` (shared/app/authorization.ts).
+ */
+export interface Authorizer {
+  /** Returns when `caller` may do `action` in `scope`; throws ForbiddenError saying why otherwise. */
+  authorize(caller: Caller, action: Action, scope: Scope): void;
+  /** Whether `caller` may do `action` in `scope` (to filter what a list shows). */
+  allows(caller: Caller, action: Action, scope: Scope): boolean;
+}
 
 /** Labels to set (a string) or remove (null). */
 export type LabelChanges = Readonly<Record<string, string | null>>;

@@ -1,7 +1,8 @@
 /**
  * The HTTP API as a Lambda handler (API Gateway HTTP API, payload 2.0): middy with Powertools
  * logging, metrics and tracing, the route table's router, and problem+json errors. Each route
- * handler parses its input with zod, checks authorization, calls one use case and formats it.
+ * handler establishes the caller, parses its input with zod, calls one use case (which asks the
+ * authorizer) and formats the result.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -17,21 +18,16 @@ import type {
   APIGatewayProxyResultV2,
 } from 'aws-lambda';
 import { type z, z as zod } from 'zod';
-import { authorize, type Caller, isAllowed, type Policy } from '../../shared/app/authorization.ts';
-import type { Deps } from '../../shared/app/mutations.ts';
-import type { ReconcileQueue } from '../../shared/ports.ts';
+import { type Policy, policyAuthorizer } from '../../shared/app/authorization.ts';
+import type { Deps } from '../../shared/app/deps.ts';
+import type { Caller, ReconcileQueue } from '../../shared/ports.ts';
 import { openApiDocument } from './openapi.ts';
 import { fromZod, problemResponse, RequestError, toProblem } from './problems.ts';
-import {
-  type Method,
-  ROUTES,
-  type Route,
-  type RouteDeps,
-  type RouteInput,
-  type RouteResult,
-} from './routes.ts';
+import { type Method, ROUTES, type Route, type RouteInput, type RouteResult } from './routes.ts';
 
-export interface HttpApiDeps extends Deps {
+/** What the handler is built with: the use cases' ports, the authorization policy, Powertools. */
+export interface HttpApiDeps extends Omit<Deps, 'authorizer'> {
+  /** The policy the use cases' authorizer applies. */
   readonly policy: Policy;
   /** Where `POST .../reconcile` asks for a reconcile (the event pipeline), when deployed with it. */
   readonly queue?: ReconcileQueue;
@@ -114,7 +110,7 @@ function pathParametersOf(route: Route, event: Event): Record<string, string> {
 function inputOf(
   route: Route,
   event: Event,
-  caller: Caller | undefined,
+  caller: Caller,
 ): RouteInput<unknown, unknown, unknown> {
   return {
     caller,
@@ -132,34 +128,10 @@ function respond(result: RouteResult): Result {
   return { statusCode: result.status, headers: { 'content-type': contentType }, body };
 }
 
-/** The use cases' deps for one request: the caller's rights in the cluster the route names. */
-function requestDeps(
-  deps: HttpApiDeps,
-  caller: Caller | undefined,
-  cluster: string | undefined,
-): HttpApiDeps & RouteDeps {
-  if (caller === undefined) return deps;
-  const target = (namespace: string): { cluster: string; namespace: string } => ({
-    cluster: cluster ?? '',
-    namespace,
-  });
-  return {
-    ...deps,
-    mayRead: (c: string) => isAllowed(deps.policy, caller, 'read', { cluster: c }),
-    ...(cluster === undefined
-      ? {}
-      : {
-          access: {
-            allows: (action, namespace) =>
-              isAllowed(deps.policy, caller, action, target(namespace)),
-            require: (action, namespace) =>
-              authorize(deps.policy, caller, action, target(namespace)),
-          },
-        }),
-  };
-}
+/** The caller of a public route called without authentication: every action is refused to it. */
+const ANONYMOUS: Caller = { id: '', kind: 'local' };
 
-function routeHandler(route: Route, deps: HttpApiDeps): (event: Event) => Promise<Result> {
+function routeHandler(route: Route, deps: HttpApiDeps & Deps): (event: Event) => Promise<Result> {
   return async (event) => {
     const caller = callerOf(event);
     if (route.public !== true && caller === undefined) {
@@ -168,17 +140,9 @@ function routeHandler(route: Route, deps: HttpApiDeps): (event: Event) => Promis
         'no authenticated caller: call the API through API Gateway with IAM or JWT authorization',
       );
     }
-    const input = inputOf(route, event, caller);
-    const needs = route.needs(input);
-    if (needs !== null && caller !== undefined) {
-      const { action, cluster, namespace } = needs;
-      authorize(deps.policy, caller, action, {
-        cluster,
-        ...(namespace === undefined ? {} : { namespace }),
-      });
-    }
+    const input = inputOf(route, event, caller ?? ANONYMOUS);
     deps.logger.appendKeys({ route: `${route.method} ${route.path}`, caller: caller?.id });
-    return respond(await route.run(requestDeps(deps, caller, needs?.cluster), input));
+    return respond(await route.run(deps, input));
   };
 }
 
@@ -221,7 +185,6 @@ export function allRoutes(version: string): Route[] {
     public: true,
     summary: 'This OpenAPI 3.1 document',
     response: zod.record(zod.string(), zod.unknown()),
-    needs: () => null,
     run: () => ({ status: 200, body: openApiDocument(routes, version) }),
   };
   const routes = [...ROUTES, openapi];
@@ -236,11 +199,12 @@ export function allRoutes(version: string): Route[] {
  */
 export function createHttpApi(deps: HttpApiDeps): middy.MiddyfiedHandler<Event, Result> {
   const routes = allRoutes(deps.version ?? '0.1.0');
+  const useCaseDeps = { ...deps, authorizer: policyAuthorizer(deps.policy) };
   const router = httpRouterHandler<Event, Result>({
     routes: routes.map((route) => ({
       method: route.method as Method,
       path: route.path,
-      handler: routeHandler(route, deps),
+      handler: routeHandler(route, useCaseDeps),
     })),
     notFoundResponse: notFound(routes),
   });

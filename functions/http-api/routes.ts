@@ -1,18 +1,12 @@
 /**
- * The HTTP API's routes: for each, its schemas (path, query, body, response), what it needs to be
- * allowed, and the one use case it calls. The router and the OpenAPI document are built from this
- * table, so they cannot disagree.
+ * The HTTP API's routes: for each, its schemas (path, query, body, response) and the one use case
+ * it calls with the caller. Authorization is the use cases' (they ask the Authorizer port for every
+ * namespace they touch). The router and the OpenAPI document are built from this table, so they
+ * cannot disagree.
  */
 import type { z } from 'zod';
 import { z as zod } from 'zod';
-import type { Action, Caller } from '../../shared/app/authorization.ts';
-import {
-  applyWaypoint,
-  type Deps,
-  deleteWaypoint,
-  enroll,
-  unenroll,
-} from '../../shared/app/mutations.ts';
+import { applyWaypoint, deleteWaypoint, enroll, unenroll } from '../../shared/app/mutations.ts';
 import {
   getClusterBindings,
   getNamespaceBindings,
@@ -20,13 +14,14 @@ import {
   listWaypoints,
   waypointStatus,
 } from '../../shared/app/queries.ts';
+import { type ReconcileNowDeps, reconcileNow } from '../../shared/app/reconcile-now.ts';
 import {
   generateWaypoint,
   renderWaypointYaml,
   waypointManifest,
 } from '../../shared/domain/generate.ts';
-import type { EnrollTarget } from '../../shared/domain/plan.ts';
-import type { ReconcileQueue } from '../../shared/ports.ts';
+import type { LabelTarget } from '../../shared/domain/plan.ts';
+import type { Caller } from '../../shared/ports.ts';
 import * as api from '../../shared/schemas/api.ts';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -38,29 +33,18 @@ export interface RouteInput<P, Q, B> {
   readonly body: B;
   /** The request's Accept header (for YAML or JSON). */
   readonly accept: string;
-  /** Who is calling (absent on public routes called anonymously). */
-  readonly caller?: Caller | undefined;
+  /** Who is calling (on public routes called anonymously, one with an empty id). */
+  readonly caller: Caller;
 }
 
 /** What routes use: the use cases' ports, and the reconcile queue when the pipeline is deployed. */
-export interface RouteDeps extends Deps {
-  readonly queue?: ReconcileQueue;
-  /** Whether the caller may read anything in a cluster (filters `GET /v1/clusters`). */
-  readonly mayRead?: (cluster: string) => boolean;
-}
+export type RouteDeps = ReconcileNowDeps;
 
 /** A response: JSON unless `contentType` says otherwise. */
 export interface RouteResult {
   readonly status: number;
   readonly body: unknown;
   readonly contentType?: string;
-}
-
-/** An action on a cluster (and namespace) that the policy must allow. */
-export interface Needs {
-  readonly action: Action;
-  readonly cluster: string;
-  readonly namespace?: string;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the table holds routes of every input type.
@@ -75,8 +59,6 @@ export interface Route<P = any, Q = any, B = any> {
   readonly query?: z.ZodType<Q>;
   readonly body?: z.ZodType<B>;
   readonly response: z.ZodType;
-  /** What authorization must allow, from the parsed input; null for routes any caller may use. */
-  readonly needs: (input: RouteInput<P, Q, B>) => Needs | null;
   readonly run: (deps: RouteDeps, input: RouteInput<P, Q, B>) => Promise<RouteResult> | RouteResult;
 }
 
@@ -88,24 +70,11 @@ function route<P, Q, B>(definition: Route<P, Q, B>): Route<P, Q, B> {
 
 type NsParams = z.infer<typeof api.namespaceParams>;
 
-const read = (input: { params: { cluster: string; namespace?: string } }): Needs => ({
-  action: 'read',
-  cluster: input.params.cluster,
-  ...(input.params.namespace === undefined ? {} : { namespace: input.params.namespace }),
-});
-const mutate = (input: {
-  params: NsParams;
-}): { action: Action; cluster: string; namespace: string } => ({
-  action: 'mutate',
-  cluster: input.params.cluster,
-  namespace: input.params.namespace,
-});
-
 function enrollmentRoutes<P extends NsParams>(
   path: string,
   noun: string,
   params: z.ZodType<P>,
-  target: (input: RouteInput<P, { selector?: string; dryRun?: boolean }, unknown>) => EnrollTarget,
+  target: (input: RouteInput<P, { selector?: string; dryRun?: boolean }, unknown>) => LabelTarget,
   query: z.ZodType<{ selector?: string; dryRun?: boolean }> = api.dryRunQuery,
 ): Route[] {
   return [
@@ -118,10 +87,10 @@ function enrollmentRoutes<P extends NsParams>(
       query,
       body: api.enrollBody,
       response: api.mutationResult,
-      needs: mutate,
       run: async (deps, input) =>
         ok(
           await enroll(deps, {
+            caller: input.caller,
             cluster: input.params.cluster,
             target: target(input),
             waypoint: input.body.waypoint,
@@ -142,10 +111,10 @@ function enrollmentRoutes<P extends NsParams>(
       params,
       query,
       response: api.mutationResult,
-      needs: mutate,
       run: async (deps, input) =>
         ok(
           await unenroll(deps, {
+            caller: input.caller,
             cluster: input.params.cluster,
             target: target(input),
             dryRun: input.query.dryRun === true,
@@ -166,7 +135,6 @@ export const ROUTES: readonly Route[] = [
     public: true,
     summary: 'Liveness',
     response: zod.object({ status: zod.literal('ok') }),
-    needs: () => null,
     run: () => ok({ status: 'ok' }),
   }),
   route<unknown, unknown, z.infer<typeof api.generateBody>>({
@@ -177,7 +145,6 @@ export const ROUTES: readonly Route[] = [
       'The waypoint Gateway `istioctl waypoint generate` prints (YAML with Accept: application/yaml)',
     body: api.generateBody,
     response: zod.record(zod.string(), zod.unknown()),
-    needs: () => null,
     run: (_deps, input) => {
       const gateway = generateWaypoint(input.body ?? {});
       return input.accept.includes('yaml')
@@ -191,8 +158,7 @@ export const ROUTES: readonly Route[] = [
     tag: 'clusters',
     summary: 'The clusters this deployment manages',
     response: zod.object({ items: zod.array(zod.object({ name: zod.string() })) }),
-    needs: () => null,
-    run: (deps) => ok({ items: listClusters(deps, deps.mayRead) }),
+    run: (deps, input) => ok({ items: listClusters(deps, input) }),
   }),
   route<z.infer<typeof api.clusterParams>, z.infer<typeof api.waypointsQuery>, undefined>({
     method: 'GET',
@@ -203,14 +169,10 @@ export const ROUTES: readonly Route[] = [
     params: api.clusterParams,
     query: api.waypointsQuery,
     response: zod.object({ items: zod.array(api.waypointSummary) }),
-    needs: (input) => ({
-      action: 'read',
-      cluster: input.params.cluster,
-      ...(input.query.namespace === undefined ? {} : { namespace: input.query.namespace }),
-    }),
     run: async (deps, input) =>
       ok({
         items: await listWaypoints(deps, {
+          caller: input.caller,
           cluster: input.params.cluster,
           ...(input.query.namespace === undefined ? {} : { namespace: input.query.namespace }),
         }),
@@ -225,10 +187,10 @@ export const ROUTES: readonly Route[] = [
     params: api.waypointParams,
     query: api.statusQuery,
     response: api.waypointStatus,
-    needs: read,
     run: async (deps, input) =>
       ok(
         await waypointStatus(deps, {
+          caller: input.caller,
           ...input.params,
           wait: input.query.wait === true,
           ...(input.query.timeoutSeconds === undefined
@@ -246,8 +208,8 @@ export const ROUTES: readonly Route[] = [
     params: api.waypointParams,
     body: api.applyWaypointBody,
     response: api.mutationResult,
-    needs: mutate,
-    run: async (deps, input) => ok(await applyWaypoint(deps, { ...input.params, ...input.body })),
+    run: async (deps, input) =>
+      ok(await applyWaypoint(deps, { caller: input.caller, ...input.params, ...input.body })),
   }),
   route<z.infer<typeof api.waypointParams>, z.infer<typeof api.deleteWaypointQuery>, undefined>({
     method: 'DELETE',
@@ -258,11 +220,8 @@ export const ROUTES: readonly Route[] = [
     params: api.waypointParams,
     query: api.deleteWaypointQuery,
     response: api.mutationResult,
-    needs: (input) => ({
-      ...mutate(input),
-      ...(input.query.force === true ? { action: 'force-delete' as Action } : {}),
-    }),
-    run: async (deps, input) => ok(await deleteWaypoint(deps, { ...input.params, ...input.query })),
+    run: async (deps, input) =>
+      ok(await deleteWaypoint(deps, { caller: input.caller, ...input.params, ...input.query })),
   }),
   ...enrollmentRoutes(`${NS}/enrollment`, 'a namespace', api.namespaceParams, (i) => ({
     kind: 'namespace',
@@ -298,8 +257,8 @@ export const ROUTES: readonly Route[] = [
       "A namespace's bindings: every Service, the namespace default for pods, and each pod with its own label",
     params: api.namespaceParams,
     response: api.bindingsPage,
-    needs: read,
-    run: async (deps, input) => ok(await getNamespaceBindings(deps, input.params)),
+    run: async (deps, input) =>
+      ok(await getNamespaceBindings(deps, { caller: input.caller, ...input.params })),
   }),
   route<z.infer<typeof api.clusterParams>, z.infer<typeof api.bindingsQuery>, undefined>({
     method: 'GET',
@@ -309,9 +268,14 @@ export const ROUTES: readonly Route[] = [
     params: api.clusterParams,
     query: api.bindingsQuery,
     response: api.bindingsPage,
-    needs: read,
     run: async (deps, input) =>
-      ok(await getClusterBindings(deps, { cluster: input.params.cluster, ...input.query })),
+      ok(
+        await getClusterBindings(deps, {
+          caller: input.caller,
+          cluster: input.params.cluster,
+          ...input.query,
+        }),
+      ),
   }),
   route<NsParams, unknown, undefined>({
     method: 'POST',
@@ -321,13 +285,7 @@ export const ROUTES: readonly Route[] = [
       "Recompute a namespace's bindings now (and publish their changes, where the event pipeline is deployed)",
     params: api.namespaceParams,
     response: api.bindingsPage,
-    needs: mutate,
-    run: async (deps, input) => {
-      const bindings = await getNamespaceBindings(deps, input.params);
-      await deps.queue?.enqueue([
-        { ...input.params, trigger: 'api', actor: input.caller?.id ?? null, auditIds: [] },
-      ]);
-      return ok(bindings);
-    },
+    run: async (deps, input) =>
+      ok(await reconcileNow(deps, { caller: input.caller, ...input.params })),
   }),
 ] as Route[];

@@ -19,6 +19,9 @@
 import { z } from 'zod';
 import { ForbiddenError, ValidationError } from '../domain/errors.ts';
 import { PROTECTED_NAMESPACES } from '../domain/labels.ts';
+import type { Action, Authorizer, Caller, Scope } from '../ports.ts';
+
+export type { Action, Caller, Scope };
 
 /** The environment variable the policy document is conventionally read from. */
 export const POLICY_ENV = 'WAYPOINTER_POLICY';
@@ -27,24 +30,12 @@ export const POLICY_ENV = 'WAYPOINTER_POLICY';
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** What a request does: read, change, or delete a waypoint that still has dependents (`force`). */
-export type Action = 'read' | 'mutate' | 'force-delete';
-
 /** The lowest role each action needs. */
 const NEEDED: Readonly<Record<Action, Role>> = {
   read: 'viewer',
   mutate: 'operator',
   'force-delete': 'admin',
 };
-
-/**
- * The principal as the transport determined it: an IAM user or role ARN, a JWT subject written
- * `jwt:<sub>`, a Slack user written `slack:<team>/<user>`, or a local user.
- */
-export interface Caller {
-  readonly id: string;
-  readonly kind: 'iam' | 'jwt' | 'slack' | 'local';
-}
 
 /** One rule of a policy: these subjects have this role in these clusters and namespaces. */
 export interface PolicyRule {
@@ -59,12 +50,6 @@ export interface Policy {
   readonly version: 1;
   readonly allowProtectedNamespaces: boolean;
   readonly rules: readonly PolicyRule[];
-}
-
-/** What a request touches. `namespace` undefined means the cluster as a whole (cluster-scoped). */
-export interface AuthorizationTarget {
-  readonly cluster: string;
-  readonly namespace?: string | undefined;
 }
 
 /** A role and the namespace patterns it applies to, for listing what a caller may do. */
@@ -286,11 +271,7 @@ function highest(rules: readonly PolicyRule[]): Role | undefined {
  * // 'admin'
  * ```
  */
-export function roleAt(
-  policy: Policy,
-  caller: Caller,
-  target: AuthorizationTarget,
-): Role | undefined {
+export function roleAt(policy: Policy, caller: Caller, target: Scope): Role | undefined {
   const { namespace } = target;
   const rules = rulesFor(policy, caller, target.cluster).filter((rule) =>
     namespace === undefined
@@ -325,7 +306,7 @@ export function rolesOf(policy: Policy, caller: Caller, cluster: string): readon
   return grants;
 }
 
-function where(target: AuthorizationTarget): string {
+function where(target: Scope): string {
   return target.namespace === undefined
     ? `cluster ${target.cluster}`
     : `cluster ${target.cluster} namespace ${target.namespace}`;
@@ -365,7 +346,7 @@ export function refusal(
   policy: Policy,
   caller: Caller,
   action: Action,
-  target: AuthorizationTarget,
+  target: Scope,
 ): string | undefined {
   if (caller.id === '') {
     return 'the caller is not authenticated';
@@ -393,7 +374,7 @@ function insufficient(
   policy: Policy,
   caller: Caller,
   action: Action,
-  target: AuthorizationTarget,
+  target: Scope,
   role: Role | undefined,
 ): string {
   const hint =
@@ -422,12 +403,7 @@ function insufficient(
  * isAllowed(DENY_ALL, { id: 'jwt:alice', kind: 'jwt' }, 'read', { cluster: 'prod' }); // true
  * ```
  */
-export function isAllowed(
-  policy: Policy,
-  caller: Caller,
-  action: Action,
-  target: AuthorizationTarget,
-): boolean {
+export function isAllowed(policy: Policy, caller: Caller, action: Action, target: Scope): boolean {
   return refusal(policy, caller, action, target) === undefined;
 }
 
@@ -449,16 +425,31 @@ export function isAllowed(
  * });
  * ```
  */
-export function authorize(
-  policy: Policy,
-  caller: Caller,
-  action: Action,
-  target: AuthorizationTarget,
-): void {
+export function authorize(policy: Policy, caller: Caller, action: Action, target: Scope): void {
   const refused = refusal(policy, caller, action, target);
   if (refused !== undefined) {
     throw new ForbiddenError(refused);
   }
+}
+
+/**
+ * The {@link Authorizer} that applies a policy document: {@link authorize} and {@link isAllowed}.
+ * The one place the use cases' authorization is decided.
+ *
+ * @example
+ * ```ts
+ * const authorizer = policyAuthorizer(LOCAL_PERMISSIVE);
+ * authorizer.authorize({ id: 'local:me', kind: 'local' }, 'mutate', {
+ *   cluster: 'local',
+ *   namespace: 'kube-system',
+ * }); // throws ForbiddenError: protected namespace
+ * ```
+ */
+export function policyAuthorizer(policy: Policy): Authorizer {
+  return {
+    authorize: (caller, action, scope) => authorize(policy, caller, action, scope),
+    allows: (caller, action, scope) => isAllowed(policy, caller, action, scope),
+  };
 }
 
 /**

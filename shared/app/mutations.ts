@@ -5,6 +5,8 @@
  */
 import {
   computeBindings,
+  type Dependent,
+  dependents,
   formatRef,
   parseUseWaypoint,
   type WaypointRef,
@@ -14,15 +16,10 @@ import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.
 import { generateWaypoint, waypointManifest } from '../domain/generate.ts';
 import { USE_WAYPOINT, USE_WAYPOINT_NAMESPACE } from '../domain/labels.ts';
 import type { ClusterSnapshot, Pod, StringMap } from '../domain/model.ts';
-import {
-  type Dependent,
-  dependentsOf,
-  type EnrollTarget,
-  type Mutation,
-  plan,
-} from '../domain/plan.ts';
+import { type LabelTarget, type Mutation, plan } from '../domain/plan.ts';
 import { allowsAttachment, indexWaypoints, isWaypointClass } from '../domain/waypoints.ts';
-import type { Cluster, ClusterRegistry, LabelChanges, LabelTarget } from '../ports.ts';
+import type { Cluster, LabelChanges } from '../ports.ts';
+import { type Deps, type Requested, waitSeconds } from './deps.ts';
 
 /** What every mutation answers. */
 export interface MutationResult {
@@ -36,37 +33,7 @@ export interface MutationResult {
   readonly changes?: readonly BindingChange[];
 }
 
-export interface Deps {
-  readonly clusters: ClusterRegistry;
-  /**
-   * The caller's rights, where a transport has a caller: throws ForbiddenError when `action` is not
-   * allowed in `namespace` (undefined: cluster-scoped). Use cases that touch more namespaces than
-   * the request names (delete with unenroll, cluster-wide reads) ask it for each.
-   */
-  readonly access?: Access;
-  /** The longest a use case may wait (a function's time limit); longer waits are shortened. */
-  readonly maxWaitSeconds?: number;
-}
-
-/** What the caller may do, per namespace. */
-export interface Access {
-  readonly allows: (action: 'read' | 'mutate', namespace: string) => boolean;
-  readonly require: (action: 'read' | 'mutate', namespace: string) => void;
-}
-
-/** The wait a use case may do: what was asked, within the deployment's limit, with a note if cut. */
-export function waitSeconds(deps: Deps, requested: number | undefined, warnings: string[]): number {
-  const asked = requested ?? DEFAULT_WAIT_SECONDS;
-  if (deps.maxWaitSeconds === undefined || asked <= deps.maxWaitSeconds) return asked;
-  warnings.push(
-    `the wait is limited to ${deps.maxWaitSeconds} s by the function's time limit (asked: ${asked} s)`,
-  );
-  return deps.maxWaitSeconds;
-}
-
-export const DEFAULT_WAIT_SECONDS = 90;
-
-export interface ApplyWaypointInput {
+export interface ApplyWaypointInput extends Requested {
   readonly cluster: string;
   readonly namespace: string;
   readonly name?: string;
@@ -97,6 +64,10 @@ export async function applyWaypoint(
   deps: Deps,
   input: ApplyWaypointInput,
 ): Promise<MutationResult> {
+  deps.authorizer.authorize(input.caller, 'mutate', {
+    cluster: input.cluster,
+    namespace: input.namespace,
+  });
   const cluster = deps.clusters.get(input.cluster);
   const before = await cluster.namespaceSnapshot(input.namespace);
   const mutation: Mutation = {
@@ -144,7 +115,7 @@ export async function applyWaypoint(
   }
   if (input.enrollNamespace === true) {
     await cluster.setLabels(
-      { kind: 'namespace', name: input.namespace },
+      { kind: 'namespace', namespace: input.namespace },
       { [USE_WAYPOINT]: gateway.metadata.name },
     );
     done.push(
@@ -160,7 +131,7 @@ export async function applyWaypoint(
   };
 }
 
-export interface DeleteWaypointInput {
+export interface DeleteWaypointInput extends Requested {
   readonly cluster: string;
   readonly namespace: string;
   readonly name: string;
@@ -223,8 +194,8 @@ async function relabel(
 }
 
 /** Steps that clear the labels of each dependent, restoring them from the snapshot on failure. */
-function unenrollSteps(snapshot: ClusterSnapshot, dependents: readonly Dependent[]): LabelStep[] {
-  return dependents.map((d) => {
+function unenrollSteps(snapshot: ClusterSnapshot, objects: readonly Dependent[]): LabelStep[] {
+  return objects.map((d) => {
     const objects =
       d.kind === 'Namespace'
         ? snapshot.namespaces
@@ -238,7 +209,7 @@ function unenrollSteps(snapshot: ClusterSnapshot, dependents: readonly Dependent
     );
     const target: LabelTarget =
       d.kind === 'Namespace'
-        ? { kind: 'namespace', name: d.name }
+        ? { kind: 'namespace', namespace: d.name }
         : d.kind === 'Service'
           ? { kind: 'service', namespace: d.namespace, name: d.name }
           : { kind: 'pods', namespace: d.namespace, names: [d.name] };
@@ -256,6 +227,11 @@ export async function deleteWaypoint(
   deps: Deps,
   input: DeleteWaypointInput,
 ): Promise<MutationResult> {
+  // Deleting a waypoint that objects still name, and leaving them dangling, is for admins.
+  deps.authorizer.authorize(input.caller, input.force === true ? 'force-delete' : 'mutate', {
+    cluster: input.cluster,
+    namespace: input.namespace,
+  });
   const cluster = deps.clusters.get(input.cluster);
   const before = await cluster.clusterSnapshot();
   const ref: WaypointRef = { namespace: input.namespace, name: input.name };
@@ -268,21 +244,21 @@ export async function deleteWaypoint(
   ) {
     throw new NotFoundError(`waypoint ${formatRef(ref)} not found`);
   }
-  const dependents = dependentsOf(before, ref);
-  const named = dependents.map(describeDependent);
+  const objects = dependents(before, ref);
+  const named = objects.map(describeDependent);
   if (input.unenroll === true) {
     // Unenrolling changes the dependents' namespaces too: the caller must be allowed in each.
-    for (const namespace of new Set(dependents.map((d) => d.namespace)))
-      deps.access?.require('mutate', namespace);
+    for (const namespace of new Set(objects.map((d) => d.namespace)))
+      deps.authorizer.authorize(input.caller, 'mutate', { cluster: input.cluster, namespace });
   }
-  if (dependents.length > 0 && input.unenroll !== true && input.force !== true) {
+  if (objects.length > 0 && input.unenroll !== true && input.force !== true) {
     throw new ConflictError(
       `waypoint ${formatRef(ref)} is still used by ${named.join(', ')}: pass unenroll=true to remove their ${USE_WAYPOINT} labels too, or force=true to leave them dangling`,
-      { details: { dependents } },
+      { details: { dependents: objects } },
     );
   }
   const warnings =
-    input.unenroll !== true && dependents.length > 0
+    input.unenroll !== true && objects.length > 0
       ? [`these now name a waypoint that does not exist: ${named.join(', ')}`]
       : [];
   const planned = plan(before, {
@@ -295,7 +271,7 @@ export async function deleteWaypoint(
   if (dryRun) return { dryRun, done: [], warnings, plan: planned.changes };
   const done: string[] = [];
   // Labels first, the Gateway last: a failure anywhere puts the labels back.
-  const steps = input.unenroll === true ? unenrollSteps(before, dependents) : [];
+  const steps = input.unenroll === true ? unenrollSteps(before, objects) : [];
   await relabel(cluster, steps, () => cluster.deleteGateway(ref.namespace, ref.name));
   if (steps.length > 0) done.push(`removed ${USE_WAYPOINT} from ${named.join(', ')}`);
   done.push(`waypoint ${formatRef(ref)} deleted`);
@@ -309,9 +285,9 @@ export async function deleteWaypoint(
   };
 }
 
-export interface EnrollInput {
+export interface EnrollInput extends Requested {
   readonly cluster: string;
-  readonly target: EnrollTarget;
+  readonly target: LabelTarget;
   readonly waypoint: string;
   readonly waypointNamespace?: string;
   /** Replace a different waypoint the target already uses. */
@@ -324,19 +300,13 @@ export interface EnrollInput {
 /** One step per object the target names (each pod on its own), restorable. */
 function targetSteps(
   snapshot: ClusterSnapshot,
-  target: EnrollTarget,
+  target: LabelTarget,
   pods: readonly Pod[],
   labels: LabelChanges,
 ): LabelStep[] {
   if (target.kind === 'namespace') {
     const ns = snapshot.namespaces.find((n) => n.metadata.name === target.namespace);
-    return [
-      {
-        target: { kind: 'namespace', name: target.namespace },
-        labels,
-        undo: restoring(ns?.metadata.labels),
-      },
-    ];
+    return [{ target, labels, undo: restoring(ns?.metadata.labels) }];
   }
   if (target.kind === 'service') {
     const service = snapshot.services.find((x) => x.metadata.name === target.name);
@@ -358,7 +328,7 @@ function stepNames(steps: readonly LabelStep[]): string[] {
 /** The snapshot of the target's namespace, with the pods the target names added. */
 async function targetSnapshot(
   cluster: Cluster,
-  target: EnrollTarget,
+  target: LabelTarget,
 ): Promise<{ snapshot: ClusterSnapshot; pods: Pod[] }> {
   const snapshot = await cluster.namespaceSnapshot(target.namespace);
   if (target.kind !== 'pods') return { snapshot, pods: [] };
@@ -453,6 +423,10 @@ async function checkAttachment(
 
 /** Sets `istio.io/use-waypoint` (and `-namespace`) on a namespace, a Service or Pods. */
 export async function enroll(deps: Deps, input: EnrollInput): Promise<MutationResult> {
+  deps.authorizer.authorize(input.caller, 'mutate', {
+    cluster: input.cluster,
+    namespace: input.target.namespace,
+  });
   const cluster = deps.clusters.get(input.cluster);
   const { snapshot, pods } = await targetSnapshot(cluster, input.target);
   const mutation: Mutation = {
@@ -493,14 +467,18 @@ export async function enroll(deps: Deps, input: EnrollInput): Promise<MutationRe
   };
 }
 
-export interface UnenrollInput {
+export interface UnenrollInput extends Requested {
   readonly cluster: string;
-  readonly target: EnrollTarget;
+  readonly target: LabelTarget;
   readonly dryRun?: boolean;
 }
 
 /** Removes `istio.io/use-waypoint` and `istio.io/use-waypoint-namespace` from the target. */
 export async function unenroll(deps: Deps, input: UnenrollInput): Promise<MutationResult> {
+  deps.authorizer.authorize(input.caller, 'mutate', {
+    cluster: input.cluster,
+    namespace: input.target.namespace,
+  });
   const cluster = deps.clusters.get(input.cluster);
   const { snapshot, pods } = await targetSnapshot(cluster, input.target);
   const planned = plan(snapshot, { op: 'unenroll', target: input.target });
@@ -519,7 +497,7 @@ export async function unenroll(deps: Deps, input: UnenrollInput): Promise<Mutati
   };
 }
 
-function describeTarget(target: EnrollTarget, names: readonly string[]): string {
+function describeTarget(target: LabelTarget, names: readonly string[]): string {
   if (target.kind === 'namespace') return `namespace ${target.namespace}`;
   if (target.kind === 'service') return `service ${target.namespace}/${target.name}`;
   return names.length === 0

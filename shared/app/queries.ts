@@ -5,20 +5,27 @@
 import {
   BindingContext,
   type BindingSet,
+  boundTo,
   computeBindings,
   computeNamespaceBindings,
-  formatRef,
+  type Dependent,
+  dependents,
   type NamespaceBinding,
   type PodBinding,
   type ServiceBinding,
-  waypointReferences,
+  sameWaypoint,
 } from '../domain/bindings.ts';
 import { type Diagnostic, diagnose } from '../domain/diagnostics.ts';
 import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import { REVISION, WAYPOINT_FOR } from '../domain/labels.ts';
 import type { ClusterSnapshot, Gateway } from '../domain/model.ts';
-import { isWaypointClass, programmedStatus, trafficTypeOf } from '../domain/waypoints.ts';
-import { type Deps, waitSeconds } from './mutations.ts';
+import {
+  isWaypointClass,
+  programmedCondition,
+  programmedStatus,
+  trafficTypeOf,
+} from '../domain/waypoints.ts';
+import { type Deps, type Requested, waitSeconds } from './deps.ts';
 
 /** One row of `list`: istioctl's columns plus the effective traffic type and what is bound. */
 export interface WaypointSummary {
@@ -43,8 +50,7 @@ function summarize(
 ): WaypointSummary {
   const namespace = gateway.metadata.namespace ?? '';
   const name = gateway.metadata.name;
-  const is = (w: { namespace: string; name: string } | null): boolean =>
-    w?.namespace === namespace && w?.name === name;
+  const bound = boundTo(bindings, { namespace, name });
   const gatewayClass = snapshot.gatewayClasses.find(
     (c) => c.metadata.name === gateway.spec.gatewayClassName,
   );
@@ -57,9 +63,9 @@ function summarize(
     effectiveTrafficType: trafficTypeOf(gateway, gatewayClass),
     programmed: programmedStatus(gateway),
     bound: {
-      services: bindings.services.filter((s) => is(s.waypoint)).length,
-      pods: bindings.pods.filter((p) => is(p.waypoint)).length,
-      namespaces: bindings.namespaces.filter((n) => is(n.waypoint)).length,
+      services: bound.services.length,
+      pods: bound.pods.length,
+      namespaces: bound.namespaces.length,
     },
   };
 }
@@ -67,14 +73,18 @@ function summarize(
 /** Every waypoint of a cluster (or namespace), sorted by namespace and name. */
 export async function listWaypoints(
   deps: Deps,
-  input: { cluster: string; namespace?: string },
+  input: Requested & { cluster: string; namespace?: string },
 ): Promise<WaypointSummary[]> {
-  const snapshot = await deps.clusters.get(input.cluster).clusterSnapshot();
+  const { caller, cluster } = input;
+  deps.authorizer.authorize(caller, 'read', { cluster, namespace: input.namespace });
+  const snapshot = await deps.clusters.get(cluster).clusterSnapshot();
   const bindings = computeBindings(snapshot);
   return snapshot.gateways
     .filter((g) => isWaypointClass(g.spec.gatewayClassName, snapshot.gatewayClasses))
     .filter((g) => input.namespace === undefined || g.metadata.namespace === input.namespace)
-    .filter((g) => deps.access?.allows('read', g.metadata.namespace ?? '') ?? true)
+    .filter((g) =>
+      deps.authorizer.allows(caller, 'read', { cluster, namespace: g.metadata.namespace ?? '' }),
+    )
     .map((g) => summarize(g, snapshot, bindings))
     .sort((a, b) =>
       a.namespace === b.namespace ? (a.name < b.name ? -1 : 1) : a.namespace < b.namespace ? -1 : 1,
@@ -92,7 +102,7 @@ export interface WaypointStatus {
   } | null;
   readonly addresses: readonly string[];
   /** What uses this waypoint: the labels that name it, and what is bound to it. */
-  readonly referencedBy: readonly { kind: string; namespace: string; name: string }[];
+  readonly referencedBy: readonly Dependent[];
   readonly boundServices: readonly ServiceBinding[];
   readonly boundPods: readonly PodBinding[];
   readonly boundNamespaces: readonly NamespaceBinding[];
@@ -102,7 +112,7 @@ export interface WaypointStatus {
 /** `istioctl waypoint status` for one waypoint, without blocking unless `wait`, plus what is bound to it. */
 export async function waypointStatus(
   deps: Deps,
-  input: {
+  input: Requested & {
     cluster: string;
     namespace: string;
     name: string;
@@ -110,6 +120,10 @@ export async function waypointStatus(
     timeoutSeconds?: number;
   },
 ): Promise<WaypointStatus> {
+  deps.authorizer.authorize(input.caller, 'read', {
+    cluster: input.cluster,
+    namespace: input.namespace,
+  });
   const cluster = deps.clusters.get(input.cluster);
   if (input.wait === true) {
     const live = await cluster.getGateway(input.namespace, input.name);
@@ -133,12 +147,11 @@ export async function waypointStatus(
   }
   const context = new BindingContext(snapshot);
   const bindings = computeBindings(snapshot, context);
-  const key = `${input.namespace}/${input.name}`;
-  const is = (w: { namespace: string; name: string } | null): boolean =>
-    w !== null && formatRef(w) === key;
+  const ref = { namespace: input.namespace, name: input.name };
+  const bound = boundTo(bindings, ref);
   const conditions = gateway.status?.conditions ?? [];
-  const programmed = conditions.find((c) => c.type === 'Programmed' && c.status === 'True');
-  const row = programmed ?? conditions[conditions.length - 1];
+  const programmed = programmedCondition(gateway);
+  const row = programmed?.status === 'True' ? programmed : conditions[conditions.length - 1];
   return {
     waypoint: summarize(gateway, snapshot, bindings),
     status:
@@ -151,15 +164,11 @@ export async function waypointStatus(
             message: row.message ?? '',
           },
     addresses: (gateway.status?.addresses ?? []).map((a) => a.value),
-    referencedBy: [...waypointReferences(snapshot)]
-      .filter((r) => formatRef(r.ref) === key)
-      .map(({ kind, namespace, name }) => ({ kind, namespace, name })),
-    boundServices: bindings.services.filter((s) => is(s.waypoint)),
-    boundPods: bindings.pods.filter((p) => is(p.waypoint)),
-    boundNamespaces: bindings.namespaces.filter((n) => is(n.waypoint)),
-    diagnostics: diagnose(snapshot, context).filter(
-      (d) => d.subject === `Gateway ${key}` || d.message.includes(` ${key}`),
-    ),
+    referencedBy: dependents(snapshot, ref),
+    boundServices: bound.services,
+    boundPods: bound.pods,
+    boundNamespaces: bound.namespaces,
+    diagnostics: diagnose(snapshot, context).filter((d) => sameWaypoint(d.waypoint, ref)),
   };
 }
 
@@ -177,16 +186,17 @@ export interface BindingsPage {
 /** A namespace's bindings, in the compact form (a constant number of API calls whatever its size). */
 export async function getNamespaceBindings(
   deps: Deps,
-  input: { cluster: string; namespace: string },
+  input: Requested & { cluster: string; namespace: string },
 ): Promise<BindingsPage> {
+  deps.authorizer.authorize(input.caller, 'read', {
+    cluster: input.cluster,
+    namespace: input.namespace,
+  });
   const snapshot = await deps.clusters.get(input.cluster).namespaceSnapshot(input.namespace);
   if (snapshot.namespaces.length === 0)
     throw new NotFoundError(`namespaces "${input.namespace}" not found`);
   const bindings = computeNamespaceBindings(snapshot, input.namespace);
-  const diagnostics = diagnose(snapshot).filter(
-    (d) =>
-      d.subject === `Namespace ${input.namespace}` || d.subject.includes(` ${input.namespace}/`),
-  );
+  const diagnostics = diagnose(snapshot).filter((d) => d.namespace === input.namespace);
   return {
     services: bindings.services,
     pods: bindings.pods,
@@ -200,8 +210,10 @@ const MAX_PAGE = 500;
 /** A cluster's bindings, `limit` namespaces a page (default 50), from `cursor` (a namespace name). */
 export async function getClusterBindings(
   deps: Deps,
-  input: { cluster: string; limit?: number; cursor?: string },
+  input: Requested & { cluster: string; limit?: number; cursor?: string },
 ): Promise<BindingsPage> {
+  const { caller, cluster } = input;
+  deps.authorizer.authorize(caller, 'read', { cluster });
   const limit = input.limit ?? 50;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
     throw new ValidationError(`limit must be an integer from 1 to ${MAX_PAGE}`, [
@@ -211,7 +223,7 @@ export async function getClusterBindings(
   const snapshot = await deps.clusters.get(input.cluster).clusterSnapshot();
   const names = snapshot.namespaces
     .map((n) => n.metadata.name)
-    .filter((n) => deps.access?.allows('read', n) ?? true)
+    .filter((namespace) => deps.authorizer.allows(caller, 'read', { cluster, namespace }))
     .sort();
   const start =
     input.cursor === undefined ? 0 : names.findIndex((n) => n > (input.cursor as string));
@@ -225,20 +237,15 @@ export async function getClusterBindings(
     services: bindings.services.filter((s) => inPage.has(s.namespace)),
     pods: bindings.pods.filter((p) => inPage.has(p.namespace)),
     namespaces: bindings.namespaces.filter((n) => inPage.has(n.namespace)),
-    diagnostics: diagnose(snapshot, context).filter((d) =>
-      page.some((ns) => d.subject === `Namespace ${ns}` || d.subject.includes(` ${ns}/`)),
-    ),
+    diagnostics: diagnose(snapshot, context).filter((d) => inPage.has(d.namespace)),
     ...(more ? { nextCursor: last } : {}),
   };
 }
 
-/** The clusters this deployment manages (those the caller may read in, with `visible`). */
-export function listClusters(
-  deps: Deps,
-  visible: (cluster: string) => boolean = () => true,
-): { name: string }[] {
+/** The clusters this deployment manages that the caller may read in. */
+export function listClusters(deps: Deps, input: Requested): { name: string }[] {
   return deps.clusters
     .names()
-    .filter(visible)
+    .filter((cluster) => deps.authorizer.allows(input.caller, 'read', { cluster }))
     .map((name) => ({ name }));
 }

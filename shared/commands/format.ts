@@ -1,7 +1,13 @@
 /**
  * Text output of the CLI and ChatOps: kubectl-style tables and the bindings report.
  */
-import type { BindingSet, PodBinding, ServiceBinding, WaypointRef } from '../domain/bindings.ts';
+import {
+  type BindingSet,
+  formatRef,
+  type PodBinding,
+  type ServiceBinding,
+  type WaypointRef,
+} from '../domain/bindings.ts';
 import type { Diagnostic } from '../domain/diagnostics.ts';
 import type { BindingChange } from '../domain/diff.ts';
 
@@ -24,7 +30,7 @@ export function formatTable(
 }
 
 function ref(waypoint: WaypointRef | null): string {
-  return waypoint === null ? '<none>' : `${waypoint.namespace}/${waypoint.name}`;
+  return waypoint === null ? '<none>' : formatRef(waypoint);
 }
 
 /** The bindings report as JSON: one entry per Service and Pod, and the diagnostics. */

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { ValidationError } from '../domain/errors.ts';
 import type { GenerateOptions } from '../domain/generate.ts';
 import { DEFAULT_WAYPOINT_NAME } from '../domain/labels.ts';
-import type { EnrollTarget, Mutation } from '../domain/plan.ts';
+import type { LabelTarget, Mutation } from '../domain/plan.ts';
 
 /** The namespace a command acts on when `-n` is not given (istioctl's and kubectl's default). */
 export const DEFAULT_NAMESPACE = 'default';
@@ -159,7 +159,7 @@ function podsTarget(
   namespace: string,
   names: readonly string[],
   selector: string | undefined,
-): EnrollTarget {
+): LabelTarget {
   if (selector !== undefined) {
     if (names.length > 0) throw usage('give pod names or -l SELECTOR, not both');
     return { kind: 'pods', namespace, selector };
@@ -172,7 +172,7 @@ function parseTarget(
   verb: string,
   values: Parsed['values'],
   positionals: readonly string[],
-): EnrollTarget {
+): LabelTarget {
   const [kind, ...names] = positionals;
   const namespace = text(values, 'namespace') ?? DEFAULT_NAMESPACE;
   const selector = text(values, 'selector');

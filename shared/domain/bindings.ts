@@ -132,6 +132,16 @@ export function formatRef(ref: WaypointRef): string {
   return `${ref.namespace}/${ref.name}`;
 }
 
+/**
+ * Whether `ref` is `waypoint` (same namespace and name); null is no waypoint.
+ *
+ * @example
+ * sameWaypoint({ namespace: 'default', name: 'waypoint-east' }, { namespace: 'default', name: 'waypoint' }); // false
+ */
+export function sameWaypoint(ref: WaypointRef | null, waypoint: WaypointRef): boolean {
+  return ref !== null && ref.namespace === waypoint.namespace && ref.name === waypoint.name;
+}
+
 function notReady(ref: WaypointRef): BindingError {
   return {
     reason: 'WaypointIsNotReady',
@@ -364,6 +374,21 @@ export function computeBindings(
   return { services, pods, namespaces };
 }
 
+/**
+ * The part of `bindings` bound to `waypoint`: Services, Pods and namespace defaults whose traffic
+ * goes through it (by their own label or their namespace's).
+ *
+ * @example
+ * boundTo(computeBindings(snapshot), { namespace: 'default', name: 'waypoint' }).services.length
+ */
+export function boundTo(bindings: BindingSet, waypoint: WaypointRef): BindingSet {
+  return {
+    services: bindings.services.filter((s) => sameWaypoint(s.waypoint, waypoint)),
+    pods: bindings.pods.filter((p) => sameWaypoint(p.waypoint, waypoint)),
+    namespaces: bindings.namespaces.filter((n) => sameWaypoint(n.waypoint, waypoint)),
+  };
+}
+
 /** Whether a pod can differ from its namespace's default: it carries a label the rules read. */
 export function hasOwnBinding(pod: Pod): boolean {
   const labels = pod.metadata.labels;
@@ -412,9 +437,10 @@ export interface WaypointReference {
 
 /**
  * Every `istio.io/use-waypoint` reference of a snapshot: namespaces, then Services, then Pods.
+ * To ask which objects name one waypoint, use {@link dependents}.
  *
  * @example
- * [...waypointReferences(snapshot)].filter((r) => formatRef(r.ref) === 'default/waypoint')
+ * new Set([...waypointReferences(snapshot)].map((r) => r.namespace)) // namespaces that use waypoints
  */
 export function* waypointReferences(snapshot: ClusterSnapshot): Generator<WaypointReference> {
   for (const { metadata } of snapshot.namespaces) {
@@ -433,4 +459,36 @@ export function* waypointReferences(snapshot: ClusterSnapshot): Generator<Waypoi
       if (use.kind === 'ref') yield { kind, namespace, name: metadata.name, ref: use.ref };
     }
   }
+}
+
+/** An object that names a waypoint with its own `istio.io/use-waypoint` label. */
+export type Dependent = Omit<WaypointReference, 'ref'>;
+
+/** Dependents of each waypoint (`ns/name`) of a snapshot, built once per snapshot. */
+const dependentsIndex = new WeakMap<ClusterSnapshot, ReadonlyMap<string, readonly Dependent[]>>();
+
+/**
+ * The objects whose own `istio.io/use-waypoint` label names `waypoint` (rules P1-P5): namespaces,
+ * then Services, then Pods. What deleting the waypoint leaves dangling, what `unenroll` clears,
+ * and what a waypoint's status lists as `referencedBy`. A namespace's label counts once, on the
+ * namespace, not on each of its objects.
+ *
+ * @example
+ * dependents(snapshot, { namespace: 'default', name: 'waypoint' });
+ * // => [{ kind: 'Namespace', namespace: 'default', name: 'default' }]
+ */
+export function dependents(snapshot: ClusterSnapshot, waypoint: WaypointRef): readonly Dependent[] {
+  let index = dependentsIndex.get(snapshot);
+  if (index === undefined) {
+    const built = new Map<string, Dependent[]>();
+    for (const { ref, ...dependent } of waypointReferences(snapshot)) {
+      const key = formatRef(ref);
+      const list = built.get(key);
+      if (list === undefined) built.set(key, [dependent]);
+      else list.push(dependent);
+    }
+    index = built;
+    dependentsIndex.set(snapshot, index);
+  }
+  return index.get(formatRef(waypoint)) ?? [];
 }

@@ -1,14 +1,17 @@
 /**
  * Diagnostics: what is wrong or worth knowing about a cluster's waypoints, beyond the conditions
- * istiod writes. Each has a stable code, a subject (`Kind namespace/name`) and a message that says
- * what happens to traffic and what to do.
+ * istiod writes. Each has a stable code, a subject (`Kind namespace/name`), a message that says
+ * what happens to traffic and what to do, and structured fields (the object, its namespace, the
+ * waypoint concerned) to select diagnostics by: never match their text.
  */
 import {
   BindingContext,
   type BindingError,
+  dependents,
   formatRef,
   parseUseWaypoint,
   servesServices,
+  type WaypointRef,
   waypointReferences,
 } from './bindings.ts';
 import {
@@ -32,19 +35,45 @@ export type DiagnosticCode =
 
 export type Severity = 'error' | 'warning' | 'info';
 
+/** The object a diagnostic is about; a Namespace's `namespace` is its own name. */
+export interface DiagnosticObject {
+  readonly kind: 'Namespace' | 'Service' | 'Pod' | 'Gateway';
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** One finding about one object. */
 export interface Diagnostic {
   readonly code: DiagnosticCode;
   readonly severity: Severity;
+  /** `Namespace name` or `Kind namespace/name`, for people. */
   readonly subject: string;
   readonly message: string;
+  /** The namespace of the object (a Namespace's own name). */
+  readonly namespace: string;
+  /** The waypoint the finding is about (the one named, or the Gateway itself), if any. */
+  readonly waypoint: WaypointRef | null;
+  readonly object: DiagnosticObject;
 }
 
-type Kind = 'Namespace' | 'Service' | 'Pod';
+function objectOf(kind: DiagnosticObject['kind'], meta: ObjectMeta): DiagnosticObject {
+  const namespace = kind === 'Namespace' ? meta.name : (meta.namespace ?? '');
+  return { kind, namespace, name: meta.name };
+}
 
-function subjectOf(kind: Kind, meta: ObjectMeta): string {
-  return kind === 'Namespace'
-    ? `Namespace ${meta.name}`
-    : `${kind} ${meta.namespace ?? ''}/${meta.name}`;
+/** A diagnostic about `object`, its subject and namespace derived from it. */
+function finding(
+  code: DiagnosticCode,
+  severity: Severity,
+  object: DiagnosticObject,
+  waypoint: WaypointRef | null,
+  message: string,
+): Diagnostic {
+  const subject =
+    object.kind === 'Namespace'
+      ? `Namespace ${object.name}`
+      : `${object.kind} ${object.namespace}/${object.name}`;
+  return { code, severity, subject, message, namespace: object.namespace, waypoint, object };
 }
 
 interface Scan {
@@ -54,47 +83,37 @@ interface Scan {
 }
 
 /** The diagnostic for a reference istiod could not honour. */
-function referenceProblem(
-  scan: Scan,
-  subject: string,
-  error: BindingError,
-  fromNamespace: boolean,
-): Diagnostic {
+function referenceProblem(scan: Scan, object: DiagnosticObject, error: BindingError): Diagnostic {
   const ref = formatRef(error.waypoint);
-  const bypass = fromNamespace
-    ? "traffic of the namespace's Services and Pods bypasses any waypoint"
-    : `${subject.startsWith('Pod') ? 'workload' : 'service'}-addressed traffic bypasses any waypoint (Istio never falls back to the namespace's waypoint)`;
+  const bypass =
+    object.kind === 'Namespace'
+      ? "traffic of the namespace's Services and Pods bypasses any waypoint"
+      : `${object.kind === 'Pod' ? 'workload' : 'service'}-addressed traffic bypasses any waypoint (Istio never falls back to the namespace's waypoint)`;
+  const problem = (code: DiagnosticCode, message: string): Diagnostic =>
+    finding(code, 'error', object, error.waypoint, `uses waypoint ${ref}, ${message}`);
   if (error.reason === 'AttachmentDenied') {
-    return {
-      code: 'attachment-denied',
-      severity: 'error',
-      subject,
-      message: `uses waypoint ${ref}, whose listener does not admit this namespace (allowedRoutes); ${bypass}. Set allowedRoutes.namespaces.from to All, or a Selector that matches, on the waypoint's HBONE listener.`,
-    };
+    return problem(
+      'attachment-denied',
+      `whose listener does not admit this namespace (allowedRoutes); ${bypass}. Set allowedRoutes.namespaces.from to All, or a Selector that matches, on the waypoint's HBONE listener.`,
+    );
   }
   if (error.reason === 'UnsupportedTrafficType') {
     const traffic = error.traffic ?? 'service';
-    return {
-      code: 'traffic-type-mismatch',
-      severity: 'error',
-      subject,
-      message: `uses waypoint ${ref}, which does not serve ${traffic} traffic (istio.io/waypoint-for); ${bypass}. Label the waypoint istio.io/waypoint-for=${traffic} or all.`,
-    };
+    return problem(
+      'traffic-type-mismatch',
+      `which does not serve ${traffic} traffic (istio.io/waypoint-for); ${bypass}. Label the waypoint istio.io/waypoint-for=${traffic} or all.`,
+    );
   }
   if (!scan.gateways.has(ref)) {
-    return {
-      code: 'dangling-reference',
-      severity: 'error',
-      subject,
-      message: `uses waypoint ${ref}, which does not exist; ${bypass}. Apply the waypoint or remove the ${USE_WAYPOINT} label.`,
-    };
+    return problem(
+      'dangling-reference',
+      `which does not exist; ${bypass}. Apply the waypoint or remove the ${USE_WAYPOINT} label.`,
+    );
   }
-  return {
-    code: 'waypoint-not-programmed',
-    severity: 'error',
-    subject,
-    message: `uses waypoint ${ref}, which has no status.addresses yet (not programmed by istiod); ${bypass} until it is.`,
-  };
+  return problem(
+    'waypoint-not-programmed',
+    `which has no status.addresses yet (not programmed by istiod); ${bypass} until it is.`,
+  );
 }
 
 function checkObjects(scan: Scan, snapshot: ClusterSnapshot): void {
@@ -103,13 +122,13 @@ function checkObjects(scan: Scan, snapshot: ClusterSnapshot): void {
     if (parseUseWaypoint(service.metadata.labels, '').kind !== 'ref') continue;
     const { error } = context.serviceOutcome(service);
     if (error === null) continue;
-    out.push(referenceProblem(scan, subjectOf('Service', service.metadata), error, false));
+    out.push(referenceProblem(scan, objectOf('Service', service.metadata), error));
   }
   for (const pod of snapshot.pods) {
     if (parseUseWaypoint(pod.metadata.labels, '').kind !== 'ref') continue;
     const { error } = context.podOutcome(pod);
     if (error === null) continue;
-    out.push(referenceProblem(scan, subjectOf('Pod', pod.metadata), error, false));
+    out.push(referenceProblem(scan, objectOf('Pod', pod.metadata), error));
   }
 }
 
@@ -118,9 +137,9 @@ function checkNamespaces(scan: Scan, snapshot: ClusterSnapshot): void {
   for (const namespace of snapshot.namespaces) {
     const name = namespace.metadata.name;
     const resolution = context.namespaceResolution(name);
-    const subject = subjectOf('Namespace', namespace.metadata);
+    const object = objectOf('Namespace', namespace.metadata);
     if (resolution.error !== null) {
-      out.push(referenceProblem(scan, subject, resolution.error, true));
+      out.push(referenceProblem(scan, object, resolution.error));
       continue;
     }
     const waypoint = resolution.waypoint;
@@ -129,12 +148,16 @@ function checkNamespaces(scan: Scan, snapshot: ClusterSnapshot): void {
       (s) => (s.metadata.namespace ?? '') === name && context.bindService(s).via === 'namespace',
     ).length;
     if (affected === 0) continue;
-    out.push({
-      code: 'traffic-type-mismatch',
-      severity: 'warning',
-      subject,
-      message: `uses waypoint ${waypoint.namespace}/${waypoint.name} (istio.io/waypoint-for: ${waypoint.trafficType}), which does not serve service traffic: ${affected} Service(s) of the namespace get no waypoint (UnsupportedTrafficType).`,
-    });
+    const ref = { namespace: waypoint.namespace, name: waypoint.name };
+    out.push(
+      finding(
+        'traffic-type-mismatch',
+        'warning',
+        object,
+        ref,
+        `uses waypoint ${formatRef(ref)} (istio.io/waypoint-for: ${waypoint.trafficType}), which does not serve service traffic: ${affected} Service(s) of the namespace get no waypoint (UnsupportedTrafficType).`,
+      ),
+    );
   }
 }
 
@@ -148,46 +171,58 @@ function checkEnrollment(scan: Scan, snapshot: ClusterSnapshot): void {
   for (const namespace of snapshot.namespaces) {
     const name = namespace.metadata.name;
     if (!using.has(name)) continue;
-    const subject = subjectOf('Namespace', namespace.metadata);
+    const object = objectOf('Namespace', namespace.metadata);
     if (PROTECTED_NAMESPACES.includes(name)) {
-      scan.out.push({
-        code: 'protected-namespace',
-        severity: 'warning',
-        subject,
-        message: `is a system namespace, yet it or its objects carry ${USE_WAYPOINT}; waypointer refuses to change it unless its policy allows it.`,
-      });
+      scan.out.push(
+        finding(
+          'protected-namespace',
+          'warning',
+          object,
+          null,
+          `is a system namespace, yet it or its objects carry ${USE_WAYPOINT}; waypointer refuses to change it unless its policy allows it.`,
+        ),
+      );
     }
     if (namespace.metadata.labels?.[DATAPLANE_MODE] !== DATAPLANE_MODE_AMBIENT) {
-      scan.out.push({
-        code: 'namespace-not-ambient',
-        severity: 'warning',
-        subject,
-        message: `uses waypoints but is not enrolled in ambient: only pods labelled ${DATAPLANE_MODE}=ambient are captured. Consider running \`kubectl label namespace ${name} ${DATAPLANE_MODE}=ambient\`.`,
-      });
+      scan.out.push(
+        finding(
+          'namespace-not-ambient',
+          'warning',
+          object,
+          null,
+          `uses waypoints but is not enrolled in ambient: only pods labelled ${DATAPLANE_MODE}=ambient are captured. Consider running \`kubectl label namespace ${name} ${DATAPLANE_MODE}=ambient\`.`,
+        ),
+      );
     }
   }
 }
 
 function checkWaypoints(scan: Scan, snapshot: ClusterSnapshot): void {
-  const referenced = new Set([...waypointReferences(snapshot)].map((r) => formatRef(r.ref)));
-  for (const [key, gateway] of scan.gateways) {
+  for (const gateway of scan.gateways.values()) {
     if (!isWaypointClass(gateway.spec.gatewayClassName, snapshot.gatewayClasses)) continue;
-    const subject = `Gateway ${key}`;
+    const object = objectOf('Gateway', gateway.metadata);
+    const self = { namespace: object.namespace, name: object.name };
     if (isReady(gateway) && programmedStatus(gateway) !== 'True') {
-      scan.out.push({
-        code: 'waypoint-degraded',
-        severity: 'warning',
-        subject,
-        message: `is not Programmed (status ${programmedStatus(gateway)}) but keeps its status.addresses, so objects stay bound to it; check its Deployment's pods.`,
-      });
+      scan.out.push(
+        finding(
+          'waypoint-degraded',
+          'warning',
+          object,
+          self,
+          `is not Programmed (status ${programmedStatus(gateway)}) but keeps its status.addresses, so objects stay bound to it; check its Deployment's pods.`,
+        ),
+      );
     }
-    if (!referenced.has(key)) {
-      scan.out.push({
-        code: 'unused-waypoint',
-        severity: 'info',
-        subject,
-        message: `is used by no namespace, Service or Pod (no ${USE_WAYPOINT} label names it).`,
-      });
+    if (dependents(snapshot, self).length === 0) {
+      scan.out.push(
+        finding(
+          'unused-waypoint',
+          'info',
+          object,
+          self,
+          `is used by no namespace, Service or Pod (no ${USE_WAYPOINT} label names it).`,
+        ),
+      );
     }
   }
 }

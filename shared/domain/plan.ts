@@ -9,13 +9,7 @@ import {
   SelectorParseError,
 } from '@waypointer/apimachinery/label-selector';
 import { isValidLabelValue } from '@waypointer/apimachinery/validation';
-import {
-  type BindingSet,
-  computeBindings,
-  parseUseWaypoint,
-  type WaypointRef,
-  waypointReferences,
-} from './bindings.ts';
+import { type BindingSet, computeBindings, dependents } from './bindings.ts';
 import { type BindingChange, diff } from './diff.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { generateWaypoint } from './generate.ts';
@@ -39,8 +33,11 @@ import type {
 } from './model.ts';
 import { isWaypointClass } from './waypoints.ts';
 
-/** What an enrollment labels: a namespace, a Service, or Pods by name or by label selector. */
-export type EnrollTarget =
+/**
+ * What a label change (enroll, unenroll) targets: a namespace, a Service, or Pods of a namespace by
+ * name or by label selector. Every kind names its namespace.
+ */
+export type LabelTarget =
   | { readonly kind: 'namespace'; readonly namespace: string }
   | { readonly kind: 'service'; readonly namespace: string; readonly name: string }
   | { readonly kind: 'pods'; readonly namespace: string; readonly names: readonly string[] }
@@ -69,13 +66,13 @@ export type Mutation =
     }
   | {
       readonly op: 'enroll';
-      readonly target: EnrollTarget;
+      readonly target: LabelTarget;
       /** The waypoint's name, or `none` to opt the target out of its namespace's waypoint. */
       readonly waypoint: string;
       /** Set for a waypoint in another namespace (`istio.io/use-waypoint-namespace`). */
       readonly waypointNamespace?: string;
     }
-  | { readonly op: 'unenroll'; readonly target: EnrollTarget };
+  | { readonly op: 'unenroll'; readonly target: LabelTarget };
 
 /** A mutation applied in memory: the new snapshot and what a user should be told. */
 export interface Applied {
@@ -93,13 +90,6 @@ export interface Plan {
   readonly changes: readonly BindingChange[];
   readonly before: BindingSet;
   readonly after: BindingSet;
-}
-
-/** An object that carries `istio.io/use-waypoint` pointing at a waypoint. */
-export interface Dependent {
-  readonly kind: 'Namespace' | 'Service' | 'Pod';
-  readonly namespace: string;
-  readonly name: string;
 }
 
 type Labels = Record<string, string>;
@@ -133,7 +123,7 @@ function inNamespace(meta: ObjectMeta, namespace: string): boolean {
 }
 
 /** The pods a target names; every named pod must exist. */
-function selectPods(snapshot: ClusterSnapshot, target: EnrollTarget & { kind: 'pods' }): Set<Pod> {
+function selectPods(snapshot: ClusterSnapshot, target: LabelTarget & { kind: 'pods' }): Set<Pod> {
   const pods = snapshot.pods.filter((p) => inNamespace(p.metadata, target.namespace));
   if ('names' in target) {
     const byName = new Map(pods.map((p) => [p.metadata.name, p]));
@@ -162,7 +152,7 @@ function selectPods(snapshot: ClusterSnapshot, target: EnrollTarget & { kind: 'p
 /** Applies a label edit to the objects a target names. */
 function relabel(
   snapshot: ClusterSnapshot,
-  target: EnrollTarget,
+  target: LabelTarget,
   edit: (labels: Labels) => void,
 ): ClusterSnapshot {
   requireNamespace(snapshot, target.namespace);
@@ -206,7 +196,7 @@ function enroll(snapshot: ClusterSnapshot, mutation: Mutation & { op: 'enroll' }
   return { snapshot: next, warnings: [] };
 }
 
-function unenroll(snapshot: ClusterSnapshot, target: EnrollTarget): Applied {
+function unenroll(snapshot: ClusterSnapshot, target: LabelTarget): Applied {
   const next = relabel(snapshot, target, (labels) => {
     delete labels[USE_WAYPOINT];
     delete labels[USE_WAYPOINT_NAMESPACE];
@@ -302,26 +292,6 @@ function applyWaypoint(
   return { snapshot: next, warnings };
 }
 
-function refersTo(
-  labels: StringMap | undefined,
-  defaultNamespace: string,
-  ref: WaypointRef,
-): boolean {
-  const use = parseUseWaypoint(labels, defaultNamespace);
-  return use.kind === 'ref' && use.ref.namespace === ref.namespace && use.ref.name === ref.name;
-}
-
-/** Every namespace, Service and Pod whose own `istio.io/use-waypoint` label names `ref`. */
-export function dependentsOf(snapshot: ClusterSnapshot, ref: WaypointRef): Dependent[] {
-  const out: Dependent[] = [];
-  for (const r of waypointReferences(snapshot)) {
-    if (r.ref.namespace === ref.namespace && r.ref.name === ref.name) {
-      out.push({ kind: r.kind, namespace: r.namespace, name: r.name });
-    }
-  }
-  return out;
-}
-
 function deleteWaypoint(
   snapshot: ClusterSnapshot,
   mutation: Mutation & { op: 'deleteWaypoint' },
@@ -338,8 +308,11 @@ function deleteWaypoint(
     gateways: snapshot.gateways.filter((g) => !isTarget(g)),
   };
   if (mutation.unenroll === true) {
-    const drop = <T extends { metadata: ObjectMeta }>(o: T, ns: string): T =>
-      refersTo(o.metadata.labels, ns, ref)
+    const named = new Set(
+      dependents(snapshot, ref).map((d) => `${d.kind} ${d.namespace}/${d.name}`),
+    );
+    const drop = <T extends { metadata: ObjectMeta }>(kind: string, o: T, ns: string): T =>
+      named.has(`${kind} ${ns}/${o.metadata.name}`)
         ? withLabels(o, (labels) => {
             delete labels[USE_WAYPOINT];
             delete labels[USE_WAYPOINT_NAMESPACE];
@@ -347,9 +320,9 @@ function deleteWaypoint(
         : o;
     next = {
       ...next,
-      namespaces: next.namespaces.map((n) => drop(n, n.metadata.name)),
-      services: next.services.map((s) => drop(s, s.metadata.namespace ?? '')),
-      pods: next.pods.map((p) => drop(p, p.metadata.namespace ?? '')),
+      namespaces: next.namespaces.map((n) => drop('Namespace', n, n.metadata.name)),
+      services: next.services.map((s) => drop('Service', s, s.metadata.namespace ?? '')),
+      pods: next.pods.map((p) => drop('Pod', p, p.metadata.namespace ?? '')),
     };
   }
   return { snapshot: next, warnings: [] };

@@ -11,7 +11,14 @@ import {
   selectorFromLabelSelector,
 } from '@waypointer/apimachinery/label-selector';
 import { INBOUND_BINDING, MESH_CONTROLLER_NAME, WAYPOINT_CLASS, WAYPOINT_FOR } from './labels.ts';
-import type { Gateway, GatewayClass, Listener, Namespace, StringMap } from './model.ts';
+import type {
+  Gateway,
+  GatewayClass,
+  GatewayCondition,
+  Listener,
+  Namespace,
+  StringMap,
+} from './model.ts';
 
 /** A Gateway's `allowedRoutes.namespaces` on the listener ztunnel uses, resolved. */
 export interface AllowedRoutes {
@@ -112,10 +119,23 @@ export function isReady(gateway: Gateway): boolean {
   return (gateway.status?.addresses?.length ?? 0) > 0;
 }
 
-/** The `Programmed` condition's status (`True`, `False`, `Unknown`), `False` when absent. */
+/**
+ * The Gateway's `Programmed` condition, if istiod wrote one. Programmed is for display and waits
+ * (W3); binding reads `status.addresses` ({@link isReady}).
+ */
+export function programmedCondition(gateway: Gateway): GatewayCondition | undefined {
+  return gateway.status?.conditions?.find((c) => c.type === 'Programmed');
+}
+
+/**
+ * The `Programmed` condition's status (`True`, `False`, `Unknown`), `False` when absent: what
+ * istioctl shows, and what `apply --wait` waits to be `True`.
+ *
+ * @example
+ * programmedStatus(gateway) === 'True' // the waypoint is ready (istioctl waypoint status)
+ */
 export function programmedStatus(gateway: Gateway): string {
-  const condition = gateway.status?.conditions?.find((c) => c.type === 'Programmed');
-  return condition?.status ?? 'False';
+  return programmedCondition(gateway)?.status ?? 'False';
 }
 
 /** Every usable waypoint, whatever its class (W4), keyed `namespace/name`. */

@@ -145,10 +145,17 @@ export const namespaceBinding = z.object({
   via: z.enum(['namespace']).nullable(),
 });
 export const diagnostic = z.object({
-  code: z.string(),
+  code: z.string().describe('A stable code, e.g. `dangling-reference`.'),
   severity: z.enum(['error', 'warning', 'info']),
-  subject: z.string(),
+  subject: z.string().describe('`Namespace name` or `Kind namespace/name`, for people.'),
   message: z.string(),
+  namespace: z.string().describe("The object's namespace (a Namespace's own name)."),
+  waypoint: waypointRef.describe('The waypoint the diagnostic is about, if any.'),
+  object: z.object({
+    kind: z.enum(['Namespace', 'Service', 'Pod', 'Gateway']),
+    namespace: z.string(),
+    name: z.string(),
+  }),
 });
 export const bindingChange = z.object({
   kind: z.enum(['Namespace', 'Service', 'Pod']),

@@ -5,6 +5,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../shared/app/authorization.ts';
+import * as apiSchemas from '../../shared/schemas/api.ts';
 import { type Api, startApi } from '../support/api.ts';
 import { raw } from '../support/kube.ts';
 
@@ -271,6 +272,15 @@ describe('waypoints', () => {
     expect(bindings.diagnostics.map((d: any) => `${d.code} ${d.subject}`)).toContain(
       'dangling-reference Service default/ratings',
     );
+    expect(bindings.diagnostics).toContainEqual(
+      expect.objectContaining({
+        code: 'dangling-reference',
+        namespace: 'default',
+        waypoint: { namespace: 'default', name: 'doomed' },
+        object: { kind: 'Service', namespace: 'default', name: 'ratings' },
+      }),
+    );
+    expect(apiSchemas.bindingsPage.safeParse(bindings).success).toBe(true);
     await api.call('DELETE', `${NS}/services/ratings/enrollment`);
   });
 

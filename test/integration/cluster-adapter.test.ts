@@ -197,6 +197,25 @@ describe('waypoints', () => {
     );
   });
 
+  it('waits by its clock: the deadline from now(), a sleep of pollIntervalMs between reads', async () => {
+    let now = Date.parse('2026-12-03T00:00:00Z');
+    const slept: number[] = [];
+    const clock = {
+      now: () => new Date(now),
+      sleep: async (ms: number) => {
+        slept.push(ms);
+        now += ms;
+      },
+    };
+    const timed = new KubernetesCluster(kubeConfigOf(local), { pollIntervalMs: 1000, clock });
+    local.istiod.keepUnready('default/slow');
+    await timed.applyGateway(manifest('slow'));
+    const before = local.server.requestCount;
+    await expect(timed.waitForProgrammed('default', 'slow', 5000)).rejects.toThrow(TimeoutError);
+    expect(slept).toEqual([1000, 1000, 1000, 1000, 1000]);
+    expect(local.server.requestsSince(before).filter((r) => r.startsWith('GET '))).toHaveLength(6);
+  });
+
   it('deletes, and says whether there was something to delete', async () => {
     await adapter.applyGateway(manifest('gone'));
     expect(await adapter.deleteGateway('default', 'gone')).toBe(true);
@@ -227,14 +246,14 @@ describe('waypoints', () => {
 describe('labels', () => {
   it('sets and removes labels on a namespace, a Service and pods by name', async () => {
     await adapter.setLabels(
-      { kind: 'namespace', name: 'default' },
+      { kind: 'namespace', namespace: 'default' },
       { 'istio.io/use-waypoint': 'waypoint' },
     );
     expect(
       (await adapter.getNamespace('default'))?.metadata.labels?.['istio.io/use-waypoint'],
     ).toBe('waypoint');
     await adapter.setLabels(
-      { kind: 'namespace', name: 'default' },
+      { kind: 'namespace', namespace: 'default' },
       { 'istio.io/use-waypoint': null },
     );
     expect(
@@ -276,7 +295,7 @@ describe('errors', () => {
     ],
     [
       '422 Invalid',
-      () => adapter.setLabels({ kind: 'namespace', name: 'default' }, { a: 'not valid!' }),
+      () => adapter.setLabels({ kind: 'namespace', namespace: 'default' }, { a: 'not valid!' }),
       ValidationError,
     ],
     [
@@ -315,7 +334,7 @@ describe('errors', () => {
     local.server.addToken('reader', { username: 'viewer', groups: ['system:readers'] });
     const reader = new KubernetesCluster(kubeConfigOf(local, 'reader'), options);
     await expect(
-      reader.setLabels({ kind: 'namespace', name: 'default' }, { a: 'b' }),
+      reader.setLabels({ kind: 'namespace', namespace: 'default' }, { a: 'b' }),
     ).rejects.toThrow(
       new ForbiddenError(
         'namespaces "default" is forbidden: User "viewer" cannot patch resource "namespaces" in API group "" at the cluster scope',

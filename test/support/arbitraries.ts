@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import type { ClusterSnapshot, Gateway, Listener } from '../../shared/domain/model.ts';
-import type { EnrollTarget, Mutation } from '../../shared/domain/plan.ts';
+import type { LabelTarget, Mutation } from '../../shared/domain/plan.ts';
 import { gatewayClass, namespace, pod, service } from './builders.ts';
 
 export const NAMESPACES = ['a', 'b', 'c'] as const;
@@ -122,7 +122,7 @@ export const snapshotArb: fc.Arbitrary<ClusterSnapshot> = fc
     ],
   }));
 
-const targetArb: fc.Arbitrary<EnrollTarget> = fc.oneof(
+const targetArb: fc.Arbitrary<LabelTarget> = fc.oneof(
   fc.constantFrom(...NAMESPACES).map((ns) => ({ kind: 'namespace' as const, namespace: ns })),
   fc
     .tuple(fc.constantFrom(...NAMESPACES), fc.integer({ min: 0, max: 4 }))

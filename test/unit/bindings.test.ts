@@ -3,7 +3,12 @@
  * (section or rule id) it checks.
  */
 import { describe, expect, it } from 'vitest';
-import { BindingContext, computeBindings } from '../../shared/domain/bindings.ts';
+import {
+  BindingContext,
+  boundTo,
+  computeBindings,
+  dependents,
+} from '../../shared/domain/bindings.ts';
 import type {
   ClusterSnapshot,
   Gateway,
@@ -12,6 +17,7 @@ import type {
   Pod,
   Service,
 } from '../../shared/domain/model.ts';
+import { programmedStatus } from '../../shared/domain/waypoints.ts';
 import { gateway, gatewayClass, hbone, namespace, pod, service } from '../support/builders.ts';
 
 interface World {
@@ -908,5 +914,88 @@ describe('computeBindings', () => {
       { namespace: 'b', waypoint: null, via: null },
       { namespace: 'default', waypoint: { namespace: 'default', name: 'w' }, via: 'namespace' },
     ]);
+  });
+});
+
+describe('dependents: the objects whose own label names a waypoint', () => {
+  const WAYPOINT = { namespace: 'default', name: 'waypoint' };
+  it.each<[string, ClusterSnapshot, string[]]>([
+    [
+      'P1 a namespace label names the waypoint of its own namespace (once, on the namespace)',
+      snapshotOf({ namespaces: [namespace('default', { [USE]: 'waypoint' })] }, [
+        service('default', 'reviews'),
+      ]),
+      ['Namespace default/default'],
+    ],
+    [
+      'P1 a Service and a Pod label name it',
+      snapshotOf(
+        {},
+        [service('default', 'reviews', { [USE]: 'waypoint' })],
+        [pod('default', 'p', { [USE]: 'waypoint' })],
+      ),
+      ['Service default/reviews', 'Pod default/p'],
+    ],
+    [
+      'P2 use-waypoint-namespace names a waypoint of another namespace',
+      snapshotOf({ namespaces: [namespace('default'), namespace('apps')] }, [
+        service('apps', 'cart', { [USE]: 'waypoint', [USE_NS]: 'default' }),
+        service('apps', 'local', { [USE]: 'waypoint' }),
+      ]),
+      ['Service apps/cart'],
+    ],
+    [
+      'P3 `none` names no waypoint',
+      snapshotOf({}, [service('default', 'reviews', { [USE]: 'none' })]),
+      [],
+    ],
+    [
+      'a waypoint whose name extends this one is another waypoint',
+      snapshotOf({}, [service('default', 'east', { [USE]: 'waypoint-east' })]),
+      [],
+    ],
+  ])('%s', (_rule, snapshot, expected) => {
+    expect(dependents(snapshot, WAYPOINT).map((d) => `${d.kind} ${d.namespace}/${d.name}`)).toEqual(
+      expected,
+    );
+  });
+
+  it('boundTo keeps what is bound to the waypoint (by any label), not what merely names it', () => {
+    const snapshot = snapshotOf(
+      {
+        namespaces: [namespace('default', { [USE]: 'waypoint' })],
+        gateways: [gateway('default', 'waypoint'), gateway('default', 'waypoint-east')],
+      },
+      [service('default', 'reviews'), service('default', 'east', { [USE]: 'waypoint-east' })],
+    );
+    const bound = boundTo(computeBindings(snapshot), { namespace: 'default', name: 'waypoint' });
+    expect(bound.services.map((s) => s.name)).toEqual(['reviews']);
+    expect(bound.namespaces).toEqual([]);
+  });
+});
+
+describe('W3 Programmed is for display and waits, not binding', () => {
+  it.each<[string, Gateway, string]>([
+    ['Programmed True', gateway('default', 'w'), 'True'],
+    [
+      'Programmed False with addresses (W2: still bound)',
+      gateway('default', 'w', { programmed: false }),
+      'False',
+    ],
+    [
+      'no Programmed condition reads False',
+      { ...gateway('default', 'w'), status: { addresses: [{ value: 'w' }] } },
+      'False',
+    ],
+    [
+      'Unknown is kept as istioctl shows it',
+      {
+        ...gateway('default', 'w'),
+        status: { conditions: [{ type: 'Programmed', status: 'Unknown' }] },
+      },
+      'Unknown',
+    ],
+  ])('%s', (_rule, given, expected) => {
+    expect(programmedStatus(given)).toBe(expected);
   });
 });

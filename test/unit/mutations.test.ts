@@ -4,10 +4,19 @@
  * demand at a given step.
  */
 import { describe, expect, it } from 'vitest';
-import { deleteWaypoint, enroll } from '../../shared/app/mutations.ts';
-import { UnavailableError } from '../../shared/domain/errors.ts';
+import { LOCAL_PERMISSIVE, policyAuthorizer } from '../../shared/app/authorization.ts';
+import { applyWaypoint, deleteWaypoint, enroll, unenroll } from '../../shared/app/mutations.ts';
+import { ForbiddenError, UnavailableError } from '../../shared/domain/errors.ts';
 import type { ClusterSnapshot } from '../../shared/domain/model.ts';
-import type { Cluster, LabelChanges, LabelTarget } from '../../shared/ports.ts';
+import type {
+  Action,
+  Authorizer,
+  Caller,
+  Cluster,
+  LabelChanges,
+  LabelTarget,
+  Scope,
+} from '../../shared/ports.ts';
 import { gateway, gatewayClass, namespace, pod, service } from '../support/builders.ts';
 
 const snapshot: ClusterSnapshot = {
@@ -43,7 +52,7 @@ function stubCluster(
       const what =
         target.kind === 'pods' && 'names' in target
           ? `pod ${target.names.join(',')}`
-          : `${target.kind} ${'name' in target ? target.name : ''}`;
+          : `${target.kind} ${target.kind === 'service' ? target.name : target.namespace}`;
       if (failAt(n, target)) throw new UnavailableError(`cannot label ${what}`);
       calls.push(`${what} ${JSON.stringify(labels)}`);
       return [];
@@ -57,13 +66,40 @@ function stubCluster(
   return { cluster, calls };
 }
 
-const deps = (cluster: Cluster) => ({ clusters: { names: () => ['c'], get: () => cluster } });
+const caller: Caller = { id: 'local:me', kind: 'local' };
+
+const deps = (cluster: Cluster, authorizer: Authorizer = policyAuthorizer(LOCAL_PERMISSIVE)) => ({
+  clusters: { names: () => ['c'], get: () => cluster },
+  authorizer,
+});
+
+/** An authorizer that records what it is asked, and refuses what `refuse` says. */
+function recording(refuse: (action: Action, scope: Scope) => boolean = () => false): {
+  authorizer: Authorizer;
+  asked: string[];
+} {
+  const asked: string[] = [];
+  const decide = (action: Action, scope: Scope): boolean => {
+    asked.push(`${action} ${scope.cluster}/${scope.namespace ?? '*'}`);
+    return !refuse(action, scope);
+  };
+  return {
+    asked,
+    authorizer: {
+      allows: (_caller, action, scope) => decide(action, scope),
+      authorize: (_caller, action, scope) => {
+        if (!decide(action, scope)) throw new ForbiddenError(`no ${action} in ${scope.namespace}`);
+      },
+    },
+  };
+}
 
 describe('all-or-nothing label changes', () => {
   it('puts back the pods already labelled when a later pod fails', async () => {
     const { cluster, calls } = stubCluster((call) => call === 3);
     await expect(
       enroll(deps(cluster), {
+        caller,
         cluster: 'c',
         target: { kind: 'pods', namespace: 'default', names: ['a', 'b', 'c'] },
         waypoint: 'pw',
@@ -82,6 +118,7 @@ describe('all-or-nothing label changes', () => {
     const { cluster, calls } = stubCluster(() => false, true);
     await expect(
       deleteWaypoint(deps(cluster), {
+        caller,
         cluster: 'c',
         namespace: 'default',
         name: 'w',
@@ -100,6 +137,7 @@ describe('all-or-nothing label changes', () => {
     const { cluster } = stubCluster((call) => call >= 2);
     await expect(
       enroll(deps(cluster), {
+        caller,
         cluster: 'c',
         target: { kind: 'pods', namespace: 'default', names: ['b', 'c'] },
         waypoint: 'pw',
@@ -107,5 +145,103 @@ describe('all-or-nothing label changes', () => {
     ).rejects.toThrow(
       'cannot label pod c (and the labels of {"kind":"pods","namespace":"default","names":["b"]} could not be put back)',
     );
+  });
+});
+
+/** A dry-run delete of `default/w`. */
+const deleting = (
+  d: ReturnType<typeof deps>,
+  options: { force?: boolean; unenroll?: boolean },
+): Promise<unknown> =>
+  deleteWaypoint(d, {
+    caller,
+    cluster: 'c',
+    namespace: 'default',
+    name: 'w',
+    dryRun: true,
+    ...options,
+  });
+
+describe('the use cases ask the authorizer for every namespace they touch', () => {
+  it.each<[string, (d: ReturnType<typeof deps>) => Promise<unknown>, string[]]>([
+    [
+      'apply: mutate in its namespace',
+      (d) =>
+        applyWaypoint(d, { caller, cluster: 'c', namespace: 'default', name: 'w', dryRun: true }),
+      ['mutate c/default'],
+    ],
+    [
+      'enroll: mutate in the target namespace',
+      (d) =>
+        enroll(d, {
+          caller,
+          cluster: 'c',
+          target: { kind: 'service', namespace: 'default', name: 'reviews' },
+          waypoint: 'w',
+          dryRun: true,
+        }),
+      ['mutate c/default'],
+    ],
+    [
+      'unenroll: mutate in the target namespace',
+      (d) =>
+        unenroll(d, {
+          caller,
+          cluster: 'c',
+          target: { kind: 'namespace', namespace: 'default' },
+          dryRun: true,
+        }),
+      ['mutate c/default'],
+    ],
+    [
+      'delete with force: force-delete (admin) in its namespace',
+      (d) => deleting(d, { force: true }),
+      ['force-delete c/default'],
+    ],
+    [
+      'delete with unenroll: mutate in its namespace, then in each namespace of its dependents',
+      (d) => deleting(d, { unenroll: true }),
+      ['mutate c/default', 'mutate c/default'],
+    ],
+  ])('%s', async (_case, run, expected) => {
+    const { cluster } = stubCluster(() => false);
+    const { authorizer, asked } = recording();
+    await run(deps(cluster, authorizer));
+    expect(asked).toEqual(expected);
+  });
+
+  it('refuses before reading or changing anything', async () => {
+    const { cluster, calls } = stubCluster(() => false);
+    const read = { count: 0 };
+    const counting = {
+      ...cluster,
+      clusterSnapshot: async () => {
+        read.count++;
+        return snapshot;
+      },
+      namespaceSnapshot: async () => {
+        read.count++;
+        return snapshot;
+      },
+    } as Cluster;
+    const { authorizer } = recording(() => true);
+    await expect(
+      deleteWaypoint(deps(counting, authorizer), {
+        caller,
+        cluster: 'c',
+        namespace: 'default',
+        name: 'w',
+        unenroll: true,
+      }),
+    ).rejects.toThrow(ForbiddenError);
+    await expect(
+      enroll(deps(counting, authorizer), {
+        caller,
+        cluster: 'c',
+        target: { kind: 'namespace', namespace: 'default' },
+        waypoint: 'w',
+      }),
+    ).rejects.toThrow('no mutate in default');
+    expect([read.count, calls]).toEqual([0, []]);
   });
 });

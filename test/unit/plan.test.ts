@@ -7,6 +7,7 @@ import {
   type BindingSet,
   computeBindings,
   computeNamespaceBindings,
+  dependents,
   type NamespaceBinding,
   type PodBinding,
   podBindingFromCompact,
@@ -15,7 +16,7 @@ import {
 import { type BindingChange, diff } from '../../shared/domain/diff.ts';
 import { NotFoundError, ValidationError } from '../../shared/domain/errors.ts';
 import type { ClusterSnapshot } from '../../shared/domain/model.ts';
-import { applyMutation, dependentsOf, type Mutation, plan } from '../../shared/domain/plan.ts';
+import { applyMutation, type Mutation, plan } from '../../shared/domain/plan.ts';
 import { mutationArb, NAMESPACES, snapshotArb } from '../support/arbitraries.ts';
 import { gateway, gatewayClass, namespace, pod, service } from '../support/builders.ts';
 
@@ -513,7 +514,7 @@ describe('plan', () => {
       target: { kind: 'pods', namespace: 'default', names: ['reviews-v1'] },
       waypoint: 'other',
     }).snapshot;
-    expect(dependentsOf(labelled, { namespace: 'default', name: 'waypoint' })).toEqual([
+    expect(dependents(labelled, { namespace: 'default', name: 'waypoint' })).toEqual([
       { kind: 'Namespace', namespace: 'default', name: 'default' },
     ]);
     const after = applyMutation(labelled, {
@@ -522,7 +523,7 @@ describe('plan', () => {
       name: 'waypoint',
       unenroll: true,
     }).snapshot;
-    expect(dependentsOf(after, { namespace: 'default', name: 'waypoint' })).toEqual([]);
+    expect(dependents(after, { namespace: 'default', name: 'waypoint' })).toEqual([]);
     expect(
       after.pods.find((p) => p.metadata.name === 'reviews-v1')?.metadata.labels?.[
         'istio.io/use-waypoint'

@@ -33,7 +33,9 @@ import type {
   Pod,
   Service,
 } from '../../domain/model.ts';
-import type { Cluster, LabelChanges, LabelTarget } from '../../ports.ts';
+import { programmedStatus } from '../../domain/waypoints.ts';
+import type { Clock, Cluster, LabelChanges, LabelTarget } from '../../ports.ts';
+import { systemClock } from '../clock.ts';
 import { type EksKubeConfigOptions, type EksTokenSource, eksKubeConfig } from './eks-auth.ts';
 
 export const FIELD_MANAGER = 'waypointer';
@@ -66,6 +68,11 @@ export interface KubernetesClusterOptions extends RetryOptions {
   readonly pageSize?: number;
   /** How often `waitForProgrammed` reads the Gateway (istioctl: 1 s). */
   readonly pollIntervalMs?: number;
+  /**
+   * The time `waitForProgrammed` reads its deadline from and sleeps between reads with, and the
+   * retries' default sleep. Default: the system clock.
+   */
+  readonly clock?: Clock;
   /**
    * Called once when a request is answered 401 (e.g. to renew a bearer token); the request is then
    * made once more. Without it a 401 fails at once.
@@ -154,7 +161,7 @@ export async function withRetries<T>(
   options: RetryOptions = {},
   safety: CallSafety = {},
 ): Promise<T> {
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = options.sleep ?? systemClock.sleep;
   for (let attempt = 0; ; attempt++) {
     try {
       return await call();
@@ -241,21 +248,19 @@ function isExpired(error: unknown): boolean {
   );
 }
 
-function isProgrammed(gateway: Gateway): boolean {
-  return (
-    gateway.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True') === true
-  );
-}
-
 export class KubernetesCluster implements Cluster {
   readonly #core: CoreV1Api;
   readonly #custom: CustomObjectsApi;
   readonly #options: KubernetesClusterOptions;
 
+  readonly #clock: Clock;
+
   constructor(kubeConfig: KubeConfig, options: KubernetesClusterOptions = {}) {
     this.#core = kubeConfig.makeApiClient(CoreV1Api);
     this.#custom = kubeConfig.makeApiClient(CustomObjectsApi);
-    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    const clock = this.#clock;
+    this.#options = { ...options, sleep: options.sleep ?? ((ms) => clock.sleep(ms)) };
   }
 
   /** From a kubeconfig file (default: `$KUBECONFIG` or `~/.kube/config`) and context. */
@@ -549,12 +554,12 @@ export class KubernetesCluster implements Cluster {
         await this.#call(
           (o) =>
             this.#core.patchNamespace(
-              { name: target.name, body, fieldManager: FIELD_MANAGER, ...dryRun },
+              { name: target.namespace, body, fieldManager: FIELD_MANAGER, ...dryRun },
               o,
             ),
           headers,
         );
-        return [target.name];
+        return [target.namespace];
       case 'service':
         await this.#call(
           (o) =>
@@ -588,16 +593,18 @@ export class KubernetesCluster implements Cluster {
     }
   }
 
+  /** Reads the Gateway every `pollIntervalMs` until it is Programmed, by the injected clock. */
   async waitForProgrammed(namespace: string, name: string, timeoutMs: number): Promise<Gateway> {
-    const deadline = Date.now() + timeoutMs;
+    const clock = this.#clock;
+    const deadline = clock.now().getTime() + timeoutMs;
     const interval = this.#options.pollIntervalMs ?? 1000;
     for (;;) {
       const gateway = await this.getGateway(namespace, name);
-      if (gateway !== null && isProgrammed(gateway)) return gateway;
-      if (Date.now() + interval > deadline) {
+      if (gateway !== null && programmedStatus(gateway) === 'True') return gateway;
+      if (clock.now().getTime() + interval > deadline) {
         throw new TimeoutError(`timed out while waiting for waypoint\t${namespace}/${name}`);
       }
-      await new Promise((r) => setTimeout(r, interval));
+      await clock.sleep(interval);
     }
   }
 }

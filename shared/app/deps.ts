@@ -1,0 +1,38 @@
+/**
+ * What the API's use cases receive from their composition root: the clusters, the authorizer they
+ * ask before touching a namespace, and the deployment's limit on waits.
+ */
+import type { Authorizer, Caller, ClusterRegistry } from '../ports.ts';
+
+/** The ports of the API's use cases (built once per function, shared by every request). */
+export interface Deps {
+  readonly clusters: ClusterRegistry;
+  /** Asked by each use case for every namespace it reads or changes. */
+  readonly authorizer: Authorizer;
+  /** The longest a use case may wait (a function's time limit); longer waits are shortened. */
+  readonly maxWaitSeconds?: number;
+}
+
+/** Who asks for a use case: every input carries its caller, for the authorizer. */
+export interface Requested {
+  readonly caller: Caller;
+}
+
+/** How long a wait lasts when the request does not say (istioctl's default). */
+export const DEFAULT_WAIT_SECONDS = 90;
+
+/**
+ * The wait a use case may do: what was asked (or {@link DEFAULT_WAIT_SECONDS}), within the
+ * deployment's limit, with a warning added when it was cut.
+ *
+ * @example
+ * waitSeconds({ ...deps, maxWaitSeconds: 25 }, 60, warnings); // 25, and a warning
+ */
+export function waitSeconds(deps: Deps, requested: number | undefined, warnings: string[]): number {
+  const asked = requested ?? DEFAULT_WAIT_SECONDS;
+  if (deps.maxWaitSeconds === undefined || asked <= deps.maxWaitSeconds) return asked;
+  warnings.push(
+    `the wait is limited to ${deps.maxWaitSeconds} s by the function's time limit (asked: ${asked} s)`,
+  );
+  return deps.maxWaitSeconds;
+}
