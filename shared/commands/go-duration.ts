@@ -95,6 +95,43 @@ function leadingFraction(
   return { value, scale, next: i };
 }
 
+/** The unit that starts at `at`: what it multiplies by, and where it ends. */
+function unitAt(s: Uint8Array, at: number, text: string): { unit: bigint; end: number } {
+  let end = at;
+  while (end < s.length && !(s[end] === 0x2e || isDigit(s[end]))) end++;
+  if (end === at) throw new DurationError(`time: missing unit in duration ${timeQuote(text)}`);
+  const name = decoder.decode(s.subarray(at, end));
+  const unit = UNITS.get(name);
+  if (unit === undefined)
+    throw new DurationError(`time: unknown unit ${timeQuote(name)} in duration ${timeQuote(text)}`);
+  return { unit, end };
+}
+
+/** One `[0-9]*(\.[0-9]*)?unit` of a duration: its nanoseconds and where the next one starts. */
+function component(s: Uint8Array, at: number, text: string): { value: bigint; next: number } {
+  const invalid = (): DurationError =>
+    new DurationError(`time: invalid duration ${timeQuote(text)}`);
+  if (!(s[at] === 0x2e || isDigit(s[at]))) throw invalid();
+  const whole = leadingInt(s, at);
+  if (whole === null) throw invalid();
+  let i = whole.next;
+  let fraction = { value: 0n, scale: 1, next: i };
+  if (s[i] === 0x2e) {
+    fraction = leadingFraction(s, i + 1);
+    if (whole.next === at && fraction.next === i + 1) throw invalid(); // no digits: ".s"
+    i = fraction.next;
+  } else if (whole.next === at) throw invalid();
+  const { unit, end } = unitAt(s, i, text);
+  if (whole.value > LIMIT / unit) throw invalid();
+  let value = whole.value * unit;
+  if (fraction.value > 0n) {
+    // Go adds uint64(float64(f) * (float64(unit) / scale)): float64 arithmetic, truncated.
+    value += BigInt(Math.trunc(Number(fraction.value) * (Number(unit) / fraction.scale)));
+    if (value > LIMIT) throw invalid();
+  }
+  return { value, next: end };
+}
+
 /**
  * `time.ParseDuration`: a signed sequence of decimal numbers, each with an optional fraction and
  * a unit (`300ms`, `-1.5h`, `2h45m`); `0` needs no unit.
@@ -110,48 +147,16 @@ export function parseGoDuration(text: string): bigint {
   const invalid = (): DurationError =>
     new DurationError(`time: invalid duration ${timeQuote(text)}`);
   const s = encoder.encode(text);
-  let i = 0;
-  let negative = false;
-  if (s[0] === 0x2d || s[0] === 0x2b) {
-    negative = s[0] === 0x2d;
-    i = 1;
-  }
+  const negative = s[0] === 0x2d;
+  let i = negative || s[0] === 0x2b ? 1 : 0;
   if (s.length - i === 1 && s[i] === 0x30) return 0n;
   if (i === s.length) throw invalid();
   let total = 0n;
   while (i < s.length) {
-    if (!(s[i] === 0x2e || isDigit(s[i]))) throw invalid();
-    const whole = leadingInt(s, i);
-    if (whole === null) throw invalid();
-    const pre = whole.next !== i;
-    i = whole.next;
-    let fraction = { value: 0n, scale: 1, next: i };
-    let post = false;
-    if (s[i] === 0x2e) {
-      fraction = leadingFraction(s, i + 1);
-      post = fraction.next !== i + 1;
-      i = fraction.next;
-    }
-    if (!pre && !post) throw invalid();
-    let end = i;
-    while (end < s.length && !(s[end] === 0x2e || isDigit(s[end]))) end++;
-    if (end === i) throw new DurationError(`time: missing unit in duration ${timeQuote(text)}`);
-    const name = decoder.decode(s.subarray(i, end));
-    i = end;
-    const unit = UNITS.get(name);
-    if (unit === undefined)
-      throw new DurationError(
-        `time: unknown unit ${timeQuote(name)} in duration ${timeQuote(text)}`,
-      );
-    if (whole.value > LIMIT / unit) throw invalid();
-    let value = whole.value * unit;
-    if (fraction.value > 0n) {
-      // Go adds uint64(float64(f) * (float64(unit) / scale)): float64 arithmetic, truncated.
-      value += BigInt(Math.trunc(Number(fraction.value) * (Number(unit) / fraction.scale)));
-      if (value > LIMIT) throw invalid();
-    }
+    const { value, next } = component(s, i, text);
     total += value;
     if (total > LIMIT) throw invalid();
+    i = next;
   }
   if (negative) return -total;
   if (total > MAX_INT64) throw invalid();
@@ -172,6 +177,14 @@ function fraction(v: bigint, precision: number): { text: string; rest: bigint } 
   return { text: printed ? `.${digits}` : '', rest };
 }
 
+/** Below a second: `1ns`, `1.1µs`, `2.2ms`. */
+function formatSubsecond(u: bigint): string {
+  if (u < MICROSECOND) return `${u}ns`;
+  const [precision, unit] = u < MILLISECOND ? [3, 'µs'] : [6, 'ms'];
+  const f = fraction(u, precision);
+  return `${f.rest}${f.text}${unit}`;
+}
+
 /**
  * `Duration.String`: `72h3m0.5s`, `1.5s`, `300ms`, `0s`; smaller than a second in ns, µs or ms.
  *
@@ -182,32 +195,17 @@ function fraction(v: bigint, precision: number): { text: string; rest: bigint } 
  */
 export function formatGoDuration(d: bigint): string {
   if (d === 0n) return '0s';
-  const negative = d < 0n;
-  let u = negative ? -d : d;
-  let out: string;
-  if (u < SECOND) {
-    let precision = 0;
-    let unit: string;
-    if (u < MICROSECOND) return `${negative ? '-' : ''}${u}ns`;
-    if (u < MILLISECOND) {
-      precision = 3;
-      unit = 'µs';
-    } else {
-      precision = 6;
-      unit = 'ms';
-    }
-    const f = fraction(u, precision);
-    out = `${f.rest}${f.text}${unit}`;
-  } else {
-    const f = fraction(u, 9);
-    u = f.rest;
-    out = `${u % 60n}${f.text}s`;
+  const sign = d < 0n ? '-' : '';
+  let u = d < 0n ? -d : d;
+  if (u < SECOND) return `${sign}${formatSubsecond(u)}`;
+  const f = fraction(u, 9);
+  u = f.rest;
+  let out = `${u % 60n}${f.text}s`;
+  u /= 60n;
+  if (u > 0n) {
+    out = `${u % 60n}m${out}`;
     u /= 60n;
-    if (u > 0n) {
-      out = `${u % 60n}m${out}`;
-      u /= 60n;
-      if (u > 0n) out = `${u}h${out}`;
-    }
+    if (u > 0n) out = `${u}h${out}`;
   }
-  return negative ? `-${out}` : out;
+  return `${sign}${out}`;
 }

@@ -87,26 +87,29 @@ const DIGITS: Readonly<Record<number, RegExp>> = {
   16: /^[0-9a-fA-F]+$/,
 };
 
+/** The base strconv reads from a prefix (base 0), and the prefix BigInt reads it with. */
+function baseOf(body: string): { base: number; skip: number; bigintPrefix: string } {
+  if (/^0[xX]/.test(body)) return { base: 16, skip: 2, bigintPrefix: '0x' };
+  if (/^0[bB]/.test(body)) return { base: 2, skip: 2, bigintPrefix: '0b' };
+  if (/^0[oO]/.test(body)) return { base: 8, skip: 2, bigintPrefix: '0o' };
+  if (body.length > 1 && body.startsWith('0')) return { base: 8, skip: 1, bigintPrefix: '0o' };
+  return { base: 10, skip: 0, bigintPrefix: '' };
+}
+
 /** `strconv.ParseInt(s, 0, 64)`: an optional sign, then 0x, 0b, 0o or 0 (octal) or decimal. */
 function parseGoInt(value: string): number {
   const syntax = (): Error =>
     new Error(`strconv.ParseInt: parsing ${quote(value)}: invalid syntax`);
-  const negative = value.startsWith('-');
-  let body = value.replace(/^[+-]/, '');
-  let base = 10;
-  let prefix = '';
-  if (/^0[xX]/.test(body)) [base, prefix] = [16, '0x'];
-  else if (/^0[bB]/.test(body)) [base, prefix] = [2, '0b'];
-  else if (/^0[oO]/.test(body)) [base, prefix] = [8, '0o'];
-  else if (body.length > 1 && body.startsWith('0')) [base, prefix] = [8, '0'];
-  body = body.slice(prefix === '0' ? 1 : prefix.length);
+  const unsigned = value.replace(/^[+-]/, '');
+  const { base, skip, bigintPrefix } = baseOf(unsigned);
+  let body = unsigned.slice(skip);
   if (body.includes('_')) {
     if (!underscoreOK(value)) throw syntax();
     body = body.replaceAll('_', '');
   }
   if (!(DIGITS[base] as RegExp).test(body)) throw syntax();
-  const magnitude = BigInt(base === 10 ? body : `${prefix === '0' ? '0o' : prefix}${body}`);
-  const signed = negative ? -magnitude : magnitude;
+  const magnitude = BigInt(`${bigintPrefix}${body}`);
+  const signed = value.startsWith('-') ? -magnitude : magnitude;
   if (signed > 2n ** 63n - 1n || signed < -(2n ** 63n))
     throw new Error(`strconv.ParseInt: parsing ${quote(value)}: value out of range`);
   return Number(signed);
