@@ -1,5 +1,5 @@
 /**
- * Authorization for the HTTP API and ChatOps (DESIGN §4, §7; issue 4 item 3). Pure: no I/O.
+ * Authorization for the HTTP API (and later ChatOps): who may do what in which namespace. Pure: no I/O.
  *
  * A policy document gives callers a role per cluster and namespace:
  * - `viewer` reads;

@@ -13,9 +13,8 @@ import { type AuditRecord, auditImpact, type Impact } from '../domain/audit.ts';
 import {
   type BindingSet,
   computeNamespaceBindings,
+  dependents,
   EMPTY_BINDINGS,
-  formatRef,
-  waypointReferences,
 } from '../domain/bindings.ts';
 import { diff } from '../domain/diff.ts';
 import { ConflictError } from '../domain/errors.ts';
@@ -53,11 +52,8 @@ async function namespacesOf(
   if (impact.kind === 'namespace') return [impact.namespace];
   const cluster = await snapshot();
   if (impact.kind === 'cluster') return cluster.namespaces.map((n) => n.metadata.name);
-  const key = `${impact.namespace}/${impact.name}`;
-  const referencing = [...waypointReferences(cluster)]
-    .filter((r) => formatRef(r.ref) === key)
-    .map((r) => r.namespace);
-  return [...new Set([impact.namespace, ...referencing])];
+  const referencing = dependents(cluster, { namespace: impact.namespace, name: impact.name });
+  return [...new Set([impact.namespace, ...referencing.map((d) => d.namespace)])];
 }
 
 /**

@@ -5,7 +5,7 @@
  * (`getUseWaypoint`, `fetchWaypointForTarget`, `fetchWaypointForService`, `fetchWaypointForWorkload`,
  * `fetchWaypointForInstance`, `Report*`), `services.go` (`serviceServiceBuilder`,
  * `ingressUseWaypointFromLabels`) and `pilot/pkg/model/service.go` (`GetConditions`).
- * Rule ids (P1, R1, K1, ...) refer to the semantics reference.
+ * Rule ids (P1, R1, K1, ...) refer to docs/istio-semantics.md.
  *
  * Pods are bound by their labels alone: istiod builds a workload only for Running or Pending pods
  * with an IP and without host networking, and the waypoint it gives that workload is the one
@@ -399,7 +399,7 @@ export function hasOwnBinding(pod: Pod): boolean {
 }
 
 /**
- * The compact form of one namespace (DESIGN §3): every Service, the namespace default, and only the
+ * The compact form of one namespace: every Service, the namespace default, and only the
  * pods that carry `istio.io/use-waypoint` or `gateway.networking.k8s.io/gateway-name`. Every other
  * pod of the namespace is bound exactly as `namespaces[0]` says, so the form is exact for any pod
  * count. The snapshot may hold only those labelled pods (select them by label existence).

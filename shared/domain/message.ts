@@ -1,5 +1,5 @@
 /**
- * The published message of `binding-changes.fifo` (DESIGN §5): a CloudEvents 1.0 JSON event in
+ * The published message of `binding-changes.fifo`: a CloudEvents 1.0 JSON event in
  * structured mode whose data lists the binding changes of one namespace at one generation.
  *
  * Messages are chunked under an SQS size limit and carry ids derived from (cluster, namespace,

@@ -37,7 +37,7 @@ const changed = (result: any): string[] =>
       `${c.kind} ${c.name}: ${c.before?.waypoint?.name ?? '-'} -> ${c.after?.waypoint?.name ?? '-'}`,
   );
 
-describe('the seed walkthrough over HTTP (DESIGN §1)', () => {
+describe('the seed walkthrough over HTTP (Istio: Configure waypoint proxies)', () => {
   it('enrolls the namespace, then reviews, then the reviews v2 pods, and ends with the expected bindings', async () => {
     expect(await bindingsTable()).toEqual([
       'svc details - -',
