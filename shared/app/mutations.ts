@@ -326,15 +326,26 @@ function stepNames(steps: readonly LabelStep[]): string[] {
 }
 
 /** The snapshot of the target's namespace, with the pods the target names added. */
+/**
+ * The first steps of every label change: the caller may change the target's namespace, then a
+ * snapshot of it that also holds the targeted pods.
+ */
 async function targetSnapshot(
-  cluster: Cluster,
-  target: LabelTarget,
-): Promise<{ snapshot: ClusterSnapshot; pods: Pod[] }> {
+  deps: Deps,
+  input: Requested & { readonly cluster: string; readonly target: LabelTarget },
+): Promise<{ cluster: Cluster; snapshot: ClusterSnapshot; pods: Pod[] }> {
+  const { target } = input;
+  deps.authorizer.authorize(input.caller, 'mutate', {
+    cluster: input.cluster,
+    namespace: target.namespace,
+  });
+  const cluster = deps.clusters.get(input.cluster);
   const snapshot = await cluster.namespaceSnapshot(target.namespace);
-  if (target.kind !== 'pods') return { snapshot, pods: [] };
+  if (target.kind !== 'pods') return { cluster, snapshot, pods: [] };
   const pods = await cluster.podsOf(target);
   const known = new Set(snapshot.pods.map((p) => p.metadata.name));
   return {
+    cluster,
     snapshot: {
       ...snapshot,
       pods: [...snapshot.pods, ...pods.filter((p) => !known.has(p.metadata.name))],
@@ -423,12 +434,7 @@ async function checkAttachment(
 
 /** Sets `istio.io/use-waypoint` (and `-namespace`) on a namespace, a Service or Pods. */
 export async function enroll(deps: Deps, input: EnrollInput): Promise<MutationResult> {
-  deps.authorizer.authorize(input.caller, 'mutate', {
-    cluster: input.cluster,
-    namespace: input.target.namespace,
-  });
-  const cluster = deps.clusters.get(input.cluster);
-  const { snapshot, pods } = await targetSnapshot(cluster, input.target);
+  const { cluster, snapshot, pods } = await targetSnapshot(deps, input);
   const mutation: Mutation = {
     op: 'enroll',
     target: input.target,
@@ -475,12 +481,7 @@ export interface UnenrollInput extends Requested {
 
 /** Removes `istio.io/use-waypoint` and `istio.io/use-waypoint-namespace` from the target. */
 export async function unenroll(deps: Deps, input: UnenrollInput): Promise<MutationResult> {
-  deps.authorizer.authorize(input.caller, 'mutate', {
-    cluster: input.cluster,
-    namespace: input.target.namespace,
-  });
-  const cluster = deps.clusters.get(input.cluster);
-  const { snapshot, pods } = await targetSnapshot(cluster, input.target);
+  const { cluster, snapshot, pods } = await targetSnapshot(deps, input);
   const planned = plan(snapshot, { op: 'unenroll', target: input.target });
   const dryRun = input.dryRun === true;
   if (dryRun) return { dryRun, done: [], warnings: [], plan: planned.changes };
