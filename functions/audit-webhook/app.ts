@@ -19,6 +19,7 @@ import {
 } from '../../shared/schemas/audit.ts';
 import { type AuditDelivery, type AuditDeps, ingestDelivery } from '../audit-delivery.ts';
 import { problemResponse, RequestError, toProblem } from '../http-api/problems.ts';
+import { bodyText } from '../http-body.ts';
 import { instrumented } from '../powertools.ts';
 
 /** What audit-webhook is built with. */
@@ -29,10 +30,7 @@ export function fromWebhook(event: APIGatewayProxyEventV2): AuditDelivery {
   const cluster = webhookClusterSegment(event.rawPath);
   if (cluster === undefined)
     throw new RequestError(404, `POST audit EventLists to ${AUDIT_WEBHOOK_ROUTE}`);
-  const encoding = event.isBase64Encoded ? 'base64' : 'utf8';
-  const list = auditEventListJsonSchema.safeParse(
-    Buffer.from(event.body ?? '', encoding).toString('utf8'),
-  );
+  const list = auditEventListJsonSchema.safeParse(bodyText(event));
   if (!list.success) throw new RequestError(400, 'the body must be an audit.k8s.io/v1 EventList');
   let name: string;
   try {

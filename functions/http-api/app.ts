@@ -21,6 +21,7 @@ import { type z, z as zod } from 'zod';
 import { type Policy, policyAuthorizer } from '../../shared/app/authorization.ts';
 import type { Deps } from '../../shared/app/deps.ts';
 import type { Caller, ReconcileQueue } from '../../shared/ports.ts';
+import { bodyText } from '../http-body.ts';
 import { openApiDocument } from './openapi.ts';
 import { fromZod, problemResponse, RequestError, toProblem } from './problems.ts';
 import { type Method, ROUTES, type Route, type RouteInput, type RouteResult } from './routes.ts';
@@ -76,12 +77,7 @@ function bodyOf(event: Event, route: Route): unknown {
     }
     return undefined;
   }
-  const raw =
-    event.body === undefined
-      ? ''
-      : event.isBase64Encoded
-        ? Buffer.from(event.body, 'base64').toString('utf8')
-        : event.body;
+  const raw = bodyText(event);
   if (raw.trim() === '') return {};
   const type = event.headers['content-type'] ?? 'application/json';
   if (!type.includes('json'))
