@@ -352,7 +352,7 @@ describe('errors', () => {
         clusterName: 'local',
         region: 'eu-west-1',
         credentials,
-        now: () => (calls++ === 0 ? first : then),
+        clock: { now: () => (calls++ === 0 ? first : then) },
       });
     };
     const eks = (): EksKubeConfigOptions['eks'] =>

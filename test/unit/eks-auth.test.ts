@@ -158,7 +158,7 @@ describe('EksTokenSource', () => {
       clusterName: 'my-cluster',
       region: 'eu-west-1',
       credentials: signings,
-      now: clock.now,
+      clock,
     });
     return { tokens, clock, signings };
   }
@@ -201,7 +201,7 @@ describe('EksTokenSource', () => {
       clusterName: 'my-cluster',
       region: 'eu-west-1',
       credentials,
-      now: () => NOW,
+      clock: { now: () => NOW },
     });
     await expect(tokens.get()).rejects.toThrow('no credentials');
     expect(await tokens.token()).toBe(tokenOf(CLI_EU_WEST_1));
@@ -242,7 +242,7 @@ describe('eksKubeConfig', () => {
       clusterName: 'my-cluster',
       region: 'eu-west-1',
       credentials: CREDENTIALS,
-      now: clock.now,
+      clock,
     });
     const { eks, send } = stubEks(ACTIVE);
     const kc = await eksKubeConfig({ clusterName: 'my-cluster', region: 'eu-west-1', eks, tokens });

@@ -131,8 +131,8 @@ export interface EksTokenSourceOptions {
   readonly clusterName: string;
   readonly region: string;
   readonly credentials: EksCredentials;
-  /** The clock; defaults to the system clock's `now`. */
-  readonly now?: Clock['now'];
+  /** The clock (only its `now` is read); defaults to the system clock. */
+  readonly clock?: Pick<Clock, 'now'>;
   /** Renew once fewer than this many milliseconds remain before `expiresAt` (default 60 000). */
   readonly renewBeforeMs?: number;
 }
@@ -147,7 +147,7 @@ export class EksTokenSource {
   readonly clusterName: string;
   readonly region: string;
   readonly credentials: EksCredentials;
-  readonly #now: () => Date;
+  readonly #clock: Pick<Clock, 'now'>;
   readonly #renewBeforeMs: number;
   #current: EksToken | undefined;
   #pending: Promise<EksToken> | undefined;
@@ -156,13 +156,13 @@ export class EksTokenSource {
     this.clusterName = opts.clusterName;
     this.region = opts.region;
     this.credentials = opts.credentials;
-    this.#now = opts.now ?? systemClock.now;
+    this.#clock = opts.clock ?? systemClock;
     this.#renewBeforeMs = opts.renewBeforeMs ?? 60_000;
   }
 
   /** The cached token, or a freshly signed one when the cached one is (nearly) expired. */
   get(): Promise<EksToken> {
-    const now = this.#now();
+    const now = this.#clock.now();
     const current = this.#current;
     if (current && current.expiresAt.getTime() - now.getTime() >= this.#renewBeforeMs) {
       return Promise.resolve(current);
