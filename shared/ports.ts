@@ -27,7 +27,7 @@ export interface Clock {
  */
 export interface Caller {
   readonly id: string;
-  readonly kind: 'iam' | 'jwt' | 'slack' | 'local';
+  readonly kind: 'iam' | 'jwt' | 'slack' | 'eventbridge' | 'local';
 }
 
 /** What a request does: read, change, or delete a waypoint that still has dependents (`force`). */
@@ -173,3 +173,35 @@ export interface ChangePublisher {
 export interface ReconcileQueue {
   enqueue(requests: readonly ReconcileRequest[]): Promise<void>;
 }
+
+/**
+ * One command of the shared grammar (`apply`, `list`, `enroll service reviews --waypoint w`, ...),
+ * as the CLI, EventBridge and ChatOps hand it to the command layer.
+ */
+export interface CommandRequest {
+  /** The cluster the command acts on (`--cluster` in the text wins). */
+  readonly cluster: string;
+  /** Grammar text (`"apply -n default --enroll-namespace"`), its words, or structured arguments. */
+  readonly command: string | readonly string[] | Readonly<Record<string, unknown>>;
+  /** Plan only, change nothing (as `--dry-run`). */
+  readonly dryRun?: boolean;
+  readonly caller: Caller;
+}
+
+/** What a command did, as data every surface renders its own way. */
+export interface CommandOutcome {
+  /** 0 on success; what the CLI exits with. */
+  readonly exitCode: number;
+  /** The command as parsed (its verb and options), for records and result events. */
+  readonly command: Readonly<Record<string, unknown>>;
+  /** The result model (JSON-serialisable): what `-o json` prints. */
+  readonly result: unknown;
+  /** The error, when the command failed: the error class's name and its message. */
+  readonly error?: { readonly type: string; readonly message: string };
+}
+
+/** Runs commands of the shared grammar; `runCommand` in shared/app is the implementation. */
+export interface CommandRunner {
+  run(request: CommandRequest): Promise<CommandOutcome>;
+}
+
