@@ -204,4 +204,3 @@ export interface CommandOutcome {
 export interface CommandRunner {
   run(request: CommandRequest): Promise<CommandOutcome>;
 }
-
