@@ -9,7 +9,7 @@ import { ingestAudit, type PipelineDeps } from '../shared/app/pipeline.ts';
 import type { ParsedAuditEvents } from '../shared/schemas/audit.ts';
 
 /** What the audit functions are built with. */
-export interface AuditDeps extends Pick<PipelineDeps, 'clusters' | 'queue'> {
+export interface AuditDeps extends Pick<PipelineDeps, 'clusters' | 'queue' | 'identities'> {
   readonly logger: Logger;
   readonly metrics: Metrics;
 }

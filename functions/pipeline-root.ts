@@ -34,6 +34,9 @@ export function pipelineRoot(
     publisher: new SqsChangePublisher(sqs, pipeline.changesQueueUrl, { clock }),
     queue: new SqsReconcileQueue(sqs, pipeline.reconcileQueueUrl, { clock }),
     clock,
+    identities: Object.fromEntries(
+      Object.entries(config.clusters).map(([name, cluster]) => [name, cluster.identities ?? []]),
+    ),
     ...powertools(config.powertools),
   };
 }

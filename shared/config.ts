@@ -6,13 +6,21 @@ import { DENY_ALL, type Policy, parsePolicy } from './app/authorization.ts';
 import { ValidationError } from './domain/errors.ts';
 import { clusterName } from './schemas/api.ts';
 
+/**
+ * waypointer's own usernames in a cluster (what audit events name as `user.username` for its
+ * writes): only their User-Agent is believed to name the caller a change was made for.
+ */
+const identities = z.array(z.string().min(1)).optional();
+
 const clusterConfig = z.union([
   z.strictObject({
     eks: z.strictObject({ name: z.string().min(1), region: z.string().min(1) }),
+    identities,
   }),
   z.strictObject({
     kubeconfig: z.string().min(1).optional(),
     context: z.string().min(1).optional(),
+    identities,
   }),
 ]);
 

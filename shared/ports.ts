@@ -54,6 +54,15 @@ export interface Authorizer {
 /** Labels to set (a string) or remove (null). */
 export type LabelChanges = Readonly<Record<string, string | null>>;
 
+/** What every write to a cluster may say about itself. */
+export interface WriteOptions {
+  /**
+   * The caller the write is made for (a Caller id): sent in the User-Agent, so that the audit
+   * event, and the binding change it leads to, name them (shared/domain/actor.ts).
+   */
+  readonly actor?: string;
+}
+
 /** A Kubernetes cluster, as waypointer reads and changes it. */
 export interface Cluster {
   /**
@@ -73,19 +82,19 @@ export interface Cluster {
   /** Server-side apply of a Gateway manifest with field manager `waypointer`. */
   applyGateway(
     manifest: Record<string, unknown>,
-    options?: { readonly force?: boolean; readonly dryRun?: boolean },
+    options?: { readonly force?: boolean; readonly dryRun?: boolean } & WriteOptions,
   ): Promise<Gateway>;
   /** Deletes a Gateway; false when it did not exist. */
   deleteGateway(
     namespace: string,
     name: string,
-    options?: { readonly dryRun?: boolean },
+    options?: { readonly dryRun?: boolean } & WriteOptions,
   ): Promise<boolean>;
   /** Sets and removes labels (JSON merge patch); returns the names of the objects changed. */
   setLabels(
     target: LabelTarget,
     labels: LabelChanges,
-    options?: { readonly dryRun?: boolean },
+    options?: { readonly dryRun?: boolean } & WriteOptions,
   ): Promise<string[]>;
   /** Resolves with the Gateway once its `Programmed` condition is True; rejects after the timeout. */
   waitForProgrammed(namespace: string, name: string, timeoutMs: number): Promise<Gateway>;

@@ -2,7 +2,7 @@
  * What the API's use cases receive from their composition root: the clusters, the authorizer they
  * ask before touching a namespace, and the deployment's limit on waits.
  */
-import type { Authorizer, Caller, ClusterRegistry } from '../ports.ts';
+import type { Authorizer, Caller, Cluster, ClusterRegistry } from '../ports.ts';
 
 /** The ports of the API's use cases (built once per function, shared by every request). */
 export interface Deps {
@@ -35,4 +35,34 @@ export function waitSeconds(deps: Deps, requested: number | undefined, warnings:
     `the wait is limited to ${deps.maxWaitSeconds} s by the function's time limit (asked: ${asked} s)`,
   );
   return deps.maxWaitSeconds;
+}
+
+/**
+ * The cluster a mutation writes to, every write made for `caller`: the writes carry the caller as
+ * their actor (the User-Agent the audit event records), so the binding changes they cause name
+ * who asked, not waypointer's own identity.
+ *
+ * @example
+ * const cluster = clusterFor(deps, { cluster: 'prod', caller });
+ * await cluster.setLabels(target, labels); // User-Agent: waypointer/1 (actor=<caller.id>)
+ */
+export function clusterFor(deps: Deps, input: Requested & { readonly cluster: string }): Cluster {
+  const cluster = deps.clusters.get(input.cluster);
+  const actor = input.caller.id;
+  if (actor === '') return cluster;
+  return {
+    namespaceSnapshot: (namespace) => cluster.namespaceSnapshot(namespace),
+    clusterSnapshot: () => cluster.clusterSnapshot(),
+    getNamespace: (name) => cluster.getNamespace(name),
+    podsOf: (target) => cluster.podsOf(target),
+    getGateway: (namespace, name) => cluster.getGateway(namespace, name),
+    listGateways: (namespace) => cluster.listGateways(namespace),
+    waitForProgrammed: (namespace, name, timeoutMs) =>
+      cluster.waitForProgrammed(namespace, name, timeoutMs),
+    applyGateway: (manifest, options = {}) => cluster.applyGateway(manifest, { actor, ...options }),
+    deleteGateway: (namespace, name, options = {}) =>
+      cluster.deleteGateway(namespace, name, { actor, ...options }),
+    setLabels: (target, labels, options = {}) =>
+      cluster.setLabels(target, labels, { actor, ...options }),
+  };
 }

@@ -19,7 +19,7 @@ import type { ClusterSnapshot, Pod, StringMap } from '../domain/model.ts';
 import { type LabelTarget, type Mutation, plan } from '../domain/plan.ts';
 import { allowsAttachment, indexWaypoints, isWaypointClass } from '../domain/waypoints.ts';
 import type { Cluster, LabelChanges } from '../ports.ts';
-import { type Deps, type Requested, waitSeconds } from './deps.ts';
+import { clusterFor, type Deps, type Requested, waitSeconds } from './deps.ts';
 
 /** What every mutation answers. */
 export interface MutationResult {
@@ -68,7 +68,7 @@ export async function applyWaypoint(
     cluster: input.cluster,
     namespace: input.namespace,
   });
-  const cluster = deps.clusters.get(input.cluster);
+  const cluster = clusterFor(deps, input);
   const before = await cluster.namespaceSnapshot(input.namespace);
   const mutation: Mutation = {
     op: 'applyWaypoint',
@@ -232,7 +232,7 @@ export async function deleteWaypoint(
     cluster: input.cluster,
     namespace: input.namespace,
   });
-  const cluster = deps.clusters.get(input.cluster);
+  const cluster = clusterFor(deps, input);
   const before = await cluster.clusterSnapshot();
   const ref: WaypointRef = { namespace: input.namespace, name: input.name };
   const gateway = before.gateways.find(
@@ -339,7 +339,7 @@ async function targetSnapshot(
     cluster: input.cluster,
     namespace: target.namespace,
   });
-  const cluster = deps.clusters.get(input.cluster);
+  const cluster = clusterFor(deps, input);
   const snapshot = await cluster.namespaceSnapshot(target.namespace);
   if (target.kind !== 'pods') return { cluster, snapshot, pods: [] };
   const pods = await cluster.podsOf(target);

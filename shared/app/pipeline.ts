@@ -9,6 +9,7 @@
  * before it computes anything new, so no change is lost or announced twice with different content.
  * A stage or commit that loses to a concurrent reconcile starts over from the new state.
  */
+import { actorOf } from '../domain/actor.ts';
 import { type AuditRecord, auditImpact, type Impact } from '../domain/audit.ts';
 import {
   type BindingSet,
@@ -41,6 +42,8 @@ export interface PipelineDeps {
   readonly clock: Clock;
   /** CloudEvents `source` of the published messages (default: {@link eventSource} of the cluster). */
   readonly source?: string;
+  /** waypointer's own usernames per cluster, whose User-Agent names the real actor (actor.ts). */
+  readonly identities?: Readonly<Record<string, readonly string[]>>;
 }
 const MAX_ATTEMPTS = 3;
 
@@ -61,13 +64,14 @@ async function namespacesOf(
  * audit id), and enqueues them. Returns the requests and how many events could not change a binding.
  */
 export async function ingestAudit(
-  deps: Pick<PipelineDeps, 'clusters' | 'queue'>,
+  deps: Pick<PipelineDeps, 'clusters' | 'queue' | 'identities'>,
   input: { cluster: string; events: readonly AuditRecord[] },
 ): Promise<{ requests: ReconcileRequest[]; ignored: number }> {
   if (!deps.clusters.names().includes(input.cluster)) {
     // Nothing could ever reconcile them: drop them here rather than fail every retry later.
     return { requests: [], ignored: input.events.length };
   }
+  const identities = deps.identities?.[input.cluster] ?? [];
   let taken: Promise<ClusterSnapshot> | undefined;
   const snapshot = (): Promise<ClusterSnapshot> => {
     taken ??= deps.clusters.get(input.cluster).clusterSnapshot();
@@ -84,7 +88,7 @@ export async function ingestAudit(
     for (const namespace of await namespacesOf(impact, snapshot)) {
       const entry = byNamespace.get(namespace) ?? { actor: null, auditIds: new Set<string>() };
       entry.auditIds.add(event.auditID);
-      entry.actor = event.user?.username ?? entry.actor;
+      entry.actor = actorOf(event, identities) ?? entry.actor;
       byNamespace.set(namespace, entry);
     }
   }

@@ -11,6 +11,8 @@ export interface AuditRecord {
   readonly stage: string;
   readonly verb: string;
   readonly user?: { readonly username?: string };
+  /** The client's User-Agent; waypointer's own writes name their caller there (actor.ts). */
+  readonly userAgent?: string;
   readonly objectRef?: {
     readonly resource?: string;
     readonly namespace?: string;

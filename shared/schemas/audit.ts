@@ -18,6 +18,7 @@ export const auditEventSchema = z.looseObject({
   user: z
     .looseObject({ username: z.string().optional(), groups: z.array(z.string()).optional() })
     .optional(),
+  userAgent: z.string().optional(),
   objectRef: z
     .looseObject({
       resource: z.string().optional(),

@@ -143,6 +143,28 @@ describe('npm start: audit to binding changes', () => {
     ).toEqual(['details', 'productpage', 'ratings', 'reviews']);
   });
 
+  it('names the API caller, not its own identity, as the actor of a change it made', async () => {
+    const alice = 'arn:aws:iam::123456789012:user/alice';
+    const response = await fetch(
+      `${served.url}/v1/clusters/local/namespaces/default/services/ratings/enrollment`,
+      {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', 'x-waypointer-caller': alice },
+        body: JSON.stringify({ waypoint: 'none' }),
+      },
+    );
+    expect(response.status).toBe(200);
+    const events: any[] = [];
+    const changed = (e: any): boolean =>
+      e.data.changes.some((c: any) => c.kind === 'Service' && c.name === 'ratings');
+    for (let i = 0; i < 5 && !events.some(changed); i++) {
+      events.push(...(await receive(1)).map((m) => JSON.parse(m.Body as string)));
+    }
+    const event = events.find(changed);
+    expect(validate(event)).toBe(true);
+    expect(event.data.cause).toMatchObject({ trigger: 'audit', actor: alice });
+  });
+
   it('publishes every binding of a namespace deleted with kubectl as removed', async () => {
     const file = join(await mkdtemp(join(tmpdir(), 'ns-')), 'team.yaml');
     const { writeFile } = await import('node:fs/promises');

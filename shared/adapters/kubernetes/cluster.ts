@@ -14,6 +14,7 @@ import {
 } from '@kubernetes/client-node';
 // client-node's own Observable stub: ObjectParamAPI middleware returns it (see setHeaderMiddleware).
 import { of } from '@kubernetes/client-node/dist/gen/rxjsStub.js';
+import { actorUserAgent } from '../../domain/actor.ts';
 import {
   ConflictError,
   ForbiddenError,
@@ -34,7 +35,7 @@ import type {
   Service,
 } from '../../domain/model.ts';
 import { programmedStatus } from '../../domain/waypoints.ts';
-import type { Clock, Cluster, LabelChanges, LabelTarget } from '../../ports.ts';
+import type { Clock, Cluster, LabelChanges, LabelTarget, WriteOptions } from '../../ports.ts';
 import { systemClock } from '../clock.ts';
 import { type EksKubeConfigOptions, type EksTokenSource, eksKubeConfig } from './eks-auth.ts';
 
@@ -208,6 +209,11 @@ function backoffMs(attempt: number, options: RetryOptions): number {
 function describe(error: unknown): string {
   if (error instanceof ApiException) return statusMessage(error).message;
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The User-Agent that names the caller a write is made for (none without an actor). */
+function actorHeader(options: WriteOptions): Record<string, string> {
+  return options.actor === undefined ? {} : { 'User-Agent': actorUserAgent(options.actor) };
 }
 
 /** Per-request options: extra headers and a timeout (an abort signal), as client-node middleware. */
@@ -465,7 +471,7 @@ export class KubernetesCluster implements Cluster {
 
   applyGateway(
     manifest: Record<string, unknown>,
-    options: { force?: boolean; dryRun?: boolean } = {},
+    options: { force?: boolean; dryRun?: boolean } & WriteOptions = {},
   ): Promise<Gateway> {
     const metadata = manifest.metadata as { name: string; namespace: string };
     return this.#call(
@@ -484,14 +490,14 @@ export class KubernetesCluster implements Cluster {
           },
           o,
         ),
-      { 'Content-Type': APPLY },
+      { 'Content-Type': APPLY, ...actorHeader(options) },
     ) as Promise<Gateway>;
   }
 
   async deleteGateway(
     namespace: string,
     name: string,
-    options: { dryRun?: boolean } = {},
+    options: { dryRun?: boolean } & WriteOptions = {},
   ): Promise<boolean> {
     // Not repeated after a 5xx or a stall: a first attempt that deleted it would make the
     // repeat say it did not exist.
@@ -509,7 +515,7 @@ export class KubernetesCluster implements Cluster {
             },
             o,
           ),
-        undefined,
+        actorHeader(options),
         { idempotent: false },
       ),
     );
@@ -544,11 +550,11 @@ export class KubernetesCluster implements Cluster {
   async setLabels(
     target: LabelTarget,
     labels: LabelChanges,
-    options: { dryRun?: boolean } = {},
+    options: { dryRun?: boolean } & WriteOptions = {},
   ): Promise<string[]> {
     const body = { metadata: { labels } };
     const dryRun = options.dryRun === true ? { dryRun: 'All' } : {};
-    const headers = { 'Content-Type': MERGE };
+    const headers = { 'Content-Type': MERGE, ...actorHeader(options) };
     switch (target.kind) {
       case 'namespace':
         await this.#call(

@@ -114,6 +114,8 @@ function toRecord(message: Message, queueArn: string): SQSRecord {
 
 export async function startPipeline(options: {
   clusters: ClusterRegistry;
+  /** waypointer's own usernames per cluster (see PipelineDeps.identities). */
+  identities?: Readonly<Record<string, readonly string[]>>;
   sweepIntervalMs?: number;
   logLevel?: string;
 }): Promise<LocalPipeline> {
@@ -128,6 +130,7 @@ export async function startPipeline(options: {
     publisher: new SqsChangePublisher(client, queues.bindingChanges),
     queue: new SqsReconcileQueue(client, queues.reconcileRequests),
     clock: systemClock,
+    ...(options.identities === undefined ? {} : { identities: options.identities }),
   };
   const logger = new Logger({
     serviceName: 'waypointer',

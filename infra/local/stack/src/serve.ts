@@ -2,6 +2,7 @@
  * `waypointer serve` (what `npm start` runs): the embedded Kubernetes cluster (Bookinfo) or a real
  * one from a kubeconfig, and the HTTP API behind a local API gateway, on loopback.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -43,6 +44,9 @@ export interface Served {
 /** The cluster name the API uses for the managed cluster (`/v1/clusters/local/...`). */
 export const LOCAL_CLUSTER = 'local';
 
+/** waypointer's username in the embedded cluster: what audit events name for its writes. */
+export const WAYPOINTER_USER = 'waypointer';
+
 export async function serve(options: ServeOptions): Promise<Served> {
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
@@ -66,7 +70,11 @@ export async function serve(options: ServeOptions): Promise<Served> {
       readyDelayMs: 500,
       audit: { webhookUrl: `${gateway.url}/audit/${LOCAL_CLUSTER}` },
     });
-    kc.loadFromString(embedded.kubeconfig);
+    // waypointer gets an identity of its own, as a deployment does, so the audit events of its
+    // writes can be told from the user's (who has the admin kubeconfig).
+    const token = `waypointer-${randomBytes(12).toString('hex')}`;
+    embedded.server.addToken(token, { username: WAYPOINTER_USER, groups: ['system:masters'] });
+    kc.loadFromString(embedded.server.kubeconfig(token));
   } else {
     kc.loadFromFile(options.kubeconfig);
     if (options.context !== undefined) kc.setCurrentContext(options.context);
@@ -74,6 +82,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
   const clusters = new StaticClusterRegistry({ [LOCAL_CLUSTER]: new KubernetesCluster(kc) });
   const pipeline = await startPipeline({
     clusters,
+    identities: { [LOCAL_CLUSTER]: embedded === undefined ? [] : [WAYPOINTER_USER] },
     ...(options.sweepIntervalMs === undefined ? {} : { sweepIntervalMs: options.sweepIntervalMs }),
   });
   const logger = new Logger({
