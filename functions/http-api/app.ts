@@ -103,6 +103,21 @@ function pathParametersOf(route: Route, event: Event): Record<string, string> {
   );
 }
 
+/** The route's query parameters; a route that declares none refuses every one by name. */
+function queryOf(route: Route, event: Event): unknown {
+  const given = event.queryStringParameters ?? {};
+  if (route.query !== undefined) return parse(route.query, given, 'query');
+  const names = Object.keys(given);
+  if (names.length > 0) {
+    throw new RequestError(
+      400,
+      `${route.method} ${route.path} takes no query parameters: ${names.join(', ')}`,
+      [{ path: 'query', message: `unknown field(s): ${names.join(', ')}` }],
+    );
+  }
+  return {};
+}
+
 function inputOf(
   route: Route,
   event: Event,
@@ -111,7 +126,7 @@ function inputOf(
   return {
     caller,
     params: parse(route.params, pathParametersOf(route, event), 'path'),
-    query: parse(route.query, event.queryStringParameters ?? {}, 'query') ?? {},
+    query: queryOf(route, event),
     body: parse(route.body, bodyOf(event, route), 'body'),
     accept: event.headers.accept ?? 'application/json',
   };

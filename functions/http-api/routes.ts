@@ -199,17 +199,29 @@ export const ROUTES: readonly Route[] = [
         }),
       ),
   }),
-  route<z.infer<typeof api.waypointParams>, unknown, z.infer<typeof api.applyWaypointBody>>({
+  route<
+    z.infer<typeof api.waypointParams>,
+    z.infer<typeof api.dryRunQuery>,
+    z.infer<typeof api.applyWaypointBody>
+  >({
     method: 'PUT',
     path: `${NS}/waypoints/{name}`,
     tag: 'waypoints',
     summary:
       'Apply a waypoint (istioctl waypoint apply): server-side apply, optional wait and namespace enrollment',
     params: api.waypointParams,
+    query: api.dryRunQuery,
     body: api.applyWaypointBody,
     response: api.mutationResult,
     run: async (deps, input) =>
-      ok(await applyWaypoint(deps, { caller: input.caller, ...input.params, ...input.body })),
+      ok(
+        await applyWaypoint(deps, {
+          caller: input.caller,
+          ...input.params,
+          ...input.body,
+          dryRun: input.body.dryRun === true || input.query.dryRun === true,
+        }),
+      ),
   }),
   route<z.infer<typeof api.waypointParams>, z.infer<typeof api.deleteWaypointQuery>, undefined>({
     method: 'DELETE',

@@ -580,6 +580,43 @@ describe('errors', () => {
     ]);
   });
 
+  it.each([
+    ['PUT', `${NS}/waypoints/probe?bogus=1`, { for: 'service' }],
+    ['POST', `${NS}/reconcile?bogus=1`, undefined],
+    ['GET', '/v1/clusters?bogus=1', undefined],
+    ['GET', `${NS}/bindings?limit=2`, undefined],
+  ])('refuses unknown query parameters: %s %s', async (method, path, body) => {
+    const response = await api.call(method, path, body === undefined ? {} : { body });
+    const name = new URL(path, 'http://x').searchParams.keys().next().value as string;
+    expect([response.status, response.type, response.json.errors]).toEqual([
+      400,
+      'application/problem+json',
+      [{ path: 'query', message: `unknown field(s): ${name}` }],
+    ]);
+    expect(
+      (
+        await raw(
+          api.local,
+          'GET',
+          `/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways/probe`,
+        )
+      ).status,
+    ).toBe(404);
+  });
+
+  it('honours ?dryRun=true on PUT waypoints: a preview, nothing applied', async () => {
+    const response = await api.call('PUT', `${NS}/waypoints/dry-probe?dryRun=true`, {
+      body: { for: 'service' },
+    });
+    expect([response.status, response.json.dryRun, response.json.done]).toEqual([200, true, []]);
+    const gateway = await raw(
+      api.local,
+      'GET',
+      '/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways/dry-probe',
+    );
+    expect(gateway.status).toBe(404);
+  });
+
   it('answers 404 at once when waiting for a waypoint that does not exist', async () => {
     const started = Date.now();
     const response = await api.call('GET', `${NS}/waypoints/ghost?wait=true&timeoutSeconds=30`);
