@@ -40,6 +40,19 @@ export async function ingestDelivery(
   deps: AuditDeps,
   delivery: AuditDelivery,
 ): Promise<AuditCounts> {
+  if (!deps.clusters.names().includes(delivery.cluster)) {
+    // Nothing could ever reconcile them (ingestAudit drops them): say so, once per delivery.
+    deps.logger.error('dropped audit events of a cluster that is not configured', {
+      cluster: delivery.cluster,
+      events: delivery.events.length,
+      configured: deps.clusters.names(),
+    });
+    deps.metrics.addMetric(
+      'UnconfiguredClusterAuditEvents',
+      MetricUnit.Count,
+      delivery.events.length,
+    );
+  }
   const { requests, ignored } = await ingestAudit(deps, {
     cluster: delivery.cluster,
     events: delivery.events,

@@ -65,9 +65,21 @@ export function createReconcile(deps: ReconcileDeps): MiddyfiedHandler<SQSEvent,
       const entry = parsed.get(record.messageId);
       if (entry === undefined || 'error' in entry)
         throw new Error(`malformed reconcile request ${record.messageId}: ${entry?.error}`);
-      const result = await reconcile(entry.request);
       // Every message of a namespace shares its one reconcile: report it once.
       const key = requestKey(entry.request);
+      let result: Awaited<ReturnType<typeof reconcile>>;
+      try {
+        result = await reconcile(entry.request);
+      } catch (error) {
+        if (!reported.has(key)) {
+          reported.add(key);
+          deps.logger.error(
+            "reconcile failed: the namespace's messages return to the queue, are retried, then go to the dead-letter queue",
+            { cluster: entry.request.cluster, namespace: entry.request.namespace, error },
+          );
+        }
+        throw error;
+      }
       if (reported.has(key)) return;
       reported.add(key);
       if (result.messages > 0) {

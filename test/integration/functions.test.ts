@@ -93,6 +93,18 @@ class CountingCluster extends KubernetesCluster {
   }
 }
 
+/** A logger that keeps what is logged at error level, for tests that check a failure is told. */
+class ErrorRecorder extends Logger {
+  readonly errors: { message: string; extra: Record<string, unknown> }[] = [];
+
+  override error(message: unknown, ...extra: unknown[]): void {
+    this.errors.push({
+      message: String(message),
+      extra: Object.assign({}, ...extra.filter((e) => typeof e === 'object')),
+    });
+  }
+}
+
 const quiet = (): { logger: Logger; metrics: Metrics } => ({
   logger: new Logger({ serviceName: 'waypointer', logLevel: 'CRITICAL' }),
   metrics: new Metrics({ namespace: 'waypointer', serviceName: 'waypointer' }),
@@ -326,6 +338,26 @@ describe('audit-ingest', () => {
     expect(await enqueued()).toEqual([]);
   });
 
+  it('EventBridge for a cluster that is not configured: nothing enqueued, and it says so', async () => {
+    const logger = new ErrorRecorder({ serviceName: 'waypointer', logLevel: 'CRITICAL' });
+    const handler = createAuditIngest({
+      clusters,
+      queue: new SqsReconcileQueue(sqs, probeUrl),
+      ...quiet(),
+      logger,
+    });
+    const event = sample<{ detail: Record<string, unknown> }>('eventbridge-audit.json');
+    const result = await handler(
+      { ...event, detail: { ...event.detail, cluster: 'prod' } },
+      lambdaContext('audit-ingest'),
+    );
+    expect(result).toEqual({ accepted: 0, ignored: 1, malformed: 0 });
+    expect(await enqueued()).toEqual([]);
+    expect(logger.errors.map((e) => [e.message, e.extra.cluster, e.extra.events])).toEqual([
+      ['dropped audit events of a cluster that is not configured', 'prod', 1],
+    ]);
+  });
+
   it('EventBridge: one request for the namespace of the audit event', async () => {
     const result = await ingest(sample('eventbridge-audit.json'));
     expect(result).toEqual({ accepted: 1, ignored: 0, malformed: 0 });
@@ -457,6 +489,35 @@ describe('reconcile', () => {
     expect(demo.snapshots).toEqual(['kube-system']);
     const subjects = new Set((await published()).map((m) => m.subject));
     expect(subjects.has('prod/default')).toBe(false);
+  });
+
+  it('logs a failed reconcile with its cause, once per namespace', async () => {
+    const [first, second] = sample<SQSEvent>('sqs-reconcile-requests.json').Records;
+    const toProd = (r: SQSRecord, id: string): SQSRecord => {
+      const body = JSON.stringify({ ...JSON.parse(r.body), cluster: 'prod', namespace: 'default' });
+      return {
+        ...r,
+        messageId: id,
+        body,
+        md5OfBody: createHash('md5').update(body).digest('hex'),
+        attributes: { ...r.attributes, MessageGroupId: messageGroupId('prod', 'default') },
+      };
+    };
+    const logger = new ErrorRecorder({ serviceName: 'waypointer', logLevel: 'CRITICAL' });
+    const handler = createReconcile({ ...pipeline.deps, ...quiet(), logger });
+    await handler(
+      {
+        Records: [
+          toProd(first as SQSRecord, 'd0000000-0000-4000-8000-000000000001'),
+          toProd(second as SQSRecord, 'd0000000-0000-4000-8000-000000000002'),
+        ],
+      },
+      lambdaContext('reconcile'),
+    );
+    expect(logger.errors).toHaveLength(1);
+    expect(logger.errors[0]?.message).toMatch(/^reconcile failed/);
+    expect(logger.errors[0]?.extra).toMatchObject({ cluster: 'prod', namespace: 'default' });
+    expect(String(logger.errors[0]?.extra.error)).toMatch(/prod/);
   });
 
   it('a record that is not a reconcile request fails alone; its namespace-mates still run', async () => {
