@@ -12,7 +12,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddyfiedHandler } from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { PipelineDeps } from '../../shared/app/pipeline.ts';
+import type { PipelineDeps, ReconcileResult } from '../../shared/app/pipeline.ts';
 import { reconcileBatch, requestKey } from '../../shared/app/reconcile-batch.ts';
 import {
   type ReconcileRequest,
@@ -54,6 +54,36 @@ function parseRecords(records: readonly SQSRecord[], deps: ReconcileDeps): Map<s
   return parsed;
 }
 
+/**
+ * Runs a record's namespace reconcile and tells what became of it, once per namespace (every
+ * message of a namespace shares its one reconcile): the published changes, or the failure with
+ * its cause, which is rethrown so that the namespace's messages fail.
+ */
+async function reconcileAndReport(
+  deps: ReconcileDeps,
+  run: () => Promise<ReconcileResult>,
+  request: ReconcileRequest,
+  reported: Set<string>,
+): Promise<void> {
+  const key = requestKey(request);
+  const first = !reported.has(key);
+  reported.add(key);
+  let result: ReconcileResult;
+  try {
+    result = await run();
+  } catch (error) {
+    if (first)
+      deps.logger.error(
+        "reconcile failed: the namespace's messages return to the queue, are retried, then go to the dead-letter queue",
+        { cluster: request.cluster, namespace: request.namespace, error },
+      );
+    throw error;
+  }
+  if (!first || result.messages === 0) return;
+  deps.logger.info('published binding changes', { ...result, cluster: request.cluster });
+  deps.metrics.addMetric('BindingChanges', MetricUnit.Count, result.changes);
+}
+
 /** Builds the handler. */
 export function createReconcile(deps: ReconcileDeps): MiddyfiedHandler<SQSEvent, SQSBatchResponse> {
   return instrumented<SQSEvent, SQSBatchResponse>(deps).handler(async (event, context) => {
@@ -65,30 +95,7 @@ export function createReconcile(deps: ReconcileDeps): MiddyfiedHandler<SQSEvent,
       const entry = parsed.get(record.messageId);
       if (entry === undefined || 'error' in entry)
         throw new Error(`malformed reconcile request ${record.messageId}: ${entry?.error}`);
-      // Every message of a namespace shares its one reconcile: report it once.
-      const key = requestKey(entry.request);
-      let result: Awaited<ReturnType<typeof reconcile>>;
-      try {
-        result = await reconcile(entry.request);
-      } catch (error) {
-        if (!reported.has(key)) {
-          reported.add(key);
-          deps.logger.error(
-            "reconcile failed: the namespace's messages return to the queue, are retried, then go to the dead-letter queue",
-            { cluster: entry.request.cluster, namespace: entry.request.namespace, error },
-          );
-        }
-        throw error;
-      }
-      if (reported.has(key)) return;
-      reported.add(key);
-      if (result.messages > 0) {
-        deps.logger.info('published binding changes', {
-          ...result,
-          cluster: entry.request.cluster,
-        });
-        deps.metrics.addMetric('BindingChanges', MetricUnit.Count, result.changes);
-      }
+      await reconcileAndReport(deps, () => reconcile(entry.request), entry.request, reported);
     };
     const response = await processPartialResponse(
       event,
