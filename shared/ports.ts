@@ -75,6 +75,11 @@ export interface Cluster {
   /** The same for the whole cluster, read in pages. */
   clusterSnapshot(): Promise<ClusterSnapshot>;
   getNamespace(name: string): Promise<Namespace | null>;
+  /**
+   * Which of the named pods of a namespace exist now (metadata); missing ones are left out. For the
+   * few pods whose own binding disappeared, to tell an unlabelled pod from a deleted one.
+   */
+  existingPods(namespace: string, names: readonly string[]): Promise<Pod[]>;
   /** Pods (metadata) of a namespace by name (all must exist) or by label selector. */
   podsOf(target: LabelTarget & { kind: 'pods' }): Promise<Pod[]>;
   getGateway(namespace: string, name: string): Promise<Gateway | null>;

@@ -55,6 +55,7 @@ export function clusterFor(deps: Deps, input: Requested & { readonly cluster: st
     clusterSnapshot: () => cluster.clusterSnapshot(),
     getNamespace: (name) => cluster.getNamespace(name),
     podsOf: (target) => cluster.podsOf(target),
+    existingPods: (namespace, names) => cluster.existingPods(namespace, names),
     getGateway: (namespace, name) => cluster.getGateway(namespace, name),
     listGateways: (namespace) => cluster.listGateways(namespace),
     waitForProgrammed: (namespace, name, timeoutMs) =>

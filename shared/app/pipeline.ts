@@ -12,6 +12,7 @@
 import { actorOf } from '../domain/actor.ts';
 import { type AuditRecord, auditImpact, type Impact } from '../domain/audit.ts';
 import {
+  alignPods,
   type BindingSet,
   computeNamespaceBindings,
   dependents,
@@ -20,7 +21,7 @@ import {
 import { diff } from '../domain/diff.ts';
 import { ConflictError } from '../domain/errors.ts';
 import { bindingChangeMessages, eventSource } from '../domain/message.ts';
-import type { ClusterSnapshot } from '../domain/model.ts';
+import type { ClusterSnapshot, Pod } from '../domain/model.ts';
 import type {
   BindingStore,
   ChangePublisher,
@@ -135,6 +136,40 @@ async function finishPending(
 interface Observation {
   readonly after: BindingSet;
   readonly observedAt: Date;
+  /** The namespace's pods that were read (those with a label the rules read), for their age. */
+  readonly pods: readonly Pod[];
+}
+
+/** A creation time at least a second before `lastRead` (creation times have whole seconds). */
+function createdBefore(pod: Pod, lastRead: number | undefined): boolean {
+  const created = new Date(pod.metadata.creationTimestamp ?? Number.NaN).getTime();
+  return lastRead !== undefined && created + 1000 <= lastRead;
+}
+
+/**
+ * Which pods whose own binding appeared existed at the last read, and which pods whose own binding
+ * went still exist (read from the cluster: only those few pods), for {@link alignPods}.
+ */
+async function podExistence(
+  deps: PipelineDeps,
+  request: ReconcileRequest,
+  stored: StoredBindings,
+  observation: Observation,
+): Promise<{ existedBefore: Set<string>; existsNow: Set<string> }> {
+  const before = new Set(stored.bindings.pods.map((p) => p.name));
+  const after = new Set(observation.after.pods.map((p) => p.name));
+  const lastRead = stored.observedAt === undefined ? undefined : Date.parse(stored.observedAt);
+  const existedBefore = new Set(
+    observation.pods
+      .filter((p) => after.has(p.metadata.name) && !before.has(p.metadata.name))
+      .filter((p) => createdBefore(p, lastRead))
+      .map((p) => p.metadata.name),
+  );
+  const gone = [...before].filter((name) => !after.has(name));
+  if (gone.length === 0 || observation.after.namespaces.length === 0)
+    return { existedBefore, existsNow: new Set() };
+  const existing = await deps.clusters.get(request.cluster).existingPods(request.namespace, gone);
+  return { existedBefore, existsNow: new Set(existing.map((p) => p.metadata.name)) };
 }
 
 /** At most this many audit ids travel with a change (the rest are in the audit log). */
@@ -159,7 +194,12 @@ async function reconcileAgainst(
     return { namespace, generation: stored.generation, changes: 0, messages: 0 };
   }
   const previousGeneration = stored.generation;
-  const changes = diff(stored.bindings, observation.after);
+  const aligned = alignPods(
+    stored.bindings,
+    observation.after,
+    await podExistence(deps, request, stored, observation),
+  );
+  const changes = diff(aligned.before, aligned.after);
   if (changes.length === 0) {
     if (previousGeneration > 0)
       await deps.store.observed(
@@ -220,7 +260,7 @@ export function reconcileNamespace(
     const snapshot = await deps.clusters.get(request.cluster).namespaceSnapshot(request.namespace);
     const exists = snapshot.namespaces.some((n) => n.metadata.name === request.namespace);
     const after = exists ? computeNamespaceBindings(snapshot, request.namespace) : EMPTY_BINDINGS;
-    return reconcileAgainst(deps, request, { after, observedAt });
+    return reconcileAgainst(deps, request, { after, observedAt, pods: snapshot.pods });
   });
 }
 
@@ -260,8 +300,9 @@ export async function sweepCluster(
       ? computeNamespaceBindings(snapshot, namespace)
       : EMPTY_BINDINGS;
     // A conflict means a reconcile committed a newer read meanwhile: the retry then skips.
+    const pods = snapshot.pods.filter((p) => p.metadata.namespace === namespace);
     results.push(
-      await untilCommitted(() => reconcileAgainst(deps, request, { after, observedAt })),
+      await untilCommitted(() => reconcileAgainst(deps, request, { after, observedAt, pods })),
     );
   }
   return { results };

@@ -427,6 +427,44 @@ export function podBindingFromCompact(compact: BindingSet, pod: Pod): PodBinding
   return { namespace, name, waypoint: fallback?.waypoint ?? null, via: fallback?.via ?? null };
 }
 
+/**
+ * Two compact forms of one namespace made comparable pod by pod. A pod has an entry of its own
+ * only while it carries a label the rules read; on the side where it has none, it was (or is)
+ * bound by the namespace default, if it existed then (or exists now). So labelling an existing pod
+ * compares its namespace default with its own binding instead of announcing a new object, and
+ * unlabelling one is not a deletion. `existedBefore` names the pods with an entry only in `after`
+ * that existed when `before` was read; `existsNow` those with an entry only in `before` that still
+ * exist.
+ *
+ * @example
+ * // reviews-v2 got its own label; it existed before:
+ * alignPods(before, after, { existedBefore: new Set(['reviews-v2']), existsNow: new Set() });
+ * // => before.pods gains reviews-v2 bound as before.namespaces[0] says
+ */
+export function alignPods(
+  before: BindingSet,
+  after: BindingSet,
+  existence: {
+    readonly existedBefore: ReadonlySet<string>;
+    readonly existsNow: ReadonlySet<string>;
+  },
+): { before: BindingSet; after: BindingSet } {
+  const fill = (side: BindingSet, other: BindingSet, keep: ReadonlySet<string>): BindingSet => {
+    const own = new Set(side.pods.map((p) => `${p.namespace}/${p.name}`));
+    const added = other.pods
+      .filter((p) => !own.has(`${p.namespace}/${p.name}`) && keep.has(p.name))
+      .map((p) =>
+        podBindingFromCompact(side, { metadata: { namespace: p.namespace, name: p.name } }),
+      );
+    if (added.length === 0) return side;
+    return { ...side, pods: [...side.pods, ...added].sort(byNamespaceAndName) };
+  };
+  return {
+    before: fill(before, after, existence.existedBefore),
+    after: fill(after, before, existence.existsNow),
+  };
+}
+
 /** An object whose own `istio.io/use-waypoint` label names a waypoint (not `none`). */
 export interface WaypointReference {
   readonly kind: 'Namespace' | 'Service' | 'Pod';

@@ -15,6 +15,8 @@ export type StringMap = Readonly<Record<string, string>>;
 export interface ObjectMeta {
   readonly name: string;
   readonly namespace?: string;
+  /** When the object was created (RFC 3339; client-node may hand a Date). */
+  readonly creationTimestamp?: string | Date;
   readonly labels?: StringMap;
   readonly annotations?: StringMap;
 }

@@ -128,6 +128,22 @@ describe('snapshots', () => {
     expect(large).toEqual(small);
   });
 
+  it('tells which named pods exist: a read each for a few, one paged list for many', async () => {
+    seedNamespace('exists', 30);
+    const names = (pods: { metadata: { name: string } }[]): string[] =>
+      pods.map((p) => p.metadata.name).sort();
+    let before = local.server.requestCount;
+    const few = await adapter.existingPods('exists', ['p-1', 'gone', 'p-2']);
+    expect(names(few)).toEqual(['p-1', 'p-2']);
+    expect(local.server.requestCount - before).toBe(3);
+    const many = [...Array.from({ length: 25 }, (_, i) => `p-${i}`), 'gone-1', 'gone-2'];
+    before = local.server.requestCount;
+    const found = await adapter.existingPods('exists', many);
+    expect(names(found)).toEqual(many.filter((n) => !n.startsWith('gone')).sort());
+    expect(local.server.requestCount - before).toBe(1);
+    expect(await adapter.existingPods('exists', [])).toEqual([]);
+  });
+
   it('reads the whole cluster in pages', async () => {
     const paged = new KubernetesCluster(kubeConfigOf(local), { ...options, pageSize: 2 });
     const before = local.server.requestCount;

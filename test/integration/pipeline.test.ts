@@ -320,6 +320,74 @@ describe('reconcile', () => {
     expect(results.map((r) => r.changes).sort()).toEqual([0, 1]);
   });
 
+  it('compares a pod that gets or loses its own label with its namespace default; only a created or deleted pod is new or removed', async () => {
+    const ns = 'pod-life';
+    const pod = (name: string, labels: Record<string, string> = {}): object => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, labels },
+      spec: { containers: [{ name: 'app', image: 'example/app:1' }] },
+    });
+    await raw(local, 'POST', '/api/v1/namespaces', {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: ns, labels: { 'istio.io/use-waypoint': 'ns-wp' } },
+      },
+    });
+    for (const name of ['ns-wp', 'pod-wp'])
+      await raw(local, 'POST', `/apis/gateway.networking.k8s.io/v1/namespaces/${ns}/gateways`, {
+        body: {
+          apiVersion: 'gateway.networking.k8s.io/v1',
+          kind: 'Gateway',
+          metadata: { name, labels: { 'istio.io/waypoint-for': 'workload' } },
+          spec: {
+            gatewayClassName: 'istio-waypoint',
+            listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }],
+          },
+        },
+      });
+    await raw(local, 'POST', `/api/v1/namespaces/${ns}/pods`, { body: pod('old') });
+    // Creation times have whole seconds: let the first read come clearly after the pod's.
+    await new Promise((r) => setTimeout(r, 1100));
+    await reconcileNamespace(deps, request(ns));
+    const pods = (from: number): string[] =>
+      recorder.published.slice(from).flatMap((m) =>
+        JSON.parse(m.body)
+          .data.changes.filter((c: any) => c.kind === 'Pod')
+          .map(
+            (c: any) =>
+              `${c.name}: ${c.before === null ? 'null' : `${c.before.waypoint?.name} via ${c.before.via}`} -> ${c.after === null ? 'null' : `${c.after.waypoint?.name} via ${c.after.via}`}`,
+          ),
+      );
+    const step = async (change: () => Promise<unknown>): Promise<string[]> => {
+      await change();
+      const start = recorder.published.length;
+      await reconcileNamespace(deps, request(ns));
+      return pods(start);
+    };
+    expect(
+      await step(() =>
+        label(`/api/v1/namespaces/${ns}/pods/old`, { 'istio.io/use-waypoint': 'pod-wp' }),
+      ),
+    ).toEqual(['old: ns-wp via namespace -> pod-wp via pod']);
+    expect(
+      await step(() =>
+        raw(local, 'POST', `/api/v1/namespaces/${ns}/pods`, {
+          body: pod('fresh', { 'istio.io/use-waypoint': 'pod-wp' }),
+        }),
+      ),
+    ).toEqual(['fresh: null -> pod-wp via pod']);
+    expect(
+      await step(() =>
+        label(`/api/v1/namespaces/${ns}/pods/old`, { 'istio.io/use-waypoint': null }),
+      ),
+    ).toEqual(['old: pod-wp via pod -> ns-wp via namespace']);
+    expect(await step(() => raw(local, 'DELETE', `/api/v1/namespaces/${ns}/pods/fresh`))).toEqual([
+      'fresh: pod-wp via pod -> null',
+    ]);
+  });
+
   it('publishes every binding of a deleted namespace as removed, and keeps counting its generations', async () => {
     await raw(local, 'POST', '/api/v1/namespaces', {
       body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'short-lived' } },

@@ -211,6 +211,9 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Up to this many pods, existingPods reads each; past it, it lists the namespace's pods. */
+const EXISTENCE_READS = 20;
+
 /** The User-Agent that names the caller a write is made for (none without an actor). */
 function actorHeader(options: WriteOptions): Record<string, string> {
   return options.actor === undefined ? {} : { 'User-Agent': actorUserAgent(options.actor) };
@@ -451,6 +454,26 @@ export class KubernetesCluster implements Cluster {
     return this.#orNull(
       () => this.#call((o) => this.#core.readNamespace({ name }, o)) as Promise<Namespace>,
     );
+  }
+
+  async existingPods(namespace: string, names: readonly string[]): Promise<Pod[]> {
+    if (names.length > EXISTENCE_READS) {
+      // Many pods (a whole namespace unlabelled at once): one paged list, not a read per pod.
+      const wanted = new Set(names);
+      const all = await this.podsOf({ kind: 'pods', namespace, selector: '' });
+      return all.filter((pod) => wanted.has(pod.metadata.name));
+    }
+    const pods = await Promise.all(
+      names.map((name) =>
+        this.#orNull(
+          () =>
+            this.#call((o) => this.#core.readNamespacedPod({ name, namespace }, o), {
+              Accept: METADATA,
+            }) as Promise<Pod>,
+        ),
+      ),
+    );
+    return pods.filter((pod): pod is Pod => pod !== null);
   }
 
   getGateway(namespace: string, name: string): Promise<Gateway | null> {

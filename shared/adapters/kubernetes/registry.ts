@@ -53,6 +53,7 @@ class LazyCluster implements Cluster {
   clusterSnapshot: Cluster['clusterSnapshot'] = async () => (await this.#get()).clusterSnapshot();
   getNamespace: Cluster['getNamespace'] = async (...a) => (await this.#get()).getNamespace(...a);
   podsOf: Cluster['podsOf'] = async (...a) => (await this.#get()).podsOf(...a);
+  existingPods: Cluster['existingPods'] = async (...a) => (await this.#get()).existingPods(...a);
   getGateway: Cluster['getGateway'] = async (...a) => (await this.#get()).getGateway(...a);
   listGateways: Cluster['listGateways'] = async (...a) => (await this.#get()).listGateways(...a);
   applyGateway: Cluster['applyGateway'] = async (...a) => (await this.#get()).applyGateway(...a);
