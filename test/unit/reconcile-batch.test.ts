@@ -83,7 +83,7 @@ describe('reconcileBatch', () => {
           namespaceSnapshot: async (namespace: string) => {
             read.push(namespace);
             if (failing.includes(namespace)) throw new Error(`cannot read ${namespace}`);
-            return { namespaces: [] };
+            return { namespaces: [], services: [], pods: [], gateways: [], gatewayClasses: [] };
           },
         }),
       },
