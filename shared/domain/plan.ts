@@ -6,6 +6,7 @@
 import {
   matchesSelector,
   parseSelector,
+  type Selector,
   SelectorParseError,
 } from '@waypointer/apimachinery/label-selector';
 import { isValidLabelValue } from '@waypointer/apimachinery/validation';
@@ -135,9 +136,27 @@ function selectPods(snapshot: ClusterSnapshot, target: LabelTarget & { kind: 'po
       }),
     );
   }
-  let selector: ReturnType<typeof parseSelector>;
+  const selector = podSelector(target.selector);
+  return new Set(pods.filter((p) => matchesSelector(selector, p.metadata.labels ?? {})));
+}
+
+/** Why a selector that names no label is refused for choosing pods. */
+export const EMPTY_POD_SELECTOR =
+  'the selector names no label, so it would match every pod of the namespace: give a label (e.g. app=reviews), or enroll the namespace instead';
+
+/**
+ * The selector of a `pods` target, parsed as the API server would, and refused when it names no
+ * label: apimachinery reads an empty or blank selector as "everything", which would relabel every
+ * pod of the namespace.
+ *
+ * @example
+ * podSelector('app=reviews,version=v2').toString(); // 'app=reviews,version=v2'
+ * podSelector('  '); // throws ValidationError(EMPTY_POD_SELECTOR)
+ */
+export function podSelector(text: string): Selector {
+  let selector: Selector;
   try {
-    selector = parseSelector(target.selector);
+    selector = parseSelector(text);
   } catch (error) {
     if (error instanceof SelectorParseError) {
       throw new ValidationError(error.message, [{ path: 'selector', message: error.message }], {
@@ -146,7 +165,11 @@ function selectPods(snapshot: ClusterSnapshot, target: LabelTarget & { kind: 'po
     }
     throw error;
   }
-  return new Set(pods.filter((p) => matchesSelector(selector, p.metadata.labels ?? {})));
+  if (selector.isEmpty())
+    throw new ValidationError(EMPTY_POD_SELECTOR, [
+      { path: 'selector', message: EMPTY_POD_SELECTOR },
+    ]);
+  return selector;
 }
 
 /** Applies a label edit to the objects a target names. */

@@ -3,14 +3,15 @@
  * rejected), and the response shapes, from which the OpenAPI document is generated.
  */
 
-import { parseSelector, SelectorParseError } from '@waypointer/apimachinery/label-selector';
 import {
   isDns1123Label,
   isDns1123Subdomain,
   isValidLabelValue,
 } from '@waypointer/apimachinery/validation';
 import { z } from 'zod';
+import { ValidationError } from '../domain/errors.ts';
 import { TRAFFIC_TYPES } from '../domain/labels.ts';
+import { podSelector } from '../domain/plan.ts';
 
 /** A string checked by one of apimachinery's rules, with its message. */
 const checked = (rule: (value: string) => string[], description: string): z.ZodString =>
@@ -46,9 +47,9 @@ export const selector = z
   .min(1)
   .superRefine((value, ctx) => {
     try {
-      parseSelector(value);
+      podSelector(value);
     } catch (error) {
-      if (error instanceof SelectorParseError)
+      if (error instanceof ValidationError)
         ctx.addIssue({ code: 'custom', message: error.message });
       else throw error;
     }

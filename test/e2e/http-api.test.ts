@@ -452,6 +452,19 @@ describe('enrollment', () => {
       undefined,
     ],
     [
+      'a blank selector (apimachinery reads it as every pod)',
+      `${NS}/pods/enrollment?selector=%20%20`,
+      { waypoint: 'w' },
+      400,
+      [
+        {
+          path: 'query.selector',
+          message:
+            'the selector names no label, so it would match every pod of the namespace: give a label (e.g. app=reviews), or enroll the namespace instead',
+        },
+      ],
+    ],
+    [
       'a missing selector',
       `${NS}/pods/enrollment`,
       { waypoint: 'w' },

@@ -491,6 +491,15 @@ describe('plan', () => {
       },
       'selector',
     ],
+    [
+      'a blank selector, which apimachinery reads as every pod',
+      {
+        op: 'enroll',
+        target: { kind: 'pods', namespace: 'default', selector: ' \t' },
+        waypoint: 'w',
+      },
+      'selector',
+    ],
     ['the reserved name none', { op: 'applyWaypoint', namespace: 'default', name: 'none' }, 'name'],
   ])('refuses %s with a ValidationError naming the field', (_case, mutation, path) => {
     try {
