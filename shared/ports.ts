@@ -200,6 +200,8 @@ export interface CommandRequest {
   /** Plan only, change nothing (as `--dry-run`). */
   readonly dryRun?: boolean;
   readonly caller: Caller;
+  /** The namespace a command without `-n` acts on (the kubeconfig context's); `default` if absent. */
+  readonly defaultNamespace?: string;
 }
 
 /** What a command did, as data every surface renders its own way. */

@@ -1,185 +1,205 @@
 /**
- * The `waypointer` command line: parses argv, runs one command, writes its output. I/O comes in
+ * The `waypointer` command line: parses argv with the shared grammar, connects to a cluster (a
+ * kubeconfig, as istioctl and client-go find it; a deployed waypointer with `--api`; or a snapshot
+ * file with `-f`), runs the command through `runCommand`, and prints the outcome. I/O comes in
  * through {@link CliIo}, so the same code runs from `bin/waypointer.ts` and from tests.
  */
-
-import { BindingContext, computeBindings } from '../domain/bindings.ts';
-import { diagnose } from '../domain/diagnostics.ts';
+import { userInfo } from 'node:os';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { ApiClient, apiClusters, apiUseCases } from '../adapters/http/api-use-cases.ts';
+import { KubernetesCluster } from '../adapters/kubernetes/cluster.ts';
+import { StaticClusterRegistry } from '../adapters/kubernetes/registry.ts';
+import { type Policy, policyAuthorizer } from '../app/authorization.ts';
+import { type CommandUseCases, runCommandWith, useCasesOf } from '../app/run-command.ts';
 import { WaypointerError } from '../domain/errors.ts';
-import { generateWaypoint, renderWaypointYaml } from '../domain/generate.ts';
-import { plan } from '../domain/plan.ts';
+import type { Caller, Cluster } from '../ports.ts';
 import { parseSnapshot } from '../schemas/kubernetes.ts';
 import { eksTokenCommand } from './eks-token.ts';
-import { bindingsReport, formatBindings, formatChanges } from './format.ts';
-import { parseFlags, parseGenerate, parseMutation, UsageError } from './grammar.ts';
+import {
+  type Command,
+  type Connection,
+  DEFAULT_NAMESPACE,
+  parseCommandLine,
+  UsageError,
+} from './grammar.ts';
+import { renderOutcome } from './render.ts';
+import { SnapshotCluster } from './snapshot-cluster.ts';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   /** Reads a file, or standard input for `-`. */
   readonly readInput: (path: string) => Promise<string>;
-  /** The process environment (AWS credentials and region for `eks-token`). */
+  /** The process environment (AWS credentials and region for `eks-token` and `--api`). */
   readonly env: Record<string, string | undefined>;
+  /** Credentials to sign `--api` requests with (default: the AWS SDK's Node provider chain). */
+  readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** Options of the Kubernetes adapter (tests poll faster). */
+  readonly kubernetes?: ConstructorParameters<typeof KubernetesCluster>[1];
 }
 
 export const HELP = `waypointer: waypoint management for Istio ambient mesh
 
-Usage:
-  waypointer generate [-n NS] [--name NAME] [--for service|workload|all|none] [-r REV]
+Usage: waypointer COMMAND [flags]
+
+Commands (istioctl waypoint's words and flags where it has them):
+  generate [-n NS] [--name N] [--for service|workload|all|none] [-r REV]
       Print the waypoint Gateway, exactly as \`istioctl waypoint generate\` does.
-  waypointer bindings -f FILE|- [-o table|json]
-      Show which waypoint every Service and Pod is bound to, with diagnostics. FILE is what
-      \`kubectl get namespaces,services,pods,gateways.gateway.networking.k8s.io,gatewayclasses.gateway.networking.k8s.io -A -o json\`
-      prints (JSON or YAML; one List or several documents).
-  waypointer plan -f FILE|- [-o table|json] MUTATION
-      Print the binding changes MUTATION would cause, without changing anything. MUTATION is one of:
-        apply [-n NS] [--name NAME] [--for TYPE] [-r REV] [--enroll-namespace [--overwrite]]
-        delete NAME [-n NS] [--unenroll]
-        enroll namespace [NS] | service NAME | pod NAME... | pods -l SELECTOR  [-n NS] --waypoint W [--waypoint-namespace WNS]
-        unenroll namespace [NS] | service NAME | pod NAME... | pods -l SELECTOR  [-n NS]
-  waypointer eks-token --cluster-name NAME [--region R]
-      Print the ExecCredential \`aws eks get-token\` prints for the same credentials: a bearer token
-      for an EKS cluster, usable as a kubeconfig exec plugin.
-  waypointer serve [--port N] [--data-dir DIR] [--seed bookinfo|empty|FILE] [--kubeconfig PATH [--context C]]
-      Serve the HTTP API locally over the embedded Kubernetes cluster (or a real one).
-  waypointer cluster [--port N] [--seed bookinfo|empty|FILE] [--kubeconfig-out FILE] [--audit-webhook URL]
-                     [--audit-log FILE] [--ready-delay MS] [--fault-rate R] [--keep-unready NS/NAME|'*']...
-      Run the embedded Kubernetes API server alone (\`waypointer cluster --help\` says more).
-  waypointer invoke http-api|audit-ingest|reconcile|scheduled-sweep --event FILE
-      Run one function once on a sample event (events/) against the embedded stack.
-  waypointer help
+  apply [-n NS] [--name N] [--for T] [-r REV] [--enroll-namespace] [--overwrite] [-w|--wait] [--waypoint-timeout D]
+      Apply a waypoint (server-side apply); optionally wait for Programmed and enroll the namespace.
+  list [-n NS | -A]
+      List waypoints: NAME, REVISION, TRAFFIC TYPE, PROGRAMMED.
+  status [NAME] [-n NS | -A] [--wait=false] [--waypoint-timeout D]
+      Show each waypoint's Programmed condition (waits for it, as istioctl does, unless --wait=false).
+  delete NAME... | --all | -r REV  [-n NS] [--unenroll] [--force]
+      Delete waypoints; refused while objects use one, unless --unenroll (remove their labels) or --force.
+  enroll namespace [NS] | service NAME | pod NAME... | pods -l SELECTOR  --waypoint W [--waypoint-namespace NS2] [-n NS] [--overwrite] [--force]
+      Set istio.io/use-waypoint (and istio.io/use-waypoint-namespace); --waypoint none opts out.
+  unenroll namespace [NS] | service NAME | pod NAME... | pods -l SELECTOR  [-n NS]
+      Remove both labels.
+  bindings [-n NS | -A]
+      Which waypoint every Service and Pod is bound to, and what is wrong.
+  explain service/NAME | pod/NAME [-n NS]
+      Why: the label that decided, Istio's rule, the WaypointBound condition, what to change.
+  plan MUTATION [; MUTATION]...
+      Preview mutations (apply, delete, enroll, unenroll) in sequence, each on the state the one
+      before leaves; nothing changes. Quote the whole list or each ';'.
+  eks-token --cluster-name NAME [--region R]
+      Print the ExecCredential \`aws eks get-token\` prints (a kubeconfig exec plugin).
+  serve | cluster | invoke
+      The local stack (\`waypointer serve --help\`, \`waypointer cluster --help\`).
+  help
+
+Flags of every command:
+  -n, --namespace NS      the namespace (default: the kubeconfig context's, else default)
+  -o, --output FORMAT     table (default), json or yaml
+      --dry-run           plan only: print the binding changes, change nothing
+      --cluster NAME      the cluster (a name of the deployment with --api)
+  -c, --kubeconfig FILE   the kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
+      --context CTX       the kubeconfig context (default: its current context)
+      --api URL           a deployed waypointer's API instead (requests signed with SigV4)
+  -f, --filename FILE|-   a snapshot instead: what \`kubectl get namespaces,services,pods,
+                          gateways.gateway.networking.k8s.io,gatewayclasses.gateway.networking.k8s.io
+                          -A -o json\` prints (read and preview only)
 `;
 
-type Output = 'table' | 'json';
-
-const inputOptions = {
-  filename: { type: 'string', short: 'f' },
-  output: { type: 'string', short: 'o' },
-} as const;
-
-function outputOf(value: string | boolean | undefined): Output {
-  if (value === undefined || value === 'table') return 'table';
-  if (value === 'json') return 'json';
-  throw new UsageError(`unknown output format "${String(value)}": use table or json`, [
-    { path: '-o', message: 'must be table or json' },
-  ]);
-}
-
-async function readSnapshot(
-  io: CliIo,
-  file: string | boolean | undefined,
-): Promise<ReturnType<typeof parseSnapshot>> {
-  if (typeof file !== 'string' || file === '') {
-    throw new UsageError('-f FILE is required (use - for standard input)', [
-      { path: '-f', message: 'Required' },
-    ]);
-  }
-  const parsed = parseSnapshot(await io.readInput(file), file === '-' ? 'stdin' : file);
-  for (const [kind, count] of parsed.ignored)
-    io.stderr(`note: ignored ${count} object(s) of kind ${kind}\n`);
-  return parsed;
-}
-
-async function bindingsCommand(args: readonly string[], io: CliIo): Promise<void> {
-  const { values, positionals } = parseFlags(args, inputOptions);
-  if (positionals.length > 0) throw new UsageError(`unknown argument "${positionals[0]}"`);
-  const output = outputOf(values.output);
-  const { snapshot } = await readSnapshot(io, values.filename);
-  const context = new BindingContext(snapshot);
-  const report = bindingsReport(computeBindings(snapshot, context), diagnose(snapshot, context));
-  io.stdout(output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatBindings(report));
-}
-
-const PLAN_FLAGS = new Set(['-f', '--filename', '-o', '--output']);
-const BOOLEAN_FLAGS = new Set(['--enroll-namespace', '--overwrite', '--unenroll']);
-
 /**
- * Splits `plan`'s own flags (`-f`, `-o`) from the mutation: the first word that is no flag and no
- * flag's value is the verb, and any other flag given before it moves after it.
+ * The command line's policy: every action, protected namespaces included. The user's own
+ * Kubernetes rights apply (their kubeconfig), or the deployment's policy with --api.
  */
-function splitPlanArgs(args: readonly string[]): { own: string[]; mutation: string[] } {
-  const own: string[] = [];
-  const early: string[] = [];
-  let i = 0;
-  while (i < args.length) {
-    const arg = args[i] as string;
-    if (!arg.startsWith('-')) break;
-    const takesValue =
-      !arg.includes('=') && !BOOLEAN_FLAGS.has(arg) && /^(-[a-zA-Z]|--[\w-]+)$/.test(arg);
-    const group = takesValue ? args.slice(i, i + 2) : [arg];
-    const name = arg.split('=')[0] as string;
-    (PLAN_FLAGS.has(name) || /^-[fo]./.test(arg) ? own : early).push(...group);
-    i += group.length;
-  }
-  const [verb, ...rest] = args.slice(i);
-  return { own, mutation: verb === undefined ? early : [verb, ...early, ...rest] };
+const CLI_POLICY: Policy = {
+  version: 1,
+  allowProtectedNamespaces: true,
+  rules: [{ subjects: ['*'], role: 'admin', clusters: ['*'], namespaces: ['*'] }],
+};
+
+/** What a command runs against. */
+interface Target {
+  readonly useCases: CommandUseCases;
+  readonly cluster: string;
+  readonly defaultNamespace: string;
 }
 
-async function planCommand(args: readonly string[], io: CliIo): Promise<void> {
-  const { own, mutation: words } = splitPlanArgs(args);
-  const { values } = parseFlags(own, inputOptions);
-  const output = outputOf(values.output);
-  const mutation = parseMutation(words);
-  const { snapshot } = await readSnapshot(io, values.filename);
-  const result = plan(snapshot, mutation);
-  if (output === 'json') {
-    io.stdout(
-      `${JSON.stringify({ mutation, warnings: result.warnings, changes: result.changes }, null, 2)}\n`,
-    );
-    return;
-  }
-  for (const warning of result.warnings) io.stdout(`⚠️ Warning: ${warning}\n`);
-  io.stdout(formatChanges(result.changes));
+function deps(name: string, cluster: Cluster): CommandUseCases {
+  return useCasesOf({
+    clusters: new StaticClusterRegistry({ [name]: cluster }),
+    authorizer: policyAuthorizer(CLI_POLICY),
+  });
 }
 
-function generateCommand(args: readonly string[], io: CliIo): void {
-  const options = parseGenerate(args);
-  let gateway: ReturnType<typeof generateWaypoint>;
+// biome-ignore lint/complexity/noExcessiveCognitiveComplexity: the three connection kinds, side by side
+async function connect(command: Command, connection: Connection, io: CliIo): Promise<Target> {
+  if (connection.api !== undefined) {
+    if (connection.kubeconfig !== undefined || connection.filename !== undefined)
+      throw new UsageError('--api goes without --kubeconfig and -f');
+    const client = new ApiClient({
+      url: connection.api,
+      credentials: io.credentials ?? fromNodeProviderChain(),
+      ...(io.env.AWS_REGION === undefined ? {} : { region: io.env.AWS_REGION }),
+    });
+    let cluster = command.cluster;
+    if (cluster === undefined) {
+      const names = await apiClusters(client);
+      if (names.length !== 1)
+        throw new UsageError(
+          `name the cluster with --cluster: the API manages ${names.join(', ') || 'none'}`,
+        );
+      cluster = names[0] as string;
+    }
+    return { useCases: apiUseCases(client), cluster, defaultNamespace: DEFAULT_NAMESPACE };
+  }
+  if (connection.filename !== undefined) {
+    const file = connection.filename;
+    const parsed = parseSnapshot(await io.readInput(file), file === '-' ? 'stdin' : file);
+    for (const [kind, count] of parsed.ignored)
+      io.stderr(`note: ignored ${count} object(s) of kind ${kind}\n`);
+    const cluster = command.cluster ?? 'file';
+    return {
+      useCases: deps(cluster, new SnapshotCluster(parsed.snapshot)),
+      cluster,
+      defaultNamespace: DEFAULT_NAMESPACE,
+    };
+  }
+  const kc = new KubeConfig();
   try {
-    gateway = generateWaypoint(options);
+    if (connection.kubeconfig === undefined) kc.loadFromDefault();
+    else kc.loadFromFile(connection.kubeconfig);
   } catch (error) {
-    // istioctl wraps makeGateway's errors this way.
-    if (error instanceof WaypointerError)
-      throw new WaypointerError(`failed to create gateway: ${error.message}`);
-    throw error;
+    throw new UsageError(`cannot read the kubeconfig: ${(error as Error).message}`);
   }
-  io.stdout(renderWaypointYaml(gateway));
+  if (connection.context !== undefined) {
+    if (kc.getContextObject(connection.context) === null)
+      throw new UsageError(`context "${connection.context}" does not exist`);
+    kc.setCurrentContext(connection.context);
+  }
+  // istioctl's default namespace: the context's namespace, else default (option.go).
+  const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace || DEFAULT_NAMESPACE;
+  const cluster = command.cluster ?? (kc.getCurrentContext() || 'kubeconfig');
+  return {
+    useCases: deps(cluster, new KubernetesCluster(kc, io.kubernetes ?? {})),
+    cluster,
+    defaultNamespace: namespace,
+  };
 }
+
+/** Commands that never touch a cluster. */
+const OFFLINE = new Set<Command['verb']>(['help', 'generate']);
+
+function caller(): Caller {
+  let name = 'user';
+  try {
+    name = userInfo().username;
+  } catch {
+    // No user database entry (some containers): keep the generic name.
+  }
+  return { id: `local:${name}`, kind: 'local' };
+}
+
+const NO_CLUSTER = {} as CommandUseCases;
 
 /**
  * Runs one command line and returns the process exit code: 0 on success, 1 on any error (printed
  * to stderr as `Error: <message>`, as istioctl does).
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const [command, ...args] = argv;
-  if (args.includes('--help') || args.includes('-h')) {
-    io.stdout(HELP);
-    return 0;
-  }
   try {
-    switch (command) {
-      case 'generate':
-        generateCommand(args, io);
-        return 0;
-      case 'bindings':
-        await bindingsCommand(args, io);
-        return 0;
-      case 'plan':
-        await planCommand(args, io);
-        return 0;
-      case 'eks-token':
-        return await eksTokenCommand(args, io);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        io.stdout(HELP);
-        return 0;
-      default:
-        throw new UsageError(
-          `unknown command "${command}" for "waypointer"; run \`waypointer help\``,
-        );
-    }
+    if (argv[0] === 'eks-token') return await eksTokenCommand(argv.slice(1), io);
+    const { command, connection } = parseCommandLine(argv);
+    const target = OFFLINE.has(command.verb)
+      ? { useCases: NO_CLUSTER, cluster: '', defaultNamespace: DEFAULT_NAMESPACE }
+      : await connect(command, connection, io);
+    const outcome = await runCommandWith(target.useCases, {
+      cluster: target.cluster,
+      command: { ...command },
+      caller: caller(),
+      defaultNamespace: target.defaultNamespace,
+    });
+    const { stdout, stderr } = renderOutcome(outcome, command.output, HELP);
+    if (stdout !== '') io.stdout(stdout);
+    if (stderr !== '') io.stderr(stderr);
+    return outcome.exitCode;
   } catch (error) {
     if (error instanceof WaypointerError) {
       io.stderr(`Error: ${error.message}\n`);

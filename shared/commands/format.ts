@@ -4,6 +4,7 @@
 import {
   type BindingSet,
   formatRef,
+  type NamespaceBinding,
   type PodBinding,
   type ServiceBinding,
   type WaypointRef,
@@ -37,6 +38,8 @@ function ref(waypoint: WaypointRef | null): string {
 export interface BindingsReport {
   readonly services: readonly ServiceBinding[];
   readonly pods: readonly PodBinding[];
+  /** What every pod without its own label gets, per namespace. */
+  readonly namespaces?: readonly NamespaceBinding[];
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -64,6 +67,13 @@ export function formatBindings(report: BindingsReport): string {
     report.pods.map((p) => [p.namespace, p.name, ref(p.waypoint), p.via ?? '-']),
   );
   const parts = [services, pods];
+  if (report.namespaces !== undefined && report.namespaces.length > 0)
+    parts.push(
+      formatTable(
+        ['NAMESPACE', 'POD DEFAULT', 'VIA'],
+        report.namespaces.map((n) => [n.namespace, ref(n.waypoint), n.via ?? '-']),
+      ),
+    );
   if (report.diagnostics.length > 0) parts.push(formatDiagnostics(report.diagnostics));
   return parts.join('\n');
 }

@@ -123,8 +123,14 @@ function inNamespace(meta: ObjectMeta, namespace: string): boolean {
   return (meta.namespace ?? '') === namespace;
 }
 
-/** The pods a target names; every named pod must exist. */
-function selectPods(snapshot: ClusterSnapshot, target: LabelTarget & { kind: 'pods' }): Set<Pod> {
+/**
+ * The pods of a snapshot a target names; every named pod must exist (NotFoundError), and a bad
+ * selector is a ValidationError with the parser's message.
+ */
+export function selectPods(
+  snapshot: ClusterSnapshot,
+  target: LabelTarget & { kind: 'pods' },
+): Set<Pod> {
   const pods = snapshot.pods.filter((p) => inNamespace(p.metadata, target.namespace));
   if ('names' in target) {
     const byName = new Map(pods.map((p) => [p.metadata.name, p]));

@@ -13,10 +13,17 @@ const BOOKINFO = new URL('../../infra/local/kube-api/seeds/bookinfo.yaml', impor
 
 describe('waypointer bindings', () => {
   it('prints one JSON entry for every Service and Pod, and the diagnostics', async () => {
-    const { code, stdout, stderr } = await cli(['bindings', '-f', WALKTHROUGH, '-o', 'json']);
+    const { code, stdout, stderr } = await cli(['bindings', '-A', '-f', WALKTHROUGH, '-o', 'json']);
     expect([code, stderr]).toEqual([0, '']);
     const report = JSON.parse(stdout);
-    expect(Object.keys(report)).toEqual(['services', 'pods', 'diagnostics']);
+    expect(Object.keys(report)).toEqual([
+      'verb',
+      'namespace',
+      'services',
+      'pods',
+      'namespaces',
+      'diagnostics',
+    ]);
     expect(report.services).toHaveLength(7);
     expect(report.pods).toHaveLength(9);
     expect(report.services.find((s: { name: string }) => s.name === 'reviews')).toEqual({
@@ -49,12 +56,11 @@ describe('waypointer bindings', () => {
   });
 
   it.each<[string, string[], string, string]>([
-    ['a missing -f', ['bindings'], '', 'Error: -f FILE is required (use - for standard input)\n'],
     [
       'an unknown output',
       ['bindings', '-f', '-', '-o', 'xml'],
       '{}',
-      'Error: unknown output format "xml": use table or json\n',
+      'Error: unknown output format "xml": use table, json or yaml\n',
     ],
     [
       'a missing file',
@@ -83,7 +89,7 @@ describe('waypointer bindings', () => {
       kind: 'List',
       items: [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' } }],
     });
-    const { code, stderr } = await cli(['bindings', '-f', '-', '-o', 'json'], input);
+    const { code, stderr } = await cli(['bindings', '-A', '-f', '-', '-o', 'json'], input);
     expect([code, stderr]).toEqual([0, 'note: ignored 1 object(s) of kind apps/v1/Deployment\n']);
   });
 });
@@ -119,17 +125,23 @@ describe('waypointer plan', () => {
     ]);
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual({
-      mutation: {
-        op: 'applyWaypoint',
-        namespace: 'default',
-        name: 'waypoint',
-        enrollNamespace: true,
-        overwrite: false,
-      },
-      warnings: [
-        'namespace (default) already has an enrolled Waypoint. Consider adding the `--overwrite` flag to your apply command.',
+      verb: 'plan',
+      steps: [
+        {
+          mutation: {
+            op: 'applyWaypoint',
+            namespace: 'default',
+            name: 'waypoint',
+            enrollNamespace: true,
+            overwrite: false,
+          },
+          warnings: [
+            'namespace (default) already has an enrolled Waypoint. Consider adding the `--overwrite` flag to your apply command.',
+          ],
+          skipped: true,
+          changes: [],
+        },
       ],
-      changes: [],
     });
   });
 
@@ -162,7 +174,7 @@ describe('waypointer plan', () => {
     ],
     [
       ['plan', '-f', BOOKINFO, 'enroll', 'deployment', 'x', '--waypoint', 'w'],
-      'Error: cannot enroll "deployment": give namespace NS, service NAME, pod NAME..., or pods -l SELECTOR\n',
+      'Error: cannot enroll "deployment": give namespace [NS], service NAME, pod NAME..., or pods -l SELECTOR\n',
     ],
     [
       ['plan', '-f', BOOKINFO, 'enroll', 'service', 'nope', '--waypoint', 'w'],
@@ -189,7 +201,7 @@ describe('waypointer help', () => {
   it('prints the usage, also as a real process', async () => {
     const { code, stdout } = await spawnCli(['help']);
     expect(code).toBe(0);
-    expect(stdout).toContain('waypointer bindings -f FILE|- [-o table|json]');
+    expect(stdout).toContain('Usage: waypointer COMMAND [flags]');
   });
 });
 
