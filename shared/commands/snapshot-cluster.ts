@@ -49,6 +49,13 @@ export class SnapshotCluster implements Cluster {
     return [...selectPods(this.#snapshot, target)];
   }
 
+  async existingPods(namespace: string, names: readonly string[]): Promise<Pod[]> {
+    const wanted = new Set(names);
+    return this.#snapshot.pods.filter(
+      (p) => p.metadata.namespace === namespace && wanted.has(p.metadata.name),
+    );
+  }
+
   async getGateway(namespace: string, name: string): Promise<Gateway | null> {
     return (
       this.#snapshot.gateways.find(
