@@ -141,3 +141,38 @@ export function loadPipelineConfig(env: Record<string, string | undefined>): Pip
     changesQueueUrl: parsed.data.WAYPOINTER_CHANGES_QUEUE_URL,
   };
 }
+
+/** Where eventbridge-command records what it ran and sends its result events. */
+export interface CommandEventsConfig {
+  /**
+   * `WAYPOINTER_IDEMPOTENCY_TABLE`: the Powertools idempotency table (partition key `id`, TTL
+   * attribute `expiration`) where each command event's run and result event are recorded.
+   */
+  readonly idempotencyTable: string;
+  /** `WAYPOINTER_RESULT_BUS`: the event bus (name or ARN) of result events, `default` when unset. */
+  readonly resultBus: string;
+}
+
+const commandEventsSchema = z.object({
+  WAYPOINTER_IDEMPOTENCY_TABLE: z.string().trim().min(1),
+  WAYPOINTER_RESULT_BUS: optional(z.string().trim().min(1).max(1600)),
+});
+
+/**
+ * `WAYPOINTER_IDEMPOTENCY_TABLE` (required) and `WAYPOINTER_RESULT_BUS` (`default` when unset or
+ * empty), read by eventbridge-command.
+ *
+ * @example
+ * loadCommandEventsConfig({ WAYPOINTER_IDEMPOTENCY_TABLE: 'idempotency' });
+ * // => { idempotencyTable: 'idempotency', resultBus: 'default' }
+ */
+export function loadCommandEventsConfig(
+  env: Record<string, string | undefined>,
+): CommandEventsConfig {
+  const parsed = commandEventsSchema.safeParse(env);
+  if (!parsed.success) throw invalid(parsed.error.issues);
+  return {
+    idempotencyTable: parsed.data.WAYPOINTER_IDEMPOTENCY_TABLE,
+    resultBus: parsed.data.WAYPOINTER_RESULT_BUS ?? 'default',
+  };
+}

@@ -220,3 +220,22 @@ export interface CommandOutcome {
 export interface CommandRunner {
   run(request: CommandRequest): Promise<CommandOutcome>;
 }
+
+/** An event for an event bus: who sends it (`source`), what kind it is, and its detail. */
+export interface OutgoingEvent {
+  readonly source: string;
+  readonly detailType: string;
+  /** A JSON object. */
+  readonly detail: Readonly<Record<string, unknown>>;
+  readonly time?: Date;
+  /** ARNs of the AWS resources the event is about. */
+  readonly resources?: readonly string[];
+}
+
+/**
+ * Publishes events to an event bus (EventBridge PutEvents); throws when any event was not
+ * accepted, so nothing is dropped without the caller knowing.
+ */
+export interface EventPublisher {
+  publish(events: readonly OutgoingEvent[]): Promise<void>;
+}

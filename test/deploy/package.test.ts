@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { commandEventSchema } from '../../functions/eventbridge-command/command-event.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let template: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
@@ -28,6 +29,8 @@ beforeAll(async () => {
         'eu-west-1',
         '--param=eksCluster=prod',
         '--param=auditSource=io.example.audit',
+        '--param=commandSource=io.example.ops',
+        '--param=resultBus=ops-bus',
       ],
       {
         cwd: root,
@@ -49,7 +52,14 @@ beforeAll(async () => {
 
 describe('osls package', () => {
   it('bundles each function on its own', () => {
-    for (const name of ['httpApi', 'auditWebhook', 'auditIngest', 'reconcile', 'scheduledSweep']) {
+    for (const name of [
+      'httpApi',
+      'auditWebhook',
+      'auditIngest',
+      'reconcile',
+      'scheduledSweep',
+      'eventbridgeCommand',
+    ]) {
       expect(existsSync(join(root, `.serverless/${name}.zip`)), name).toBe(true);
     }
   });
@@ -58,7 +68,7 @@ describe('osls package', () => {
     const byType = (type: string): { Type: string; Properties: Record<string, unknown> }[] =>
       Object.values(template.Resources).filter((r) => r.Type === type);
     const functions = byType('AWS::Lambda::Function');
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     expect(
       functions.every(
         (f) =>
@@ -73,10 +83,11 @@ describe('osls package', () => {
     ).toEqual([
       'waypointer-test-binding-changes-dlq.fifo',
       'waypointer-test-binding-changes.fifo',
+      'waypointer-test-command-events-dlq',
       'waypointer-test-reconcile-requests-dlq.fifo',
       'waypointer-test-reconcile-requests.fifo',
     ]);
-    expect(byType('AWS::DynamoDB::Table')).toHaveLength(1);
+    expect(byType('AWS::DynamoDB::Table')).toHaveLength(2);
     expect(byType('AWS::Lambda::EventSourceMapping')[0]?.Properties.FunctionResponseTypes).toEqual([
       'ReportBatchItemFailures',
     ]);
@@ -93,9 +104,11 @@ describe('osls package', () => {
       expect.arrayContaining([
         'rate(15 minutes)',
         { source: ['io.example.audit'], 'detail-type': ['Kubernetes Audit Event'] },
+        { source: ['io.example.ops'], 'detail-type': ['waypointer.command'] },
+        'rate(1 hour)',
       ]),
     );
-    expect(rules).toHaveLength(2);
+    expect(rules).toHaveLength(4);
   });
 
   it('sends each trigger to its function: the webhook route to audit-webhook, logs and events to audit-ingest', () => {
@@ -126,9 +139,121 @@ describe('osls package', () => {
     });
     expect(targets.sort()).toEqual([
       ['event', 'AuditIngestLambdaFunction'],
+      ['event', 'EventbridgeCommandLambdaFunction'],
       ['logs', 'AuditIngestLambdaFunction'],
+      ['schedule', 'EventbridgeCommandLambdaFunction'],
       ['schedule', 'ScheduledSweepLambdaFunction'],
     ]);
+  });
+
+  it('runs EventBridge commands once per event id, failing into a dead-letter queue', () => {
+    type Resource = { Type: string; Properties: Record<string, unknown> };
+    const all = Object.entries(template.Resources) as [string, Resource][];
+    const only = (type: string, match: (r: Resource) => boolean = () => true): Resource => {
+      const found = all.filter(([, r]) => r.Type === type && match(r)).map(([, r]) => r);
+      expect(found, type).toHaveLength(1);
+      return found[0] as Resource;
+    };
+    const dlq = { 'Fn::GetAtt': ['CommandEventsDLQ', 'Arn'] };
+    const fn = only(
+      'AWS::Lambda::Function',
+      (r) => r.Properties.FunctionName === 'waypointer-test-eventbridgeCommand',
+    );
+    expect(
+      (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables,
+    ).toMatchObject({
+      WAYPOINTER_IDEMPOTENCY_TABLE: { Ref: 'CommandIdempotencyTable' },
+      WAYPOINTER_RESULT_BUS: 'ops-bus',
+    });
+    expect(only('AWS::Lambda::EventInvokeConfig').Properties).toMatchObject({
+      FunctionName: { Ref: 'EventbridgeCommandLambdaFunction' },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: dlq } },
+    });
+    const rule = only('AWS::Events::Rule', (r) => r.Properties.Name === 'waypointer-test-commands');
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['io.example.ops'],
+      'detail-type': ['waypointer.command'],
+    });
+    expect(rule.Properties.Targets).toEqual([
+      expect.objectContaining({ DeadLetterConfig: { Arn: dlq } }),
+    ]);
+    const policy = only('AWS::SQS::QueuePolicy').Properties as {
+      Queues: unknown[];
+      PolicyDocument: { Statement: { Principal: unknown; Condition: unknown }[] };
+    };
+    expect(policy.Queues).toEqual([{ Ref: 'CommandEventsDLQ' }]);
+    expect(JSON.stringify(policy.PolicyDocument.Statement[0]?.Condition)).toContain(
+      ':rule/waypointer-test-commands',
+    );
+    const table = only('AWS::DynamoDB::Table', (r) =>
+      JSON.stringify(r.Properties.KeySchema).includes('"id"'),
+    );
+    expect(table.Properties).toMatchObject({
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+    });
+    const role = template.Resources.IamRoleLambdaExecution?.Properties ?? {};
+    const statements = JSON.stringify(role.Policies);
+    expect(statements).toContain('"events:PutEvents"');
+    expect(statements).toContain('":event-bus/","ops-bus"');
+    expect(statements).toContain('{"events:source":"io.waypointer"}');
+    expect(statements).toContain(
+      '{"Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:PutItem","dynamodb:UpdateItem","dynamodb:DeleteItem"],"Resource":{"Fn::GetAtt":["CommandIdempotencyTable","Arn"]}}',
+    );
+  });
+
+  it('declares the hourly status schedule disabled, with command events the function accepts', () => {
+    const schedule = Object.values(template.Resources).find(
+      (r) => r.Type === 'AWS::Events::Rule' && r.Properties.ScheduleExpression === 'rate(1 hour)',
+    );
+    expect(schedule?.Properties.State).toBe('DISABLED');
+    const [target] = (schedule?.Properties.Targets ?? []) as {
+      InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string };
+    }[];
+    const { InputPathsMap, InputTemplate } = target?.InputTransformer ?? {
+      InputPathsMap: {},
+      InputTemplate: '',
+    };
+    const tick = {
+      id: 'f5c1d2a0-1b2c-4d3e-8f4a-5b6c7d8e9f01',
+      time: '2026-12-03T10:00:00Z',
+      account: '123456789012',
+      region: 'eu-west-1',
+    };
+    // EventBridge puts each value where its <name> is, as JSON (strings quoted).
+    const event = InputTemplate.replace(/<(\w+)>/g, (_, name: string) =>
+      JSON.stringify(tick[InputPathsMap[name]?.slice(2) as keyof typeof tick]),
+    );
+    expect(commandEventSchema.parse(JSON.parse(event))).toMatchObject({
+      id: tick.id,
+      source: 'aws.events',
+      account: tick.account,
+      detail: { cluster: 'prod', command: 'status -A' },
+    });
+  });
+
+  it('builds an ESM bundle of eventbridge-command that loads on Node 24 and rejects what is no command', async () => {
+    process.env.WAYPOINTER_CLUSTERS = '{}';
+    process.env.WAYPOINTER_IDEMPOTENCY_TABLE = 'waypointer-test-idempotency';
+    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+    process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
+    const bundle = pathToFileURL(
+      join(root, '.esbuild/.build/functions/eventbridge-command/handler.mjs'),
+    ).href;
+    const { handler } = (await import(bundle)) as {
+      handler: (event: unknown, context: unknown) => Promise<unknown>;
+    };
+    const context = {
+      functionName: 'waypointer-test-eventbridgeCommand',
+      awsRequestId: 'r',
+      getRemainingTimeInMillis: () => 179_000,
+    };
+    const audit = JSON.parse(readFileSync(join(root, 'events/eventbridge-audit.json'), 'utf8'));
+    await expect(handler(audit, context)).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringContaining('detail-type'),
+    });
   });
 
   it('builds an ESM bundle of the HTTP API that answers on Node 24', async () => {
