@@ -8,10 +8,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { EventBridgePublisher } from '../../shared/adapters/aws/events.ts';
 import { configuredClusters } from '../../shared/adapters/kubernetes/registry.ts';
-import { describePolicy } from '../../shared/app/authorization.ts';
+import { describePolicy, policyAuthorizer } from '../../shared/app/authorization.ts';
+import { commandRunner } from '../../shared/app/run-command.ts';
 import { loadCommandEventsConfig, loadConfig } from '../../shared/config.ts';
-import { UnavailableError } from '../../shared/domain/errors.ts';
-import type { CommandRunner } from '../../shared/ports.ts';
 import { powertools } from '../powertools.ts';
 import { createEventBridgeCommand } from './app.ts';
 
@@ -23,16 +22,14 @@ const clusters = configuredClusters(config.clusters);
 const dynamo = new DynamoDBClient({});
 
 /**
- * THE COMMAND RUNNER IS WIRED HERE. Until the command layer (`runCommand`, shared/app) is part of
- * this build, every command fails loudly (the invocation fails and reaches the dead-letter queue);
- * then this becomes the real runner over `clusters` and `config.policy` (see the README).
+ * The shared command layer over the configured clusters, with the policy deciding what each
+ * EventBridge principal may do. A wait ends well inside the function's 180 s time limit.
  */
-const runner: CommandRunner = {
-  run: () =>
-    Promise.reject(
-      new UnavailableError('commands are not available: the command runner is not wired in yet'),
-    ),
-};
+const runner = commandRunner({
+  clusters,
+  authorizer: policyAuthorizer(config.policy),
+  maxWaitSeconds: 150,
+});
 
 /** The Lambda handler (serverless.yml `eventbridgeCommand`). */
 export const handler = createEventBridgeCommand({

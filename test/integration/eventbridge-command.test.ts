@@ -5,11 +5,10 @@
  * that records each `AWSEvents.PutEvents` request and can refuse entries), and the embedded
  * Kubernetes cluster read under the real policy.
  *
- * The command grammar is not part of this function: `ListRunner` stands in for it and runs the
- * structured `{verb: 'list', namespace?}` through the real `listWaypoints` use case with the real
- * policy authorizer, so outcomes, refusals and results are real. Once the command layer's
- * `runCommand` is merged, end-to-end tests with it (grammar text such as `status -A` and
- * `apply -n default --enroll-namespace` through this handler) belong in test/e2e.
+ * Most tests use `ListRunner`, which runs the structured `{verb: 'list', namespace?}` through the
+ * real `listWaypoints` use case and the real policy authorizer, so that idempotency, result events
+ * and failures are checked on a runner whose calls can be counted; the last block runs grammar text
+ * (apply, dry runs, refusals, typos) through the real command layer (`commandRunner`).
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -32,6 +31,7 @@ import { KubernetesCluster } from '../../shared/adapters/kubernetes/cluster.ts';
 import { StaticClusterRegistry } from '../../shared/adapters/kubernetes/registry.ts';
 import { LOCAL_PERMISSIVE, parsePolicy, policyAuthorizer } from '../../shared/app/authorization.ts';
 import { listWaypoints } from '../../shared/app/queries.ts';
+import { commandRunner } from '../../shared/app/run-command.ts';
 import {
   NotFoundError,
   UnavailableError,
@@ -399,5 +399,81 @@ describe('the EventBridge publisher', () => {
     await expect(publisher().publish([result(0)])).rejects.toThrow(
       'EventBridge refused 1 of 1 event(s) to bus ops-bus: no error code given',
     );
+  });
+});
+
+describe('grammar commands through the real command layer', () => {
+  /** A handler over the real runCommand: OPS may change `default`, and only read elsewhere. */
+  const realHandler = (): ReturnType<typeof createEventBridgeCommand> => {
+    const clusters = new StaticClusterRegistry({
+      demo: new KubernetesCluster(kubeConfigOf(local), { pollIntervalMs: 20 }),
+    });
+    const policy = parsePolicy(
+      JSON.stringify({
+        version: 1,
+        rules: [
+          { subjects: [OPS], role: 'operator', clusters: ['demo'], namespaces: ['default'] },
+          { subjects: [OPS], role: 'viewer', clusters: ['demo'], namespaces: ['*'] },
+        ],
+      }),
+    );
+    return createEventBridgeCommand({
+      runner: commandRunner({ clusters, authorizer: policyAuthorizer(policy) }),
+      clusters,
+      events: new EventBridgePublisher(events, BUS),
+      persistence: () =>
+        new DynamoDBPersistenceLayer({ tableName: TABLE, awsSdkV3Client: dynamo.client }),
+      logger,
+      metrics,
+    });
+  };
+  const run = (detail: Record<string, unknown>): Promise<unknown> =>
+    realHandler()(commandEvent(detail), lambdaContext('waypointer-test-eventbridgeCommand'));
+  const resultDetails = (): Record<string, unknown>[] =>
+    received.flatMap((r) => r.entries.map((e) => JSON.parse(String(e.Detail))));
+
+  it('applies a waypoint from grammar text and publishes the result event', async () => {
+    const outcome = await run({ command: 'apply -n default --name eb-waypoint --for workload' });
+    expect(outcome).toMatchObject({ exitCode: 0, caller: OPS });
+    const gateway = await new KubernetesCluster(kubeConfigOf(local)).getGateway(
+      'default',
+      'eb-waypoint',
+    );
+    expect(gateway?.metadata.labels?.['istio.io/waypoint-for']).toBe('workload');
+    expect(resultDetails()).toEqual([
+      expect.objectContaining({
+        exitCode: 0,
+        command: expect.objectContaining({ verb: 'apply', name: 'eb-waypoint' }),
+      }),
+    ]);
+  });
+
+  it('previews with dryRun and changes nothing', async () => {
+    const outcome = await run({ command: 'apply -n default --name eb-dry', dryRun: true });
+    expect(outcome).toMatchObject({ exitCode: 0, dryRun: true });
+    expect(
+      await new KubernetesCluster(kubeConfigOf(local)).getGateway('default', 'eb-dry'),
+    ).toBeNull();
+  });
+
+  it('refuses a change outside the namespaces the policy grants, with a result event that says so', async () => {
+    await expect(run({ command: 'apply -n kube-public --name eb-no' })).rejects.toThrow();
+    expect(resultDetails()).toEqual([
+      expect.objectContaining({
+        exitCode: 1,
+        error: expect.objectContaining({ type: 'ForbiddenError' }),
+      }),
+    ]);
+    expect(metricNames()).toContain('RefusedCommands');
+  });
+
+  it('refuses grammar text it cannot parse, naming what to type', async () => {
+    await expect(run({ command: 'aply -n default' })).rejects.toThrow();
+    expect(resultDetails()).toEqual([
+      expect.objectContaining({
+        exitCode: 1,
+        error: expect.objectContaining({ type: 'UsageError' }),
+      }),
+    ]);
   });
 });
