@@ -67,3 +67,19 @@ export function clusterFor(deps: Deps, input: Requested & { readonly cluster: st
       cluster.setLabels(target, labels, { actor, ...options }),
   };
 }
+
+/**
+ * Which namespaces of a cluster the caller may read: what a use case shows of other namespaces
+ * (what uses a waypoint, what is bound to it, what is in the way) is limited to those.
+ *
+ * @example
+ * const visible = readable(deps, caller, 'prod');
+ * dependents.filter((d) => visible(d.namespace));
+ */
+export function readable(
+  deps: Deps,
+  caller: Caller,
+  cluster: string,
+): (namespace: string) => boolean {
+  return (namespace) => deps.authorizer.allows(caller, 'read', { cluster, namespace });
+}

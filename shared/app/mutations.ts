@@ -19,7 +19,7 @@ import type { ClusterSnapshot, Pod, StringMap } from '../domain/model.ts';
 import { type LabelTarget, type Mutation, plan } from '../domain/plan.ts';
 import { allowsAttachment, indexWaypoints, isWaypointClass } from '../domain/waypoints.ts';
 import type { Cluster, LabelChanges } from '../ports.ts';
-import { clusterFor, type Deps, type Requested, waitSeconds } from './deps.ts';
+import { clusterFor, type Deps, type Requested, readable, waitSeconds } from './deps.ts';
 
 /** What every mutation answers. */
 export interface MutationResult {
@@ -245,16 +245,24 @@ export async function deleteWaypoint(
     throw new NotFoundError(`waypoint ${formatRef(ref)} not found`);
   }
   const objects = dependents(before, ref);
-  const named = objects.map(describeDependent);
-  if (input.unenroll === true) {
-    // Unenrolling changes the dependents' namespaces too: the caller must be allowed in each.
+  if (input.unenroll === true || input.force === true) {
+    // Unenrolling or leaving labels dangling changes the dependents' namespaces too: the caller
+    // must be allowed to change each (protected namespaces included).
     for (const namespace of new Set(objects.map((d) => d.namespace)))
       deps.authorizer.authorize(input.caller, 'mutate', { cluster: input.cluster, namespace });
   }
+  const visible = readable(deps, input.caller, input.cluster);
+  const shown = objects.filter((d) => visible(d.namespace));
+  const named = [
+    ...shown.map(describeDependent),
+    ...(shown.length < objects.length
+      ? [`${objects.length - shown.length} object(s) in namespaces you may not read`]
+      : []),
+  ];
   if (objects.length > 0 && input.unenroll !== true && input.force !== true) {
     throw new ConflictError(
       `waypoint ${formatRef(ref)} is still used by ${named.join(', ')}: pass unenroll=true to remove their ${USE_WAYPOINT} labels too, or force=true to leave them dangling`,
-      { details: { dependents: objects } },
+      { details: { dependents: shown, hiddenDependents: objects.length - shown.length } },
     );
   }
   const warnings =
@@ -396,14 +404,21 @@ function alreadyEnrolled(
 
 /** Refuses a cross-namespace waypoint whose listener would not admit the target (unless forced). */
 async function checkAttachment(
+  deps: Deps,
   cluster: Cluster,
   snapshot: ClusterSnapshot,
   input: EnrollInput,
 ): Promise<string[]> {
   const namespace = input.waypointNamespace ?? input.target.namespace;
   if (input.waypoint === 'none') return [];
-  const gateway = await cluster.getGateway(namespace, input.waypoint);
   const ref = `${namespace}/${input.waypoint}`;
+  if (!readable(deps, input.caller, input.cluster)(namespace)) {
+    // Whether it exists, and whom its listener admits, are that namespace's to tell.
+    return [
+      `waypoint ${ref} is in namespace ${namespace}, which you may not read: whether it exists and admits namespace ${input.target.namespace} is not checked`,
+    ];
+  }
+  const gateway = await cluster.getGateway(namespace, input.waypoint);
   if (gateway === null)
     return [
       `waypoint ${ref} does not exist yet: the binding dangles (no waypoint) until it is applied`,
@@ -451,7 +466,7 @@ export async function enroll(deps: Deps, input: EnrollInput): Promise<MutationRe
       { details: { objects: taken } },
     );
   }
-  const warnings = await checkAttachment(cluster, snapshot, input);
+  const warnings = await checkAttachment(deps, cluster, snapshot, input);
   const dryRun = input.dryRun === true;
   if (dryRun) return { dryRun, done: [], warnings, plan: planned.changes };
   const labels = {

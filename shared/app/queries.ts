@@ -25,7 +25,7 @@ import {
   programmedStatus,
   trafficTypeOf,
 } from '../domain/waypoints.ts';
-import { type Deps, type Requested, waitSeconds } from './deps.ts';
+import { type Deps, type Requested, readable, waitSeconds } from './deps.ts';
 
 /** One row of `list`: istioctl's columns plus the effective traffic type and what is bound. */
 export interface WaypointSummary {
@@ -43,14 +43,29 @@ export interface WaypointSummary {
   readonly bound: { readonly services: number; readonly pods: number; readonly namespaces: number };
 }
 
+/** What is bound to a waypoint, in the namespaces `visible` admits. */
+function visibleBoundTo(
+  bindings: BindingSet,
+  ref: { namespace: string; name: string },
+  visible: (namespace: string) => boolean,
+): BindingSet {
+  const bound = boundTo(bindings, ref);
+  return {
+    services: bound.services.filter((s) => visible(s.namespace)),
+    pods: bound.pods.filter((p) => visible(p.namespace)),
+    namespaces: bound.namespaces.filter((n) => visible(n.namespace)),
+  };
+}
+
 function summarize(
   gateway: Gateway,
   snapshot: ClusterSnapshot,
   bindings: BindingSet,
+  visible: (namespace: string) => boolean,
 ): WaypointSummary {
   const namespace = gateway.metadata.namespace ?? '';
   const name = gateway.metadata.name;
-  const bound = boundTo(bindings, { namespace, name });
+  const bound = visibleBoundTo(bindings, { namespace, name }, visible);
   const gatewayClass = snapshot.gatewayClasses.find(
     (c) => c.metadata.name === gateway.spec.gatewayClassName,
   );
@@ -85,7 +100,7 @@ export async function listWaypoints(
     .filter((g) =>
       deps.authorizer.allows(caller, 'read', { cluster, namespace: g.metadata.namespace ?? '' }),
     )
-    .map((g) => summarize(g, snapshot, bindings))
+    .map((g) => summarize(g, snapshot, bindings, readable(deps, caller, cluster)))
     .sort((a, b) =>
       a.namespace === b.namespace ? (a.name < b.name ? -1 : 1) : a.namespace < b.namespace ? -1 : 1,
     );
@@ -148,12 +163,14 @@ export async function waypointStatus(
   const context = new BindingContext(snapshot);
   const bindings = computeBindings(snapshot, context);
   const ref = { namespace: input.namespace, name: input.name };
-  const bound = boundTo(bindings, ref);
+  // Other namespaces show only as far as the caller may read them.
+  const visible = readable(deps, input.caller, input.cluster);
+  const bound = visibleBoundTo(bindings, ref, visible);
   const conditions = gateway.status?.conditions ?? [];
   const programmed = programmedCondition(gateway);
   const row = programmed?.status === 'True' ? programmed : conditions[conditions.length - 1];
   return {
-    waypoint: summarize(gateway, snapshot, bindings),
+    waypoint: summarize(gateway, snapshot, bindings, visible),
     status:
       row === undefined
         ? null
@@ -164,11 +181,13 @@ export async function waypointStatus(
             message: row.message ?? '',
           },
     addresses: (gateway.status?.addresses ?? []).map((a) => a.value),
-    referencedBy: dependents(snapshot, ref),
+    referencedBy: dependents(snapshot, ref).filter((d) => visible(d.namespace)),
     boundServices: bound.services,
     boundPods: bound.pods,
     boundNamespaces: bound.namespaces,
-    diagnostics: diagnose(snapshot, context).filter((d) => sameWaypoint(d.waypoint, ref)),
+    diagnostics: diagnose(snapshot, context).filter(
+      (d) => sameWaypoint(d.waypoint, ref) && visible(d.namespace),
+    ),
   };
 }
 

@@ -783,6 +783,113 @@ describe('authorization', () => {
     ).toEqual({ items: [] });
   });
 
+  it("shows in a waypoint's status, counts and 409s only what the caller may read", async () => {
+    const operator = 'arn:aws:iam::111111111111:role/team-a';
+    const status = await guarded.call(
+      'GET',
+      '/v1/clusters/local/namespaces/team-a/waypoints/shared-a',
+      {
+        caller: operator,
+      },
+    );
+    expect(status.status).toBe(200);
+    expect(JSON.stringify(status.json)).not.toContain('payments');
+    expect(status.json.waypoint.bound).toEqual({ services: 0, pods: 0, namespaces: 0 });
+    const list = await guarded.call('GET', '/v1/clusters/local/waypoints?namespace=team-a', {
+      caller: operator,
+    });
+    expect(list.json.items[0].bound).toEqual({ services: 0, pods: 0, namespaces: 0 });
+    const conflict = await guarded.call(
+      'DELETE',
+      '/v1/clusters/local/namespaces/team-a/waypoints/shared-a?dryRun=true',
+      { caller: operator },
+    );
+    expect(conflict.status).toBe(409);
+    expect(JSON.stringify(conflict.json)).not.toContain('payments');
+    expect(conflict.json.detail).toContain('1 object(s) in namespaces you may not read');
+    // An admin of every namespace sees them all.
+    const all = await api.call('GET', '/v1/clusters/local/namespaces/team-a/waypoints/shared-a');
+    expect(all.json.referencedBy).toEqual([
+      { kind: 'Namespace', namespace: 'payments', name: 'payments' },
+    ]);
+  });
+
+  it('does not tell an enroll dry run whether a waypoint in an unreadable namespace exists or admits it', async () => {
+    await raw(
+      api.local,
+      'POST',
+      '/apis/gateway.networking.k8s.io/v1/namespaces/payments/gateways',
+      {
+        body: {
+          apiVersion: 'gateway.networking.k8s.io/v1',
+          kind: 'Gateway',
+          metadata: { name: 'hidden' },
+          spec: {
+            gatewayClassName: 'istio-waypoint',
+            listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }],
+          },
+        },
+      },
+    );
+    const operator = 'arn:aws:iam::111111111111:role/team-a';
+    const attempt = (waypoint: string) =>
+      guarded.call('PUT', '/v1/clusters/local/namespaces/team-a/enrollment', {
+        caller: operator,
+        body: { waypoint, waypointNamespace: 'payments', dryRun: true },
+      });
+    const existing = await attempt('hidden');
+    const missing = await attempt('nothing-here');
+    expect([existing.status, missing.status]).toEqual([200, 200]);
+    expect(existing.json.warnings).toEqual([
+      'waypoint payments/hidden is in namespace payments, which you may not read: whether it exists and admits namespace team-a is not checked',
+    ]);
+    expect(missing.json.warnings).toEqual([
+      'waypoint payments/nothing-here is in namespace payments, which you may not read: whether it exists and admits namespace team-a is not checked',
+    ]);
+  });
+
+  it('refuses force=true when the dangling labels would be in a protected namespace', async () => {
+    await raw(api.local, 'POST', '/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways', {
+      body: {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'Gateway',
+        metadata: { name: 'used-by-system' },
+        spec: {
+          gatewayClassName: 'istio-waypoint',
+          listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }],
+        },
+      },
+    });
+    const labels = (value: string | null) =>
+      raw(api.local, 'PATCH', '/api/v1/namespaces/kube-system', {
+        body: {
+          metadata: {
+            labels: {
+              'istio.io/use-waypoint': value,
+              'istio.io/use-waypoint-namespace': value === null ? null : 'default',
+            },
+          },
+        },
+        contentType: 'application/merge-patch+json',
+      });
+    await labels('used-by-system');
+    try {
+      const refused = await api.call('DELETE', `${NS}/waypoints/used-by-system?force=true`);
+      expect([refused.status, refused.json.detail]).toEqual([
+        403,
+        'caller arn:aws:iam::000000000000:user/local-developer may not mutate namespace kube-system: it is protected (set allowProtectedNamespaces in the policy to allow it)',
+      ]);
+      const gateway = await raw(
+        api.local,
+        'GET',
+        '/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways/used-by-system',
+      );
+      expect(gateway.status).toBe(200);
+    } finally {
+      await labels(null);
+    }
+  });
+
   it('refuses protected namespaces, even to the permissive local policy', async () => {
     const response = await api.call('PUT', '/v1/clusters/local/namespaces/kube-system/enrollment', {
       body: { waypoint: 'w' },

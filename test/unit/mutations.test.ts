@@ -171,7 +171,7 @@ describe('the use cases ask the authorizer for every namespace they touch', () =
       ['mutate c/default'],
     ],
     [
-      'enroll: mutate in the target namespace',
+      "enroll: mutate in the target namespace, read in the waypoint's (to check it)",
       (d) =>
         enroll(d, {
           caller,
@@ -180,7 +180,7 @@ describe('the use cases ask the authorizer for every namespace they touch', () =
           waypoint: 'w',
           dryRun: true,
         }),
-      ['mutate c/default'],
+      ['mutate c/default', 'read c/default'],
     ],
     [
       'unenroll: mutate in the target namespace',
@@ -194,14 +194,14 @@ describe('the use cases ask the authorizer for every namespace they touch', () =
       ['mutate c/default'],
     ],
     [
-      'delete with force: force-delete (admin) in its namespace',
+      'delete with force: force-delete (admin) in its namespace, mutate in each namespace of its dependents, read to name them',
       (d) => deleting(d, { force: true }),
-      ['force-delete c/default'],
+      ['force-delete c/default', 'mutate c/default', 'read c/default', 'read c/default'],
     ],
     [
-      'delete with unenroll: mutate in its namespace, then in each namespace of its dependents',
+      'delete with unenroll: mutate in its namespace, then in each namespace of its dependents, read to name them',
       (d) => deleting(d, { unenroll: true }),
-      ['mutate c/default', 'mutate c/default'],
+      ['mutate c/default', 'mutate c/default', 'read c/default', 'read c/default'],
     ],
   ])('%s', async (_case, run, expected) => {
     const { cluster } = stubCluster(() => false);
