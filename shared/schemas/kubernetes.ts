@@ -225,13 +225,46 @@ function parseYaml(text: string, source: string): unknown[] {
         [{ path: source, message: detail }],
       );
     }
-    const value: unknown = document.toJS();
+    let value: unknown;
+    try {
+      value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+      // The yaml package refuses alias bombs ("billion laughs") with a ReferenceError.
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new ValidationError(
+        `${source}: YAML document ${i + 1} cannot be read: ${detail} (kubectl output has no aliases)`,
+        [{ path: source, message: detail }],
+        { cause: error },
+      );
+    }
     if (value !== null && value !== undefined) values.push(value);
   }
   return values;
 }
 
-function documentsOf(text: string, source: string): unknown[] {
+/** How many aliases a YAML document may resolve (the yaml package's default). */
+const MAX_ALIAS_COUNT = 100;
+
+/** Text that is no JSON or YAML at all: NUL bytes, or bytes that were not UTF-8. */
+const BINARY = /[\u0000\uFFFD]/;
+
+/**
+ * The input as JSON or YAML text: a UTF-8 byte order mark is dropped; UTF-16 (which reaches here
+ * as replacement characters and NULs) and binary input are refused with what to do instead.
+ */
+function decodedText(text: string, source: string): string {
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const head = body.slice(0, 4096);
+  if (!BINARY.test(head)) return body;
+  const utf16 = /^\uFFFD\uFFFD/.test(head) && head.includes('\u0000');
+  const message = utf16
+    ? 'the input is UTF-16: convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)'
+    : 'the input is binary, not JSON or YAML: give what `kubectl get ... -o json` (or -o yaml) prints';
+  throw new ValidationError(`${source}: ${message}`, [{ path: source, message }]);
+}
+
+function documentsOf(input: string, source: string): unknown[] {
+  const text = decodedText(input, source);
   const first = text.trimStart()[0];
   return first === '{' || first === '[' ? [parseJson(text, source)] : parseYaml(text, source);
 }

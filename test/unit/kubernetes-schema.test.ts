@@ -109,3 +109,52 @@ items:
     ).toThrow(/^document 2 \(Pod p\): metadata\.namespace: /);
   });
 });
+
+describe('input that is not plain UTF-8 JSON or YAML', () => {
+  const list =
+    '{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"a"}}]}';
+
+  it.each([
+    ['JSON', `\uFEFF${list}`],
+    ['YAML', '\uFEFFapiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n'],
+  ])('reads %s after a UTF-8 byte order mark', (_case, text) => {
+    expect(parseSnapshot(text).snapshot.namespaces.map((n) => n.metadata.name)).toEqual(['a']);
+  });
+
+  it.each([
+    ['UTF-16 LE', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(list, 'utf16le')])],
+    [
+      'UTF-16 BE',
+      Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(list, 'utf16le').swap16()]),
+    ],
+  ])('refuses %s with what to do instead', (_case, bytes) => {
+    expect(() => parseSnapshot(bytes.toString('utf8'), 'cluster.json')).toThrow(
+      'cluster.json: the input is UTF-16: convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)',
+    );
+  });
+
+  it('refuses binary input at once', () => {
+    const bytes = Buffer.alloc(1_000_000);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919 + (i >> 8)) % 256;
+    expect(() => parseSnapshot(bytes.toString('utf8'), 'dump.bin')).toThrow(
+      /^dump\.bin: the input is binary, not JSON or YAML/,
+    );
+  });
+
+  it('refuses an alias bomb (billion laughs) with a ValidationError, not a crash', () => {
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (const [name, previous] of [
+      ['b', 'a'],
+      ['c', 'b'],
+      ['d', 'c'],
+      ['e', 'd'],
+      ['f', 'e'],
+    ])
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(',')}]`);
+    const bomb = `${levels.join('\n')}\nkind: List\nitems: [*f]\n`;
+    expect(() => parseSnapshot(bomb, 'bomb.yaml')).toThrow(ValidationError);
+    expect(() => parseSnapshot(bomb, 'bomb.yaml')).toThrow(
+      /^bomb\.yaml: YAML document 1 cannot be read: Excessive alias count/,
+    );
+  });
+});
