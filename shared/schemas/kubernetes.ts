@@ -246,7 +246,9 @@ function parseYaml(text: string, source: string): unknown[] {
 const MAX_ALIAS_COUNT = 100;
 
 /** Text that is no JSON or YAML at all: NUL bytes, or bytes that were not UTF-8. */
-const BINARY = /[\u0000\uFFFD]/;
+function looksBinary(text: string): boolean {
+  return text.includes('\u0000') || text.includes('\uFFFD');
+}
 
 /**
  * The input as JSON or YAML text: a UTF-8 byte order mark is dropped; UTF-16 (which reaches here
@@ -255,7 +257,7 @@ const BINARY = /[\u0000\uFFFD]/;
 function decodedText(text: string, source: string): string {
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   const head = body.slice(0, 4096);
-  if (!BINARY.test(head)) return body;
+  if (!looksBinary(head)) return body;
   const utf16 = /^\uFFFD\uFFFD/.test(head) && head.includes('\u0000');
   const message = utf16
     ? 'the input is UTF-16: convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)'
