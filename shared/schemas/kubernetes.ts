@@ -4,7 +4,7 @@
  * (or `-o yaml`, or a multi-document YAML file) prints. Unknown fields are dropped: the engine
  * keeps only what the binding rules read.
  */
-import { parseAllDocuments } from 'yaml';
+import { type Document, parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { ValidationError } from '../domain/errors.ts';
 import type {
@@ -212,34 +212,173 @@ function parseJson(text: string, source: string): unknown {
   }
 }
 
-function parseYaml(text: string, source: string): unknown[] {
-  const values: unknown[] = [];
-  for (const [i, document] of parseAllDocuments(text).entries()) {
-    const problem = document.errors[0];
-    if (problem !== undefined) {
-      const at = problem.linePos?.[0];
-      const position = at === undefined ? '' : ` at line ${at.line}, column ${at.col}`;
-      const detail = problem.message.split('\n')[0] ?? problem.message;
-      throw new ValidationError(
-        `${source}: invalid YAML in document ${i + 1}${position}: ${detail}`,
-        [{ path: source, message: detail }],
-      );
-    }
-    let value: unknown;
-    try {
-      value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (error) {
-      // The yaml package refuses alias bombs ("billion laughs") with a ReferenceError.
-      const detail = error instanceof Error ? error.message : String(error);
-      throw new ValidationError(
-        `${source}: YAML document ${i + 1} cannot be read: ${detail} (kubectl output has no aliases)`,
-        [{ path: source, message: detail }],
-        { cause: error },
-      );
-    }
-    if (value !== null && value !== undefined) values.push(value);
+/** The values of YAML text (one document, or several after `...`), errors as ValidationErrors. */
+function yamlValues(text: string, source: string, label: string, lineOffset: number): unknown[] {
+  const parsed = parseAllDocuments(text);
+  return (Array.isArray(parsed) ? parsed : []).map((document) =>
+    documentValue(document, source, label, lineOffset),
+  );
+}
+
+/** One parsed document's value; its first error and alias bombs become ValidationErrors. */
+function documentValue(
+  document: Document.Parsed,
+  source: string,
+  label: string,
+  lineOffset: number,
+): unknown {
+  const problem = document.errors[0];
+  if (problem !== undefined) {
+    const at = problem.linePos?.[0];
+    const position = at === undefined ? '' : ` at line ${at.line + lineOffset}, column ${at.col}`;
+    const detail = problem.message.split('\n')[0] ?? problem.message;
+    throw new ValidationError(`${source}: invalid YAML in ${label}${position}: ${detail}`, [
+      { path: source, message: detail },
+    ]);
   }
-  return values;
+  try {
+    return document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // The yaml package refuses alias bombs ("billion laughs") with a ReferenceError.
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new ValidationError(
+      `${source}: YAML ${label} cannot be read: ${detail} (kubectl output has no aliases)`,
+      [{ path: source, message: detail }],
+      { cause: error },
+    );
+  }
+}
+
+/** A part of the input: its text and the 0-based input line it starts on. */
+interface Part {
+  readonly text: string;
+  readonly line: number;
+}
+
+/** The input's lines as offsets, without copying them: `[start, end)` of each, in order. */
+function* lineSpans(text: string, from = 0): Generator<[number, number]> {
+  let start = from;
+  while (start < text.length) {
+    const newline = text.indexOf('\n', start);
+    const end = newline < 0 ? text.length : newline;
+    yield [start, end];
+    start = end + 1;
+  }
+}
+
+/**
+ * The documents of a YAML stream, split at `---` lines: a document never spans one, so each is
+ * parsed on its own.
+ */
+function yamlDocuments(text: string): Part[] {
+  const documents: Part[] = [];
+  let start = 0;
+  let line = 0;
+  let n = 0;
+  for (const [from, to] of lineSpans(text)) {
+    if (text.startsWith('---', from) && (to === from + 3 || /\s/.test(text[from + 3] ?? ''))) {
+      documents.push({ text: text.slice(start, from), line });
+      start = to === from + 3 ? to + 1 : from + 4;
+      line = to === from + 3 ? n + 1 : n;
+    }
+    n++;
+  }
+  documents.push({ text: text.slice(start), line });
+  return documents.filter((d) => /^(?!#)\s*\S/m.test(d.text));
+}
+
+/**
+ * kubectl's List layout (a line `items:` at column 0, each item a block sequence entry `- ` at
+ * column 0 whose other lines are indented): the items as parts, and the document without them;
+ * undefined for any other layout. Nested content of an item is always indented, so an item ends
+ * at the next line that starts at column 0 with anything but a comment.
+ */
+function listItems(document: Part): { outside: Part; items: Part[] } | undefined {
+  const { text } = document;
+  const at = text.startsWith('items:\n') ? 0 : text.indexOf('\nitems:\n') + 1;
+  if (at <= 0 && !text.startsWith('items:\n')) return undefined;
+  const before = text.slice(0, at);
+  const firstLine = document.line + (before.match(/\n/g)?.length ?? 0) + 1;
+  const { items, rest } = itemParts(text, at + 'items:\n'.length, firstLine);
+  const after = text.slice(rest);
+  if (/^- /m.test(after)) return undefined;
+  return {
+    outside: { text: `${before}${after}`, line: document.line },
+    items: items.map((part) => ({ text: `  ${part.text.slice(2)}`, line: part.line })),
+  };
+}
+
+/**
+ * The block sequence entries from `start` on, each up to the next line at column 0 that is not a
+ * comment, and where the first line after them starts.
+ */
+function itemParts(
+  text: string,
+  start: number,
+  firstLine: number,
+): { items: Part[]; rest: number } {
+  const items: Part[] = [];
+  let item: { start: number; line: number } | undefined;
+  let n = firstLine;
+  for (const [from, to] of lineSpans(text, start)) {
+    const first = text[from];
+    if (from !== to && first !== ' ' && first !== '#') {
+      if (item !== undefined)
+        items.push({ text: text.slice(item.start, from - 1), line: item.line });
+      if (!text.startsWith('- ', from)) return { items, rest: from };
+      item = { start: from, line: n };
+    }
+    n++;
+  }
+  if (item !== undefined) items.push({ text: text.slice(item.start), line: item.line });
+  return { items, rest: text.length };
+}
+
+/** A document's value as it is read: whole, or (a List) its frame, then its items one by one. */
+type Visit = (value: unknown, path: string) => void;
+
+/** Whether a parsed value is the frame of a List (an object whose kind ends in List). */
+function isListFrame(values: readonly unknown[]): values is [Record<string, unknown>] {
+  const [head] = values;
+  return (
+    values.length === 1 &&
+    typeof head === 'object' &&
+    head !== null &&
+    !Array.isArray(head) &&
+    String((head as { kind?: unknown }).kind ?? '').endsWith('List')
+  );
+}
+
+/**
+ * Reads a YAML document and hands its values to `visit`. A kubectl List is read item by item and
+ * each item handed on at once, so memory follows its largest item, not the whole dump (the `yaml`
+ * package holds a whole document's syntax tree, and a List's objects would pile up).
+ */
+function visitYamlDocument(document: Part, source: string, path: string, visit: Visit): void {
+  const label = path === '' ? 'document 1' : path;
+  const whole = (): void => {
+    for (const value of yamlValues(document.text, source, label, document.line))
+      if (value !== null && value !== undefined) visit(value, path);
+  };
+  const list = listItems(document);
+  const frame =
+    list === undefined ? [] : yamlValues(list.outside.text, source, label, list.outside.line);
+  if (list === undefined || !isListFrame(frame)) {
+    whole();
+    return;
+  }
+  visit({ ...frame[0], items: [] }, path);
+  list.items.forEach((part, i) => {
+    visit(yamlValues(part.text, source, label, part.line)[0], join(path, `items[${i}]`));
+  });
+}
+
+/** Hands every YAML document of `text` to `visit`, labelled `document N` when there are several. */
+function visitYaml(text: string, source: string, visit: Visit): void {
+  const documents = yamlDocuments(text);
+  documents.forEach((document, i) => {
+    visitYamlDocument(document, source, documents.length > 1 ? `document ${i + 1}` : '', visit);
+  });
 }
 
 /** How many aliases a YAML document may resolve (the yaml package's default). */
@@ -265,10 +404,12 @@ function decodedText(text: string, source: string): string {
   throw new ValidationError(`${source}: ${message}`, [{ path: source, message }]);
 }
 
-function documentsOf(input: string, source: string): unknown[] {
+/** Hands each object of kubectl's output (JSON, or YAML documents) to `visit`. */
+function visitDocuments(input: string, source: string, visit: Visit): void {
   const text = decodedText(input, source);
   const first = text.trimStart()[0];
-  return first === '{' || first === '[' ? [parseJson(text, source)] : parseYaml(text, source);
+  if (first === '{' || first === '[') visit(parseJson(text, source), '');
+  else visitYaml(text, source, visit);
 }
 
 /**
@@ -287,16 +428,17 @@ export function parseSnapshot(text: string, source = 'input'): ParsedSnapshot {
     gatewayClasses: [],
     ignored: new Map(),
   };
-  const documents = documentsOf(text, source);
-  if (documents.length === 0) {
+  let documents = 0;
+  visitDocuments(text, source, (value, path) => {
+    if (!path.includes('items[')) documents++;
+    collect(value, path, into);
+  });
+  if (documents === 0) {
     throw new ValidationError(
       `${source}: no objects: give what \`kubectl get ... -o json\` (or -o yaml) prints`,
       [{ path: source, message: 'empty input' }],
     );
   }
-  documents.forEach((document, i) => {
-    collect(document, documents.length > 1 ? `document ${i + 1}` : '', into);
-  });
   const { ignored, ...snapshot } = into;
   return { snapshot, ignored };
 }

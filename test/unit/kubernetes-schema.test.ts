@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../shared/domain/errors.ts';
+import { marshalGoYaml } from '../../shared/domain/go-yaml.ts';
 import { parseSnapshot } from '../../shared/schemas/kubernetes.ts';
 
 const seeds = new URL('../../infra/local/kube-api/seeds/', import.meta.url);
@@ -155,6 +156,62 @@ describe('input that is not plain UTF-8 JSON or YAML', () => {
     expect(() => parseSnapshot(bomb, 'bomb.yaml')).toThrow(ValidationError);
     expect(() => parseSnapshot(bomb, 'bomb.yaml')).toThrow(
       /^bomb\.yaml: YAML document 1 cannot be read: Excessive alias count/,
+    );
+  });
+});
+
+describe('a kubectl List read item by item', () => {
+  const list = JSON.parse(
+    readFileSync(new URL('../fixtures/bookinfo-walkthrough.json', import.meta.url), 'utf8'),
+  );
+
+  it('reads the YAML kubectl prints exactly as the same List in JSON', () => {
+    const yaml = marshalGoYaml(list);
+    expect(yaml).toMatch(/^items:\n- /m);
+    expect(parseSnapshot(yaml)).toEqual(parseSnapshot(JSON.stringify(list)));
+  });
+
+  it('keeps multi-line values, comments and empty lines inside an item', () => {
+    const yaml = [
+      'apiVersion: v1',
+      'items:',
+      '- apiVersion: v1',
+      '  kind: Namespace',
+      '  metadata:',
+      '    annotations:',
+      '      note: |',
+      '        line one',
+      '',
+      '        - not an item',
+      '# a comment at column 0',
+      '    name: a',
+      '- apiVersion: v1',
+      '  kind: Namespace',
+      '  metadata: {name: b}',
+      'kind: List',
+      'metadata:',
+      '  resourceVersion: ""',
+      '',
+    ].join('\n');
+    const { snapshot } = parseSnapshot(yaml);
+    expect(snapshot.namespaces.map((n) => [n.metadata.name, n.metadata.annotations])).toEqual([
+      ['a', { note: 'line one\n\n- not an item\n' }],
+      ['b', undefined],
+    ]);
+  });
+
+  it('names the line of an error inside an item, counted in the whole input', () => {
+    const yaml =
+      'apiVersion: v1\nitems:\n- kind: Namespace\n  metadata: {name: a}\n- kind: Namespace\n  metadata: [name: b\nkind: List\n';
+    expect(() => parseSnapshot(yaml, 'dump.yaml')).toThrow(
+      /^dump\.yaml: invalid YAML in document 1 at line [67], column \d+: /,
+    );
+  });
+
+  it('reads an empty List and several List documents', () => {
+    const one = marshalGoYaml({ apiVersion: 'v1', kind: 'List', items: [], metadata: {} });
+    expect(parseSnapshot(`${one}---\n${marshalGoYaml(list)}`).snapshot).toEqual(
+      parseSnapshot(JSON.stringify(list)).snapshot,
     );
   });
 });
