@@ -445,6 +445,13 @@ export class EventsService {
   #listRules(input: Input): Output {
     const prefix = optionalString(input, 'NamePrefix') ?? '';
     const limit = optionalNumber(input, 'Limit') ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      throw new EventsError(
+        'ValidationException',
+        400,
+        `1 validation error detected: Value '${limit}' at 'limit' failed to satisfy constraint: Member must have value ${limit < 1 ? 'greater than or equal to 1' : 'less than or equal to 100'}`,
+      );
+    }
     const token = optionalString(input, 'NextToken');
     const start = token === undefined ? 0 : Number.parseInt(token, 10);
     if (!Number.isInteger(start) || start < 0) {

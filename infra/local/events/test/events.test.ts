@@ -402,6 +402,17 @@ describe('ListRules and DescribeRule', () => {
     ]);
   });
 
+  it.each([
+    [0, 'greater than or equal to 1'],
+    [101, 'less than or equal to 100'],
+  ])('refuses a Limit of %i', async (limit, reason) => {
+    const error = await failure(client.send(new ListRulesCommand({ Limit: limit })));
+    expect(error).toMatchObject({ name: 'ValidationException', status: 400 });
+    expect(error.message).toContain(
+      `at 'limit' failed to satisfy constraint: Member must have value ${reason}`,
+    );
+  });
+
   it('refuses a NextToken it did not give', async () => {
     const error = await failure(client.send(new ListRulesCommand({ NextToken: 'bogus' })));
     expect(error).toMatchObject({ name: 'ValidationException', status: 400 });
