@@ -177,4 +177,51 @@ describe('waypointer serve', () => {
       client.destroy();
     }
   });
+
+  it('runs a command event with eventbridge-command and puts its result event on the bus', async () => {
+    const client = new EventBridgeClient({
+      endpoint: served.endpoints.events as string,
+      region: 'us-east-1',
+      credentials,
+    });
+    try {
+      const out = await client.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              Source: 'com.example.ops',
+              DetailType: 'waypointer.command',
+              Detail: JSON.stringify({
+                cluster: 'local',
+                command: 'list -n default',
+                actor: 'ops',
+              }),
+            },
+          ],
+        }),
+      );
+      const id = out.Entries?.[0]?.EventId;
+      await served.pipeline.eventBridge.settled();
+      expect(served.pipeline.eventBridge.deadLetters()).toEqual([]);
+      const result = served.pipeline.eventBridge
+        .events()
+        .find((e) => e.event['detail-type'] === 'waypointer.command.result');
+      expect(result).toMatchObject({
+        eventBusName: 'default',
+        rules: [],
+        event: {
+          source: 'io.waypointer',
+          detail: {
+            requestEventId: id,
+            cluster: 'local',
+            exitCode: 0,
+            caller: 'eventbridge:000000000000/com.example.ops',
+            actor: 'ops',
+          },
+        },
+      });
+    } finally {
+      client.destroy();
+    }
+  });
 });

@@ -8,6 +8,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -30,7 +31,7 @@ import type { PipelineDeps } from '../../../../shared/app/pipeline.ts';
 import type { ClusterRegistry } from '../../../../shared/ports.ts';
 import { BINDINGS_TABLE, startDynamo } from './dynamodb.ts';
 import { readDeclaredRules } from './event-rules.ts';
-import { eventRules } from './event-targets.ts';
+import { createFunctionTables, eventRules } from './event-targets.ts';
 import { lambdaContext } from './gateway.ts';
 
 export const QUEUES = {
@@ -161,7 +162,6 @@ export async function startPipeline(options: {
   // Failed deliveries get a logger of their own: the functions' carries the last invocation's context.
   const deliveries = new Logger({ serviceName: 'waypointer', logLevel: 'ERROR' });
   const eventsServer = new EventsServer({
-    rules: eventRules(declared.rules, { ...deps, logger, metrics }),
     ...(options.eventLog === undefined ? {} : { logFile: options.eventLog }),
     onDeadLetter: (letter) =>
       deliveries.error('EventBridge delivery failed', {
@@ -171,6 +171,14 @@ export async function startPipeline(options: {
       }),
   });
   const eventsUrl = await eventsServer.start(0);
+  const eventBridge = new EventBridgeClient({
+    endpoint: eventsUrl,
+    region: 'us-east-1',
+    credentials,
+  });
+  await createFunctionTables(dynamo.client);
+  const functionDeps = { ...deps, logger, metrics, eventBridge, dynamo: dynamo.client };
+  for (const rule of eventRules(declared.rules, functionDeps)) eventsServer.service.putRule(rule);
   const queueArn = sqsServer.queueArn(QUEUES.reconcileRequests);
   let running = true;
   const poll = async (): Promise<void> => {
@@ -230,6 +238,7 @@ export async function startPipeline(options: {
       clearInterval(timer);
       // Deliveries under way end first: they enqueue reconcile requests.
       await eventsServer.stop();
+      eventBridge.destroy();
       await sqsServer.stop();
       await poller;
       client.destroy();
