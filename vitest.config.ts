@@ -1,4 +1,5 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+import events from './infra/local/events/vitest.config.ts';
 import kubeApi from './infra/local/kube-api/vitest.config.ts';
 import sqs from './infra/local/sqs/vitest.config.ts';
 import stack from './infra/local/stack/vitest.config.ts';
@@ -9,6 +10,7 @@ const UNITS = {
   'shared/apimachinery': apimachinery,
   'infra/local/kube-api': kubeApi,
   'infra/local/sqs': sqs,
+  'infra/local/events': events,
   'infra/local/stack': stack,
 };
 
@@ -27,6 +29,8 @@ function unitThresholds(): Thresholds {
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', ...Object.keys(UNITS).map((dir) => `${dir}/test/**/*.test.ts`)],
+    // The differential suites need software npm does not install: `npm run test:oracles` runs them.
+    exclude: [...configDefaults.exclude, 'test/oracles/**'],
     coverage: {
       include: ['shared/**/*.ts', 'functions/**/*.ts', 'infra/local/*/src/**/*.ts'],
       exclude: ['**/vitest.config.ts', '**/src/index.ts'],

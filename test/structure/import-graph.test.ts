@@ -35,7 +35,7 @@ async function graph(entry: string): Promise<{ files: string[]; packages: string
   return { files: Object.keys(metafile.inputs).sort(), packages: [...packages].sort() };
 }
 
-const LOCAL_UNITS = /^@waypointer\/(kube-api|sqs-endpoint|local-stack)(\/|$)/;
+const LOCAL_UNITS = /^@waypointer\/(kube-api|sqs-endpoint|events-endpoint|local-stack)(\/|$)/;
 
 describe('what ships to Lambda', () => {
   it('finds every function', () => {
@@ -59,6 +59,7 @@ describe('units stay apart', () => {
       ['@waypointer/apimachinery'],
     ],
     ['infra/local/sqs/src/index.ts', 'infra/local/sqs/src/', []],
+    ['infra/local/events/src/index.ts', 'infra/local/events/src/', []],
     [
       'infra/local/kube-api/src/testing.ts',
       'infra/local/kube-api/src/',

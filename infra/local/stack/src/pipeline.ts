@@ -2,10 +2,13 @@
  * The event pipeline on loopback: the embedded SQS endpoint with `reconcile-requests.fifo`,
  * `binding-changes.fifo` and their dead-letter queues, dynalite with the bindings table, and the
  * glue AWS would provide: a poller that turns `reconcile-requests.fifo` messages into the SQS
- * events Lambda delivers (honouring batchItemFailures), and a timer for the scheduled sweep.
+ * events Lambda delivers (honouring batchItemFailures), and a timer for the scheduled sweep; the
+ * embedded EventBridge endpoint with the rules of serverless.yml's `eventBridge` events, delivering
+ * to the local functions (event-rules.ts, event-targets.ts).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -14,6 +17,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { EventsServer, type EventsService } from '@waypointer/events-endpoint';
 import { SqsServer } from '@waypointer/sqs-endpoint';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { createAuditIngest } from '../../../../functions/audit-ingest/app.ts';
@@ -26,6 +30,8 @@ import { systemClock } from '../../../../shared/adapters/clock.ts';
 import type { PipelineDeps } from '../../../../shared/app/pipeline.ts';
 import type { ClusterRegistry } from '../../../../shared/ports.ts';
 import { BINDINGS_TABLE, startDynamo } from './dynamodb.ts';
+import { readDeclaredRules } from './event-rules.ts';
+import { createFunctionTables, eventRules } from './event-targets.ts';
 import { lambdaContext } from './gateway.ts';
 
 export const QUEUES = {
@@ -38,6 +44,10 @@ export const QUEUES = {
 export interface LocalPipeline {
   readonly sqs: string;
   readonly dynamodb: string;
+  /** The embedded EventBridge endpoint's URL. */
+  readonly events: string;
+  /** Its rules, event log and dead letters. */
+  readonly eventBridge: EventsService;
   readonly queues: Record<keyof typeof QUEUES, string>;
   readonly deps: PipelineDeps;
   /** The audit-ingest handler (CloudWatch Logs subscription and EventBridge events). */
@@ -118,7 +128,12 @@ export async function startPipeline(options: {
   identities?: Readonly<Record<string, readonly string[]>>;
   sweepIntervalMs?: number;
   logLevel?: string;
+  /** Where the EventBridge rules come from (default: the repository's serverless.yml). */
+  serverlessYml?: string;
+  /** A file to append every event put on the EventBridge endpoint to (JSONL). */
+  eventLog?: string;
 }): Promise<LocalPipeline> {
+  const declared = await readDeclaredRules(options.serverlessYml);
   const sqsServer = new SqsServer();
   const sqsUrl = await sqsServer.start(0);
   const dynamo = await startDynamo();
@@ -141,6 +156,29 @@ export async function startPipeline(options: {
   const auditWebhook = createAuditWebhook({ ...deps, logger, metrics });
   const reconcile = createReconcile({ ...deps, logger, metrics });
   const sweep = createSweep({ ...deps, logger, metrics });
+  for (const event of declared.unserved) {
+    logger.warn('an eventBridge event of serverless.yml is not served locally', { ...event });
+  }
+  // Failed deliveries get a logger of their own: the functions' carries the last invocation's context.
+  const deliveries = new Logger({ serviceName: 'waypointer', logLevel: 'ERROR' });
+  const eventsServer = new EventsServer({
+    ...(options.eventLog === undefined ? {} : { logFile: options.eventLog }),
+    onDeadLetter: (letter) =>
+      deliveries.error('EventBridge delivery failed', {
+        rule: letter.rule,
+        eventId: letter.event.id,
+        error: letter.errorMessage,
+      }),
+  });
+  const eventsUrl = await eventsServer.start(0);
+  const eventBridge = new EventBridgeClient({
+    endpoint: eventsUrl,
+    region: 'us-east-1',
+    credentials,
+  });
+  await createFunctionTables(dynamo.client);
+  const functionDeps = { ...deps, logger, metrics, eventBridge, dynamo: dynamo.client };
+  for (const rule of eventRules(declared.rules, functionDeps)) eventsServer.service.putRule(rule);
   const queueArn = sqsServer.queueArn(QUEUES.reconcileRequests);
   let running = true;
   const poll = async (): Promise<void> => {
@@ -188,6 +226,8 @@ export async function startPipeline(options: {
   return {
     sqs: sqsUrl,
     dynamodb: dynamo.endpoint,
+    events: eventsUrl,
+    eventBridge: eventsServer.service,
     queues,
     deps,
     auditIngest,
@@ -196,6 +236,9 @@ export async function startPipeline(options: {
     stop: async () => {
       running = false;
       clearInterval(timer);
+      // Deliveries under way end first: they enqueue reconcile requests.
+      await eventsServer.stop();
+      eventBridge.destroy();
       await sqsServer.stop();
       await poller;
       client.destroy();

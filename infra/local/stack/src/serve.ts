@@ -83,6 +83,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
   const pipeline = await startPipeline({
     clusters,
     identities: { [LOCAL_CLUSTER]: embedded === undefined ? [] : [WAYPOINTER_USER] },
+    eventLog: join(dataDir, 'events.jsonl'),
     ...(options.sweepIntervalMs === undefined ? {} : { sweepIntervalMs: options.sweepIntervalMs }),
   });
   const logger = new Logger({
@@ -107,6 +108,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
     auditWebhook: `${gateway.url}/audit/${LOCAL_CLUSTER}`,
     sqs: pipeline.sqs,
     dynamodb: pipeline.dynamodb,
+    events: pipeline.events,
     queues: {
       reconcileRequests: pipeline.queues.reconcileRequests,
       bindingChanges: pipeline.queues.bindingChanges,
@@ -126,15 +128,14 @@ export async function serve(options: ServeOptions): Promise<Served> {
 }
 
 function banner(served: Served, dataDir: string): string {
-  const { api, kubernetes, kubeconfig, authorization, sqs, dynamodb } = served.endpoints as Record<
-    string,
-    string
-  >;
+  const { api, kubernetes, kubeconfig, authorization, sqs, dynamodb, events } =
+    served.endpoints as Record<string, string>;
   return `waypointer is serving its HTTP API on ${api}
   Kubernetes API: ${kubernetes}
   kubeconfig:     ${kubeconfig}
   SQS:            ${sqs}
   DynamoDB:       ${dynamodb}
+  EventBridge:    ${events} (events logged to ${join(resolve(dataDir), 'events.jsonl')})
   endpoints:      ${join(resolve(dataDir), 'endpoints.json')}
   authorization:  ${authorization}
 
