@@ -178,6 +178,54 @@ describe('waypointer serve', () => {
     }
   });
 
+  it('applies a waypoint from a command event put with the real client, and tells so in a result event', async () => {
+    const client = new EventBridgeClient({
+      endpoint: served.endpoints.events as string,
+      region: 'us-east-1',
+      credentials,
+    });
+    try {
+      const out = await client.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              Source: 'com.example.ops',
+              DetailType: 'waypointer.command',
+              Detail: JSON.stringify({
+                cluster: 'local',
+                command: 'apply -n default --name eventbridge-waypoint --for workload',
+              }),
+            },
+          ],
+        }),
+      );
+      const id = out.Entries?.[0]?.EventId;
+      await served.pipeline.eventBridge.settled();
+      expect(served.pipeline.eventBridge.deadLetters()).toEqual([]);
+      const result = served.pipeline.eventBridge
+        .events()
+        .find(
+          (e) =>
+            e.event['detail-type'] === 'waypointer.command.result' &&
+            (e.event.detail as { requestEventId?: string }).requestEventId === id,
+        );
+      expect(result?.event.detail).toMatchObject({
+        cluster: 'local',
+        exitCode: 0,
+        command: { verb: 'apply', name: 'eventbridge-waypoint', for: 'workload' },
+      });
+      const gateway = await fetch(
+        `${served.url}/v1/clusters/local/namespaces/default/waypoints/eventbridge-waypoint`,
+      );
+      expect(gateway.status).toBe(200);
+      expect(
+        ((await gateway.json()) as { waypoint: { trafficType: string } }).waypoint.trafficType,
+      ).toBe('workload');
+    } finally {
+      client.destroy();
+    }
+  });
+
   it('runs a command event with eventbridge-command and puts its result event on the bus', async () => {
     const client = new EventBridgeClient({
       endpoint: served.endpoints.events as string,
@@ -205,7 +253,11 @@ describe('waypointer serve', () => {
       expect(served.pipeline.eventBridge.deadLetters()).toEqual([]);
       const result = served.pipeline.eventBridge
         .events()
-        .find((e) => e.event['detail-type'] === 'waypointer.command.result');
+        .find(
+          (e) =>
+            e.event['detail-type'] === 'waypointer.command.result' &&
+            (e.event.detail as { requestEventId?: string }).requestEventId === id,
+        );
       expect(result).toMatchObject({
         eventBusName: 'default',
         rules: [],
