@@ -80,7 +80,11 @@ function summarize(
     bound: {
       services: bound.services.length,
       pods: bound.pods.length,
-      namespaces: bound.namespaces.length,
+      // The namespaces enrolled on it, whatever traffic it serves: a service waypoint binds no
+      // namespace default for pods, yet a namespace that names it uses it.
+      namespaces: dependents(snapshot, { namespace, name }).filter(
+        (d) => d.kind === 'Namespace' && visible(d.namespace),
+      ).length,
     },
   };
 }

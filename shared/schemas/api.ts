@@ -188,7 +188,11 @@ export const waypointSummary = z.object({
   trafficType: z.string(),
   effectiveTrafficType: z.string(),
   programmed: z.string(),
-  bound: z.object({ services: z.number(), pods: z.number(), namespaces: z.number() }),
+  bound: z
+    .object({ services: z.number(), pods: z.number(), namespaces: z.number() })
+    .describe(
+      'Services and Pods bound to it, and namespaces enrolled on it (istio.io/use-waypoint names it), among those the caller may read.',
+    ),
 });
 export const waypointStatus = z.object({
   waypoint: waypointSummary,

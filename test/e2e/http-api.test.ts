@@ -187,7 +187,8 @@ describe('waypoints', () => {
       trafficType: 'none',
       effectiveTrafficType: 'service',
       programmed: 'True',
-      bound: { services: 3, pods: 0, namespaces: 0 },
+      // The namespace is enrolled on it: it counts, though a service waypoint binds no pods.
+      bound: { services: 3, pods: 0, namespaces: 1 },
     });
   });
 
