@@ -17,6 +17,7 @@ import { generateWaypoint } from './generate.ts';
 import {
   DATAPLANE_MODE,
   DATAPLANE_MODE_AMBIENT,
+  NO_WAYPOINT,
   REVISION,
   USE_WAYPOINT,
   USE_WAYPOINT_NAMESPACE,
@@ -32,7 +33,7 @@ import type {
   Service,
   StringMap,
 } from './model.ts';
-import { isWaypointClass } from './waypoints.ts';
+import { isWaypointClass, trafficTypeOf } from './waypoints.ts';
 
 /**
  * What a label change (enroll, unenroll) targets: a namespace, a Service, or Pods of a namespace by
@@ -213,6 +214,46 @@ function relabel(
   }
 }
 
+/** The traffic a target's objects are reached by: Services by service address, Pods by workload. */
+const TARGET_TRAFFIC: Readonly<Record<LabelTarget['kind'], 'service' | 'workload' | null>> = {
+  namespace: null,
+  service: 'service',
+  pods: 'workload',
+};
+
+/**
+ * What an enrollment will not do as asked, said before anything changes: a waypoint that does not
+ * exist (yet), or one whose traffic type does not take the target's traffic (Istio's
+ * UnsupportedTrafficType: the label is set and the object gets no waypoint).
+ */
+export function enrollWarnings(
+  snapshot: ClusterSnapshot,
+  mutation: Mutation & { op: 'enroll' },
+): string[] {
+  if (mutation.waypoint === NO_WAYPOINT) return [];
+  const ref = {
+    namespace: mutation.waypointNamespace ?? mutation.target.namespace,
+    name: mutation.waypoint,
+  };
+  const gateway = snapshot.gateways.find(
+    (g) => inNamespace(g.metadata, ref.namespace) && g.metadata.name === ref.name,
+  );
+  if (gateway === undefined)
+    return [
+      `waypoint ${ref.namespace}/${ref.name} does not exist yet: the binding dangles (no waypoint) until it is applied`,
+    ];
+  const traffic = TARGET_TRAFFIC[mutation.target.kind];
+  const serves = trafficTypeOf(
+    gateway,
+    snapshot.gatewayClasses.find((c) => c.metadata.name === gateway.spec.gatewayClassName),
+  );
+  if (traffic === null || serves === 'all' || serves === traffic) return [];
+  const objects = traffic === 'service' ? 'the Service gets' : 'the pods get';
+  return [
+    `waypoint ${ref.namespace}/${ref.name} serves ${serves} traffic (istio.io/waypoint-for: ${serves}), not ${traffic} traffic: ${objects} no waypoint (UnsupportedTrafficType); apply it with --for ${traffic} or all`,
+  ];
+}
+
 function enroll(snapshot: ClusterSnapshot, mutation: Mutation & { op: 'enroll' }): Applied {
   checkLabelValue('waypoint', mutation.waypoint);
   const { waypointNamespace } = mutation;
@@ -222,7 +263,7 @@ function enroll(snapshot: ClusterSnapshot, mutation: Mutation & { op: 'enroll' }
     if (waypointNamespace === undefined) delete labels[USE_WAYPOINT_NAMESPACE];
     else labels[USE_WAYPOINT_NAMESPACE] = waypointNamespace;
   });
-  return { snapshot: next, warnings: [] };
+  return { snapshot: next, warnings: enrollWarnings(snapshot, mutation) };
 }
 
 function unenroll(snapshot: ClusterSnapshot, target: LabelTarget): Applied {

@@ -16,7 +16,7 @@ import {
 import { type BindingChange, diff } from '../../shared/domain/diff.ts';
 import { NotFoundError, ValidationError } from '../../shared/domain/errors.ts';
 import type { ClusterSnapshot } from '../../shared/domain/model.ts';
-import { applyMutation, type Mutation, plan } from '../../shared/domain/plan.ts';
+import { applyMutation, type LabelTarget, type Mutation, plan } from '../../shared/domain/plan.ts';
 import { mutationArb, NAMESPACES, snapshotArb } from '../support/arbitraries.ts';
 import { gateway, gatewayClass, namespace, pod, service } from '../support/builders.ts';
 
@@ -576,5 +576,80 @@ describe('compact form', () => {
       'gw',
       'own',
     ]);
+  });
+});
+
+describe('enrollWarnings: what an enrollment will not do as asked', () => {
+  const snapshot: ClusterSnapshot = {
+    namespaces: [namespace('shop', { 'istio.io/dataplane-mode': 'ambient' })],
+    services: [service('shop', 'cart')],
+    pods: [pod('shop', 'cart-1', { app: 'cart' })],
+    gateways: [
+      gateway('shop', 'svc-wp'),
+      gateway('shop', 'pod-wp', { labels: { 'istio.io/waypoint-for': 'workload' } }),
+      gateway('shop', 'both-wp', { labels: { 'istio.io/waypoint-for': 'all' } }),
+      gateway('shop', 'off-wp', { labels: { 'istio.io/waypoint-for': 'none' } }),
+      gateway('shop', 'class-wp', { className: 'workload-class' }),
+    ],
+    gatewayClasses: [
+      gatewayClass('istio-waypoint'),
+      gatewayClass('workload-class', { 'istio.io/waypoint-for': 'workload' }),
+    ],
+  };
+  const enroll = (target: LabelTarget, waypoint: string): string[] => [
+    ...plan(snapshot, { op: 'enroll', target, waypoint }).warnings,
+  ];
+  const svc = { kind: 'service', namespace: 'shop', name: 'cart' } as const;
+  const pods = { kind: 'pods', namespace: 'shop', selector: 'app=cart' } as const;
+  const ns = { kind: 'namespace', namespace: 'shop' } as const;
+
+  it.each([
+    ['a Service onto a service waypoint (T1)', svc, 'svc-wp', []],
+    ['a Service onto an all waypoint', svc, 'both-wp', []],
+    ['pods onto a workload waypoint', pods, 'pod-wp', []],
+    ['a namespace onto any waypoint: each object takes what it can', ns, 'pod-wp', []],
+    ['opting out with none', svc, 'none', []],
+    [
+      'a Service onto a workload waypoint (UnsupportedTrafficType)',
+      svc,
+      'pod-wp',
+      [
+        'waypoint shop/pod-wp serves workload traffic (istio.io/waypoint-for: workload), not service traffic: the Service gets no waypoint (UnsupportedTrafficType); apply it with --for service or all',
+      ],
+    ],
+    [
+      'a Service onto a waypoint whose class is for workload (T2)',
+      svc,
+      'class-wp',
+      [
+        'waypoint shop/class-wp serves workload traffic (istio.io/waypoint-for: workload), not service traffic: the Service gets no waypoint (UnsupportedTrafficType); apply it with --for service or all',
+      ],
+    ],
+    [
+      'pods onto a service waypoint',
+      pods,
+      'svc-wp',
+      [
+        'waypoint shop/svc-wp serves service traffic (istio.io/waypoint-for: service), not workload traffic: the pods get no waypoint (UnsupportedTrafficType); apply it with --for workload or all',
+      ],
+    ],
+    [
+      'pods onto a waypoint for none',
+      pods,
+      'off-wp',
+      [
+        'waypoint shop/off-wp serves none traffic (istio.io/waypoint-for: none), not workload traffic: the pods get no waypoint (UnsupportedTrafficType); apply it with --for workload or all',
+      ],
+    ],
+    [
+      'a waypoint that does not exist',
+      svc,
+      'ghost',
+      [
+        'waypoint shop/ghost does not exist yet: the binding dangles (no waypoint) until it is applied',
+      ],
+    ],
+  ])('%s', (_case, target, waypoint, warnings) => {
+    expect(enroll(target, waypoint)).toEqual(warnings);
   });
 });
