@@ -100,7 +100,9 @@ export async function ingestAudit(
       namespace,
       trigger: 'audit' as const,
       actor,
-      auditIds: [...auditIds].sort(),
+      // The latest ids a binding-change message can carry: a namespace written 30,000 times in one
+      // delivery still makes one small request (a message larger than SQS takes would fail all).
+      auditIds: [...auditIds].sort().slice(-MAX_AUDIT_IDS),
     }));
   if (requests.length > 0) await deps.queue.enqueue(requests);
   return { requests, ignored };

@@ -44,6 +44,7 @@ import { requestDeduplicationId, SqsReconcileQueue } from '../../shared/adapters
 import { KubernetesCluster } from '../../shared/adapters/kubernetes/cluster.ts';
 import { StaticClusterRegistry } from '../../shared/adapters/kubernetes/registry.ts';
 import { LOCAL_PERMISSIVE } from '../../shared/app/authorization.ts';
+import { MAX_AUDIT_IDS } from '../../shared/app/pipeline.ts';
 import { messageGroupId } from '../../shared/domain/message.ts';
 import type { ClusterSnapshot } from '../../shared/domain/model.ts';
 import { auditEventListSchema, auditEventSchema } from '../../shared/schemas/audit.ts';
@@ -387,6 +388,35 @@ describe('audit-ingest', () => {
         auditIds: [IDS.gatewayDelete],
       },
     ]);
+  });
+
+  it('audit webhook: a large delivery is enqueued whole, batched by size, every namespace once', async () => {
+    const event = sample<APIGatewayProxyEventV2>('audit-webhook-eventlist.json');
+    const template = JSON.parse(event.body as string).items[0];
+    const namespaces = Array.from({ length: 12 }, (_, i) => (i === 0 ? 'default' : `team-${i}`));
+    // 3,000 writes in each namespace, so ten requests would be far over SQS's 1 MiB a batch, and
+    // 30,000 in the first, whose audit ids alone would be over SQS's 1 MiB a message.
+    const items = namespaces.flatMap((namespace, n) =>
+      Array.from({ length: n === 0 ? 30_000 : 3000 }, (_, k) => ({
+        ...template,
+        auditID: `${namespace}-${String(k).padStart(6, '0')}-0000-4000-8000-000000000000`,
+        verb: 'patch',
+        objectRef: { resource: 'services', namespace, name: 'reviews', apiVersion: 'v1' },
+        responseStatus: { code: 200 },
+      })),
+    );
+    const response = (await webhook({
+      ...event,
+      body: JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items }),
+      isBase64Encoded: false,
+    })) as APIGatewayProxyStructuredResultV2;
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body as string)).toMatchObject({ accepted: namespaces.length });
+    const requests = (await enqueued()).map((e) => e.request);
+    expect(requests.map((r) => r.namespace).sort()).toEqual([...namespaces].sort());
+    for (const request of requests) expect(request.auditIds.length).toBeGreaterThan(0);
+    // A request carries the latest audit ids a binding-change message can hold.
+    expect(requests.find((r) => r.namespace === 'default')?.auditIds).toHaveLength(MAX_AUDIT_IDS);
   });
 
   it('audit webhook: a body that is not an EventList is a 400 problem, and nothing is enqueued', async () => {
