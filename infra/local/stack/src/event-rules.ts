@@ -78,6 +78,18 @@ const CLOUDFORMATION_TAGS: Tags = INTRINSICS.flatMap((tag) => [
 
 type Json = Record<string, unknown>;
 
+/**
+ * `serverless.yml` as plain data, CloudFormation's short tags read as opaque `{"!Tag": value}`.
+ *
+ * @example
+ * serverlessDocument(await readFile(SERVERLESS_YML, 'utf8')).service; // 'waypointer'
+ */
+export function serverlessDocument(text: string): Record<string, unknown> {
+  const parsed = parseDocument(text, { customTags: CLOUDFORMATION_TAGS });
+  if (parsed.errors.length > 0) throw new Error(`serverless.yml: ${parsed.errors[0]?.message}`);
+  return (parsed.toJS() ?? {}) as Json;
+}
+
 const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -177,9 +189,7 @@ export function declaredRules(
   text: string,
   params: Readonly<Record<string, string>> = {},
 ): DeclaredRules {
-  const parsed = parseDocument(text, { customTags: CLOUDFORMATION_TAGS });
-  if (parsed.errors.length > 0) throw new Error(`serverless.yml: ${parsed.errors[0]?.message}`);
-  const document = (parsed.toJS() ?? {}) as Json;
+  const document = serverlessDocument(text);
   const provider = isObject(document.provider) ? document.provider : {};
   const stage = String(resolveString(String(provider.stage ?? 'dev'), { document, params }));
   const scope: Scope = { document, params, stage };

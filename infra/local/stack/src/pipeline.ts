@@ -29,6 +29,7 @@ import { SqsChangePublisher, SqsReconcileQueue } from '../../../../shared/adapte
 import { systemClock } from '../../../../shared/adapters/clock.ts';
 import type { PipelineDeps } from '../../../../shared/app/pipeline.ts';
 import type { ClusterRegistry } from '../../../../shared/ports.ts';
+import { type DeclaredQueue, readDeclaredQueues } from './declared-queues.ts';
 import { BINDINGS_TABLE, startDynamo } from './dynamodb.ts';
 import { readDeclaredRules } from './event-rules.ts';
 import { createFunctionTables, eventRules } from './event-targets.ts';
@@ -61,7 +62,12 @@ export interface LocalPipeline {
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
+/**
+ * The two FIFO queues and their dead-letter queues, with the attributes serverless.yml gives the
+ * deployed ones (visibility timeout, retention, receives before the dead-letter queue).
+ */
 async function createQueues(client: SQSClient): Promise<Record<keyof typeof QUEUES, string>> {
+  const declared = await readDeclaredQueues(['ReconcileRequestsQueue', 'BindingChangesQueue']);
   const fifo = { FifoQueue: 'true' };
   const url = async (name: string, attributes: Record<string, string>): Promise<string> =>
     (await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes })))
@@ -72,21 +78,21 @@ async function createQueues(client: SQSClient): Promise<Record<keyof typeof QUEU
         new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
       )
     ).Attributes?.QueueArn as string;
+  const queue = async (name: string, resource: string, dlq: string): Promise<string> => {
+    const { attributes, maxReceiveCount = 5 } = declared[resource] as DeclaredQueue;
+    const redrive = { deadLetterTargetArn: await arn(dlq), maxReceiveCount };
+    return url(name, { ...fifo, ...attributes, RedrivePolicy: JSON.stringify(redrive) });
+  };
   const reconcileRequestsDlq = await url(QUEUES.reconcileRequestsDlq, fifo);
   const bindingChangesDlq = await url(QUEUES.bindingChangesDlq, fifo);
-  const redrive = async (dlq: string): Promise<string> =>
-    JSON.stringify({ deadLetterTargetArn: await arn(dlq), maxReceiveCount: 5 });
   return {
-    reconcileRequests: await url(QUEUES.reconcileRequests, {
-      ...fifo,
-      VisibilityTimeout: '10',
-      RedrivePolicy: await redrive(reconcileRequestsDlq),
-    }),
+    reconcileRequests: await queue(
+      QUEUES.reconcileRequests,
+      'ReconcileRequestsQueue',
+      reconcileRequestsDlq,
+    ),
     reconcileRequestsDlq,
-    bindingChanges: await url(QUEUES.bindingChanges, {
-      ...fifo,
-      RedrivePolicy: await redrive(bindingChangesDlq),
-    }),
+    bindingChanges: await queue(QUEUES.bindingChanges, 'BindingChangesQueue', bindingChangesDlq),
     bindingChangesDlq,
   };
 }
