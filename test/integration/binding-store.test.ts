@@ -2,7 +2,7 @@
  * The DynamoDB binding store against dynalite, through the real AWS SDK.
  */
 import { randomBytes } from 'node:crypto';
-import { type AttributeValue, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { BINDINGS_TABLE, type LocalDynamo, startDynamo } from '@waypointer/local-stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoBindingStore } from '../../shared/adapters/aws/binding-store.ts';
@@ -141,6 +141,41 @@ describe('DynamoBindingStore', () => {
         .filter((r) => r.status === 'rejected')
         .every((r) => (r as PromiseRejectedResult).reason instanceof ConflictError),
     ).toBe(true);
+  });
+
+  it("keeps the winner's chunks when a losing stage of the same generation writes its own later", async () => {
+    await put('c9', 'ns', set(1), 0);
+    // The loser reads the head before the winner stages, and its chunk writes arrive after the
+    // winner's head points to its own chunks (a client whose chunk puts are slow).
+    const slow = new DynamoDBClient({
+      endpoint: await dynamo.client.config
+        .endpoint?.()
+        .then((e) => `${e.protocol}//${e.hostname}:${e.port}`),
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    slow.middlewareStack.add(
+      (next) => async (args) => {
+        const sk = (args.input as { Item?: { sk?: string | { S?: string } } }).Item?.sk;
+        const key = typeof sk === 'string' ? sk : sk?.S;
+        if (key?.startsWith('chunk#')) await new Promise((r) => setTimeout(r, 400));
+        return next(args);
+      },
+      { step: 'initialize', name: 'slowChunks' },
+    );
+    const loserStore = new DynamoBindingStore(slow, BINDINGS_TABLE);
+    const winner = { generation: 2, bindings: set(30_000, 'winner'), messages: [], observedAt: T };
+    const loser = { generation: 2, bindings: set(30_000, 'loser'), messages: [], observedAt: T };
+    const results = await Promise.allSettled([
+      loserStore.stage('c9', 'ns', loser, 1),
+      new Promise((r) => setTimeout(r, 100)).then(() => store.stage('c9', 'ns', winner, 1)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
+    await new Promise((r) => setTimeout(r, 1500));
+    const stored = await store.load('c9', 'ns');
+    expect(stored?.pending?.bindings.services[0]?.waypoint?.name).toBe('winner');
+    expect(stored?.pending?.bindings).toEqual(winner.bindings);
+    slow.destroy();
   });
 
   it('stores states and outboxes far over the 400 KB item limit in chunks, and drops old chunks', async () => {

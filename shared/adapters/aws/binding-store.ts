@@ -2,10 +2,14 @@
  * The BindingStore port on DynamoDB, with an outbox. One table, partition key `pk` = cluster, sort
  * key `sk`: `head#<namespace>` holds the committed generation, where its state is, and the pending
  * publication if any. States and pending publications are gzip'd JSON, inline in the head when
- * small, else in `chunk#<namespace>#<what>#<generation>#<i>` items of at most 300 KB (DynamoDB items
- * stop at 400 KB). Chunks are written before the head points to them; every head write is
- * conditional on the generation, so concurrent reconciles cannot both stage or commit.
+ * small, else in `chunk#<namespace>#<what>#<generation>#<write>#<i>` items of at most 300 KB
+ * (DynamoDB items stop at 400 KB), `<write>` a random id of the one write. Chunks are written
+ * before the head points to them; every head write is conditional on the generation, so
+ * concurrent reconciles cannot both stage or commit, and the chunks of one that lost (written under
+ * its own id) can never replace those the winner's head points to. Orphaned chunks go at the next
+ * commit.
  */
+import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -25,11 +29,13 @@ import { systemClock } from '../clock.ts';
 /** Bytes of compressed data kept inline in the head item, and per chunk item. */
 export const CHUNK_BYTES = 300_000;
 
-/** Where a blob is: inline bytes, or `chunks` chunk items. */
+/** Where a blob is: inline bytes, or `chunks` chunk items of the write `write`. */
 interface BlobRef {
   readonly generation: number;
   readonly chunks: number;
   readonly data?: Uint8Array;
+  /** The write's id in the chunk keys (absent in chunks written before it was added). */
+  readonly write?: string;
 }
 
 interface Head {
@@ -45,8 +51,8 @@ interface Head {
 type Blob = 'state' | 'pending';
 
 const head = (namespace: string): string => `head#${namespace}`;
-const chunkPrefix = (namespace: string, blob: Blob, generation: number): string =>
-  `chunk#${namespace}#${blob}#${String(generation).padStart(12, '0')}#`;
+const chunkPrefix = (namespace: string, blob: Blob, generation: number, write?: string): string =>
+  `chunk#${namespace}#${blob}#${String(generation).padStart(12, '0')}#${write === undefined ? '' : `${write}#`}`;
 
 /** The BindingStore on one DynamoDB table (see the module's description for its items). */
 export class DynamoBindingStore implements BindingStore {
@@ -79,7 +85,7 @@ export class DynamoBindingStore implements BindingStore {
     } else {
       const parts: Uint8Array[] = [];
       for (let i = 0; i < ref.chunks; i++) {
-        const sk = `${chunkPrefix(namespace, blob, ref.generation)}${String(i).padStart(5, '0')}`;
+        const sk = `${chunkPrefix(namespace, blob, ref.generation, ref.write)}${String(i).padStart(5, '0')}`;
         const { Item } = await this.#db.send(
           new GetCommand({
             TableName: this.#table,
@@ -109,8 +115,9 @@ export class DynamoBindingStore implements BindingStore {
     const compressed = gzipSync(JSON.stringify(value));
     if (compressed.length <= CHUNK_BYTES) return { generation, chunks: 0, data: compressed };
     let chunks = 0;
+    const write = randomUUID();
     for (let offset = 0; offset < compressed.length; offset += CHUNK_BYTES, chunks++) {
-      const sk = `${chunkPrefix(namespace, blob, generation)}${String(chunks).padStart(5, '0')}`;
+      const sk = `${chunkPrefix(namespace, blob, generation, write)}${String(chunks).padStart(5, '0')}`;
       await this.#db.send(
         new PutCommand({
           TableName: this.#table,
@@ -118,7 +125,7 @@ export class DynamoBindingStore implements BindingStore {
         }),
       );
     }
-    return { generation, chunks };
+    return { generation, chunks, write };
   }
 
   async load(cluster: string, namespace: string): Promise<StoredBindings | null> {
@@ -199,7 +206,7 @@ export class DynamoBindingStore implements BindingStore {
       expectedGeneration,
       true,
     );
-    const keep = chunkPrefix(namespace, 'state', pending.generation);
+    const keep = chunkPrefix(namespace, 'state', pending.generation, state.write);
     await this.#drop(cluster, namespace, (sk) => !sk.startsWith(keep));
   }
 
