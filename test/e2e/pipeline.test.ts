@@ -30,11 +30,17 @@ let served: Served;
 let sqs: SQSClient;
 let queueUrl: string;
 let kubeconfig: string;
+const activity: string[] = [];
 
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
   const dataDir = await mkdtemp(join(tmpdir(), 'serve-'));
-  served = await serve({ port: 0, dataDir, sweepIntervalMs: 3_600_000 });
+  served = await serve({
+    port: 0,
+    dataDir,
+    sweepIntervalMs: 3_600_000,
+    activity: (line) => activity.push(line),
+  });
   const endpoints = JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8'));
   sqs = new SQSClient({
     endpoint: endpoints.sqs,
@@ -89,6 +95,17 @@ describe('npm start: audit to binding changes', () => {
     const event = JSON.parse(messages[0]?.Body as string);
     expect(validate(event), JSON.stringify(validate.errors)).toBe(true);
     expect(messages[0]?.Attributes?.MessageGroupId).toBe('local/default');
+    // What npm start prints about it, a line per step.
+    expect(activity).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^reconcile requested for local\/default \(audit by kubernetes-admin, 1 audit event\(s\)\)$/,
+        ),
+        expect.stringMatching(
+          /^published local\/default #1 \(audit by kubernetes-admin\): Namespace default new -> none, Service details new -> none/,
+        ),
+      ]),
+    );
     expect(event).toMatchObject({
       type: 'io.waypointer.binding.changed.v1',
       subject: 'local/default',

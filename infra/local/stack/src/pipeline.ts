@@ -29,6 +29,7 @@ import { SqsChangePublisher, SqsReconcileQueue } from '../../../../shared/adapte
 import { systemClock } from '../../../../shared/adapters/clock.ts';
 import type { PipelineDeps } from '../../../../shared/app/pipeline.ts';
 import type { ClusterRegistry } from '../../../../shared/ports.ts';
+import { type ActivityLog, logged } from './activity-log.ts';
 import { type DeclaredQueue, readDeclaredQueues } from './declared-queues.ts';
 import { BINDINGS_TABLE, startDynamo } from './dynamodb.ts';
 import { readDeclaredRules } from './event-rules.ts';
@@ -138,6 +139,8 @@ export async function startPipeline(options: {
   serverlessYml?: string;
   /** A file to append every event put on the EventBridge endpoint to (JSONL). */
   eventLog?: string;
+  /** Told of every reconcile request and published binding change, one line each. */
+  activity?: ActivityLog;
 }): Promise<LocalPipeline> {
   const declared = await readDeclaredRules(options.serverlessYml);
   const sqsServer = new SqsServer();
@@ -145,11 +148,14 @@ export async function startPipeline(options: {
   const dynamo = await startDynamo();
   const client = new SQSClient({ endpoint: sqsUrl, region: 'us-east-1', credentials });
   const queues = await createQueues(client);
+  const sent = {
+    publisher: new SqsChangePublisher(client, queues.bindingChanges),
+    queue: new SqsReconcileQueue(client, queues.reconcileRequests),
+  };
   const deps: PipelineDeps = {
     clusters: options.clusters,
     store: new DynamoBindingStore(dynamo.client, BINDINGS_TABLE),
-    publisher: new SqsChangePublisher(client, queues.bindingChanges),
-    queue: new SqsReconcileQueue(client, queues.reconcileRequests),
+    ...(options.activity === undefined ? sent : logged(sent, options.activity)),
     clock: systemClock,
     ...(options.identities === undefined ? {} : { identities: options.identities }),
   };

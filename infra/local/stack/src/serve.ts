@@ -32,6 +32,8 @@ export interface ServeOptions {
   readonly context?: string;
   /** How often the scheduled sweep runs (default 60 s). */
   readonly sweepIntervalMs?: number;
+  /** Told of every reconcile request and published binding change, one line each. */
+  readonly activity?: (line: string) => void;
 }
 
 export interface Served {
@@ -84,6 +86,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
     clusters,
     identities: { [LOCAL_CLUSTER]: embedded === undefined ? [] : [WAYPOINTER_USER] },
     eventLog: join(dataDir, 'events.jsonl'),
+    ...(options.activity === undefined ? {} : { activity: options.activity }),
     ...(options.sweepIntervalMs === undefined ? {} : { sweepIntervalMs: options.sweepIntervalMs }),
   });
   const logger = new Logger({
@@ -184,6 +187,7 @@ export async function serveCommand(args: readonly string[], io: ForegroundIo): P
     ...(text('seed') === undefined ? {} : { seed: text('seed') as string }),
     ...(text('kubeconfig') === undefined ? {} : { kubeconfig: text('kubeconfig') as string }),
     ...(text('context') === undefined ? {} : { context: text('context') as string }),
+    activity: (line) => io.stdout(`${new Date().toISOString().slice(11, 19)} ${line}\n`),
   });
   io.stdout(banner(served, dataDir));
   io.onStop(served.stop);
