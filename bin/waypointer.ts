@@ -2,7 +2,8 @@
 /**
  * The `waypointer` command. Node 24 runs this TypeScript file directly (type stripping).
  * The composition root: shared/commands runs the commands; the local stack
- * (`@waypointer/local-stack`, infra/local/stack) is loaded only for `serve`, `cluster` and `invoke`.
+ * (`@waypointer/local-stack`, infra/local/stack) is loaded only for `serve`, `cluster`, `invoke` and
+ * `demo`.
  */
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
@@ -41,6 +42,9 @@ if (command === 'cluster' || command === 'serve') {
 } else if (command === 'invoke') {
   const { invokeCommand } = await import('@waypointer/local-stack');
   process.exitCode = await invokeCommand(args, io);
+} else if (command === 'demo') {
+  const { demoCommand } = await import('@waypointer/local-stack');
+  process.exitCode = await demoCommand(io);
 } else {
   process.exitCode = await runCli(process.argv.slice(2), {
     ...io,

@@ -68,8 +68,9 @@ Commands (istioctl waypoint's words and flags where it has them):
       before leaves; nothing changes. Quote the whole list or each ';'.
   eks-token --cluster-name NAME [--region R]
       Print the ExecCredential \`aws eks get-token\` prints (a kubeconfig exec plugin).
-  serve | cluster | invoke
-      The local stack (\`waypointer serve --help\`, \`waypointer cluster --help\`).
+  serve | cluster | invoke | demo
+      The local stack (\`waypointer serve --help\`, \`waypointer cluster --help\`); demo replays
+      Istio's "Configure waypoint proxies" on a fresh one (\`npm run demo\`).
   help
 
 Flags of every command:

@@ -4,6 +4,7 @@
  * Lambda does.
  */
 export { CLUSTER_HELP, clusterCommand } from './cluster-command.ts';
+export { demoCommand } from './demo.ts';
 export { BINDINGS_TABLE, type LocalDynamo, startDynamo } from './dynamodb.ts';
 export { type HttpHandler, LOCAL_CALLER, lambdaContext, startGateway } from './gateway.ts';
 export { INVOKE_HELP, invokeCommand } from './invoke.ts';
