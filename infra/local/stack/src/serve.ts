@@ -149,7 +149,7 @@ Try:
   curl -s ${api}/v1/openapi.json
   kubectl --kubeconfig ${kubeconfig} get gateways,pods -n default
   kubectl --kubeconfig ${kubeconfig} label namespace default istio.io/use-waypoint=waypoint
-  aws --endpoint-url ${served.endpoints.sqs as string} sqs receive-message --queue-url ${(served.endpoints.queues as { bindingChanges: string }).bindingChanges}
+  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --region us-east-1 --endpoint-url ${served.endpoints.sqs as string} sqs receive-message --queue-url ${(served.endpoints.queues as { bindingChanges: string }).bindingChanges}
 Binding changes are published to ${(served.endpoints.queues as { bindingChanges: string }).bindingChanges}
 Stop with Ctrl-C.
 `;
