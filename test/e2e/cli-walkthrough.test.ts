@@ -230,6 +230,17 @@ describe('--api: the same commands through a deployed API', () => {
       stdout: 'waypoint default/api-waypoint deleted\nwaypoint default/gone not found\n',
       stderr: '',
     });
+    // plan previews through the API's dry run: one mutation, nothing changed.
+    const preview = await withRegion(['plan', 'enroll service ratings -n default --waypoint none']);
+    expect(preview.code).toBe(0);
+    expect(preview.stdout).toMatch(/Service\s+default\s+ratings\s+service\s+/);
+    const ratings = JSON.parse(
+      (await withRegion(['bindings', '-n', 'default', '-o', 'json'])).stdout,
+    ).services.find((b: { name: string }) => b.name === 'ratings');
+    expect(ratings.via).not.toBe('service');
+    const two = await withRegion(['plan', 'unenroll service reviews ; unenroll service ratings']);
+    expect(two.code).toBe(1);
+    expect(two.stderr).toMatch(/^Error: over --api, plan previews one mutation/);
     expect(authorizations.length).toBeGreaterThan(3);
     expect(authorizations.at(-1)).toMatch(
       /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request, SignedHeaders=[^,]*host[^,]*, Signature=[0-9a-f]{64}$/,

@@ -20,6 +20,7 @@ import {
   WaypointerError,
 } from '../../domain/errors.ts';
 import type { LabelTarget, Mutation } from '../../domain/plan.ts';
+import type { Caller } from '../../ports.ts';
 
 /** How to reach and sign for a deployed API. */
 export interface ApiOptions {
@@ -178,52 +179,27 @@ function seconds(timeout: number | undefined): number | undefined {
  * The command use cases over a deployed API. `plan` previews one mutation (the API's `dryRun`);
  * `explain` needs a cluster connection (the API has no route for it).
  */
+/** A mutation of a plan as the dry run of its use case (the API previews one at a time). */
+function dryRunOf(
+  useCases: CommandUseCases,
+  m: Mutation,
+  request: { readonly cluster: string; readonly caller: Caller },
+): Promise<unknown> {
+  const base = { cluster: request.cluster, caller: request.caller, dryRun: true };
+  switch (m.op) {
+    case 'applyWaypoint':
+      return useCases.applyWaypoint({ ...base, ...m });
+    case 'deleteWaypoint':
+      return useCases.deleteWaypoint({ ...base, ...m });
+    case 'enroll':
+      return useCases.enroll({ ...base, ...m });
+    case 'unenroll':
+      return useCases.unenroll({ ...base, ...m });
+  }
+}
+
 export function apiUseCases(client: ApiClient): CommandUseCases {
-  const mutation = async (m: Mutation, cluster: string, dryRun: boolean): Promise<unknown> => {
-    switch (m.op) {
-      case 'applyWaypoint':
-        return client.call(
-          'PUT',
-          `${ns(cluster, m.namespace)}/waypoints/${enc(m.name)}`,
-          {},
-          {
-            ...(m.for === undefined ? {} : { for: m.for }),
-            ...(m.revision === undefined ? {} : { revision: m.revision }),
-            enrollNamespace: m.enrollNamespace === true,
-            overwrite: m.overwrite === true,
-            dryRun,
-          },
-        );
-      case 'deleteWaypoint':
-        return client.call('DELETE', `${ns(cluster, m.namespace)}/waypoints/${enc(m.name)}`, {
-          unenroll: m.unenroll === true,
-          dryRun,
-        });
-      case 'enroll':
-        return merged(
-          await Promise.all(
-            enrollment(cluster, m.target).map((r) =>
-              client.call('PUT', r.path, r.query, {
-                waypoint: m.waypoint,
-                ...(m.waypointNamespace === undefined
-                  ? {}
-                  : { waypointNamespace: m.waypointNamespace }),
-                dryRun,
-              }),
-            ),
-          ),
-        );
-      case 'unenroll':
-        return merged(
-          await Promise.all(
-            enrollment(cluster, m.target).map((r) =>
-              client.call('DELETE', r.path, { ...r.query, dryRun }),
-            ),
-          ),
-        );
-    }
-  };
-  return {
+  const useCases: CommandUseCases = {
     applyWaypoint: async (i) =>
       (await client.call(
         'PUT',
@@ -295,10 +271,7 @@ export function apiUseCases(client: ApiClient): CommandUseCases {
         throw new ValidationError(
           'over --api, plan previews one mutation (the API has no sequence preview): use --kubeconfig to preview several',
         );
-      const result = (await mutation(only, i.cluster, true)) as {
-        warnings: string[];
-        plan: never[];
-      };
+      const result = (await dryRunOf(useCases, only, i)) as { warnings: string[]; plan: never[] };
       return [{ mutation: only, warnings: result.warnings, skipped: false, changes: result.plan }];
     },
     explainBinding: async () => {
@@ -307,6 +280,7 @@ export function apiUseCases(client: ApiClient): CommandUseCases {
       );
     },
   };
+  return useCases;
 }
 
 /** The clusters a deployment manages (`GET /v1/clusters`). */
