@@ -3,6 +3,7 @@
  * command runs (its --cluster, the channel's default, the deployment's), bad input of every class
  * answered with guidance, and failures logged, counted and told to the user.
  */
+import { readFileSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { lambdaContext } from '@waypointer/local-stack';
@@ -255,5 +256,29 @@ describe('configuration', () => {
     ],
   ])('refuses %j', (env, message) => {
     expect(() => loadChatOpsConfig(env)).toThrow(message);
+  });
+});
+
+describe('the sample event', () => {
+  it("events/slack-command.json, signed with Slack's example secret, is queued as list -A", async () => {
+    const sample = JSON.parse(
+      readFileSync(new URL('../../events/slack-command.json', import.meta.url), 'utf8'),
+    ) as APIGatewayProxyEventV2;
+    const h = ingress({
+      signingSecret: '8f742231b10e8888abcd99yyyzzz85a5',
+      clusters: ['prod'],
+      now: () => 1531420618 * 1000,
+    });
+    const { status, body } = await call(h, sample);
+    expect(status).toBe(200);
+    expect(JSON.parse(body).response_type).toBe('ephemeral');
+    expect(h.jobs).toEqual([
+      expect.objectContaining({
+        kind: 'command',
+        text: 'list -A',
+        cluster: 'prod',
+        user: 'U2CERLKJA',
+      }),
+    ]);
   });
 });
