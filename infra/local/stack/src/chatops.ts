@@ -2,13 +2,14 @@
  * ChatOps on loopback: the chatops ingress behind the local gateway (`POST /slack/commands` and
  * `/slack/interactions`), its queue on the embedded SQS endpoint, its idempotency table on
  * dynalite, and a poller that hands the queue's messages to the worker as Lambda's SQS event
- * source would (honouring batchItemFailures).
+ * source would (honouring batchItemFailures). Its idempotency table is the pipeline's
+ * eventbridge-command table, as in serverless.yml: start the pipeline first.
  */
 import { randomBytes } from 'node:crypto';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -30,12 +31,13 @@ import { type Policy, policyAuthorizer } from '../../../../shared/app/authorizat
 import { commandRunner } from '../../../../shared/app/run-command.ts';
 import type { SlackSettings } from '../../../../shared/config.ts';
 import type { ClusterRegistry } from '../../../../shared/ports.ts';
+import { COMMAND_IDEMPOTENCY_TABLE } from './event-targets.ts';
 import { type HttpHandler, lambdaContext } from './gateway.ts';
 
 /** The ChatOps queue's name (`ChatOpsQueue` in serverless.yml). */
 export const CHATOPS_QUEUE = 'slack-commands.fifo';
-/** The worker's idempotency table. */
-export const CHATOPS_TABLE = 'waypointer-chatops-idempotency';
+/** The worker's idempotency table: eventbridge-command's, which the pipeline creates (as deployed). */
+export const CHATOPS_TABLE = COMMAND_IDEMPOTENCY_TABLE;
 
 /** What the local ChatOps runs on. */
 export interface LocalChatOpsOptions {
@@ -43,7 +45,7 @@ export interface LocalChatOpsOptions {
   readonly policy: Policy;
   /** The embedded SQS endpoint's URL. */
   readonly sqs: string;
-  /** dynalite's URL. */
+  /** dynalite's URL (the pipeline's, which holds the idempotency table). */
   readonly dynamodb: string;
   /** The signing secret; a development one is made up when absent. */
   readonly signingSecret?: string;
@@ -87,14 +89,6 @@ export async function startChatOps(options: LocalChatOpsOptions): Promise<LocalC
   const queueUrl = QueueUrl as string;
   const { Attributes } = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: CHATOPS_TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-    }),
   );
   const signingSecret = options.signingSecret ?? randomBytes(16).toString('hex');
   const responder = options.responder ?? fetchResponder();
