@@ -176,3 +176,61 @@ export function loadCommandEventsConfig(
     resultBus: parsed.data.WAYPOINTER_RESULT_BUS ?? 'default',
   };
 }
+
+const slackChannel = z.strictObject({
+  /** The cluster a command in this channel acts on when it names none (`--cluster`). */
+  cluster: clusterName,
+  /** The namespace a command in this channel acts on when it names none (`-n`). */
+  namespace: z.string().min(1).max(63).optional(),
+});
+
+/** `WAYPOINTER_SLACK`: where commands act by default, per Slack channel id and overall. */
+export const slackSettingsSchema = z.strictObject({
+  /** The cluster of a command that names none, in a channel without a default of its own. */
+  defaultCluster: clusterName.optional(),
+  /** Per channel id (`C0123ABCD`): its default cluster, and optionally namespace. */
+  channels: z.record(z.string().min(1), slackChannel).default({}),
+});
+/** The validated `WAYPOINTER_SLACK` document. */
+export type SlackSettings = z.infer<typeof slackSettingsSchema>;
+
+/** What the ChatOps ingress (`functions/chatops`) reads. */
+export interface ChatOpsConfig {
+  /** `SLACK_SIGNING_SECRET`: the Slack app's signing secret (deployed from SSM Parameter Store). */
+  readonly signingSecret: string;
+  /** `WAYPOINTER_SLACK`: defaults per channel; no defaults when unset. */
+  readonly slack: SlackSettings;
+  /** `WAYPOINTER_CHATOPS_QUEUE_URL`: the queue of commands for the ChatOps worker. */
+  readonly queueUrl: string;
+}
+
+const chatOpsSchema = z.object({
+  SLACK_SIGNING_SECRET: z.string().trim().min(1, 'the Slack signing secret is required'),
+  WAYPOINTER_CHATOPS_QUEUE_URL: z.url(),
+  WAYPOINTER_SLACK: optional(z.string()),
+});
+
+/**
+ * `SLACK_SIGNING_SECRET` and `WAYPOINTER_CHATOPS_QUEUE_URL` (required), `WAYPOINTER_SLACK` (JSON,
+ * optional: `{"defaultCluster"?, "channels": {"<channel id>": {"cluster", "namespace"?}}}`), read
+ * by the ChatOps ingress.
+ *
+ * @example
+ * loadChatOpsConfig({ SLACK_SIGNING_SECRET: 's', WAYPOINTER_CHATOPS_QUEUE_URL: 'https://sqs...' });
+ * // => { signingSecret: 's', slack: { channels: {} }, queueUrl: 'https://sqs...' }
+ */
+export function loadChatOpsConfig(env: Record<string, string | undefined>): ChatOpsConfig {
+  const parsed = chatOpsSchema.safeParse(env);
+  if (!parsed.success) throw invalid(parsed.error.issues);
+  const text = parsed.data.WAYPOINTER_SLACK;
+  const slack = slackSettingsSchema.safeParse(
+    text === undefined ? {} : json('WAYPOINTER_SLACK', text),
+  );
+  if (!slack.success)
+    throw invalid(slack.error.issues.map((i) => ({ ...i, path: ['WAYPOINTER_SLACK', ...i.path] })));
+  return {
+    signingSecret: parsed.data.SLACK_SIGNING_SECRET,
+    slack: slack.data,
+    queueUrl: parsed.data.WAYPOINTER_CHATOPS_QUEUE_URL,
+  };
+}

@@ -25,6 +25,7 @@ import {
   UsageError,
 } from './grammar.ts';
 import { renderOutcome } from './render.ts';
+import { slackCommand } from './slack-command.ts';
 import { SnapshotCluster } from './snapshot-cluster.ts';
 
 export interface CliIo {
@@ -187,6 +188,7 @@ const NO_CLUSTER = {} as CommandUseCases;
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   try {
     if (argv[0] === 'eks-token') return await eksTokenCommand(argv.slice(1), io);
+    if (argv[0] === 'slack') return await slackCommand(argv.slice(1), io);
     const { command, connection } = parseCommandLine(argv);
     const target = OFFLINE.has(command.verb)
       ? { useCases: NO_CLUSTER, cluster: '', defaultNamespace: DEFAULT_NAMESPACE }

@@ -59,6 +59,8 @@ describe('osls package', () => {
       'reconcile',
       'scheduledSweep',
       'eventbridgeCommand',
+      'chatops',
+      'chatopsWorker',
     ]) {
       expect(existsSync(join(root, `.serverless/${name}.zip`)), name).toBe(true);
     }
@@ -68,7 +70,7 @@ describe('osls package', () => {
     const byType = (type: string): { Type: string; Properties: Record<string, unknown> }[] =>
       Object.values(template.Resources).filter((r) => r.Type === type);
     const functions = byType('AWS::Lambda::Function');
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(8);
     expect(
       functions.every(
         (f) =>
@@ -86,11 +88,14 @@ describe('osls package', () => {
       'waypointer-test-command-events-dlq',
       'waypointer-test-reconcile-requests-dlq.fifo',
       'waypointer-test-reconcile-requests.fifo',
+      'waypointer-test-slack-commands-dlq.fifo',
+      'waypointer-test-slack-commands.fifo',
     ]);
     expect(byType('AWS::DynamoDB::Table')).toHaveLength(2);
-    expect(byType('AWS::Lambda::EventSourceMapping')[0]?.Properties.FunctionResponseTypes).toEqual([
-      'ReportBatchItemFailures',
-    ]);
+    const mappings = byType('AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(2);
+    for (const mapping of mappings)
+      expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     expect(byType('AWS::Logs::SubscriptionFilter')[0]?.Properties.LogGroupName).toBe(
       '/aws/eks/prod/cluster',
     );
@@ -98,7 +103,12 @@ describe('osls package', () => {
       byType('AWS::ApiGatewayV2::Route')
         .map((r) => `${r.Properties.RouteKey} ${r.Properties.AuthorizationType}`)
         .sort(),
-    ).toEqual(['ANY /{proxy+} AWS_IAM', 'POST /audit/{cluster} AWS_IAM']);
+    ).toEqual([
+      'ANY /{proxy+} AWS_IAM',
+      'POST /audit/{cluster} AWS_IAM',
+      'POST /slack/commands undefined',
+      'POST /slack/interactions undefined',
+    ]);
     const rules = byType('AWS::Events::Rule').map((r) => r.Properties);
     expect(rules.map((r) => r.ScheduleExpression ?? r.EventPattern)).toEqual(
       expect.arrayContaining([
@@ -126,6 +136,8 @@ describe('osls package', () => {
     expect(routes).toEqual([
       ['ANY /{proxy+}', 'HttpApiLambdaFunction'],
       ['POST /audit/{cluster}', 'AuditWebhookLambdaFunction'],
+      ['POST /slack/commands', 'ChatopsLambdaFunction'],
+      ['POST /slack/interactions', 'ChatopsLambdaFunction'],
     ]);
     const targets = Object.values(template.Resources).flatMap((r) => {
       if (r.Type === 'AWS::Logs::SubscriptionFilter')
@@ -286,5 +298,44 @@ describe('osls package', () => {
     };
     const response = await handler(event, context);
     expect([response.statusCode, JSON.parse(response.body)]).toEqual([200, { items: [] }]);
+  });
+
+  it('runs the Slack ingress from its secret in SSM, and its ESM bundle refuses an unsigned request on Node 24', async () => {
+    const fn = Object.values(template.Resources).find(
+      (r) =>
+        r.Type === 'AWS::Lambda::Function' &&
+        r.Properties.FunctionName === 'waypointer-test-chatops',
+    );
+    expect(
+      (fn?.Properties.Environment as { Variables: Record<string, unknown> } | undefined)?.Variables,
+    ).toMatchObject({
+      SLACK_SIGNING_SECRET: '{{resolve:ssm:/waypointer/test/slack-signing-secret}}',
+      WAYPOINTER_CHATOPS_QUEUE_URL: { Ref: 'ChatOpsQueue' },
+    });
+    process.env.WAYPOINTER_CLUSTERS = '{}';
+    process.env.SLACK_SIGNING_SECRET = 'test-secret';
+    process.env.WAYPOINTER_CHATOPS_QUEUE_URL =
+      'https://sqs.eu-west-1.amazonaws.com/123456789012/q.fifo';
+    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+    process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
+    const bundle = pathToFileURL(join(root, '.esbuild/.build/functions/chatops/handler.mjs')).href;
+    const { handler } = (await import(bundle)) as {
+      handler: (event: unknown, context: unknown) => Promise<{ statusCode: number }>;
+    };
+    const body = Buffer.from('command=%2Fwaypoint&text=list').toString('base64');
+    const event = {
+      version: '2.0',
+      rawPath: '/slack/commands',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      requestContext: { http: { method: 'POST', path: '/slack/commands' } },
+      body,
+      isBase64Encoded: true,
+    };
+    const context = {
+      functionName: 'waypointer-test-chatops',
+      awsRequestId: 'r',
+      getRemainingTimeInMillis: () => 9_000,
+    };
+    expect((await handler(event, context)).statusCode).toBe(401);
   });
 });

@@ -51,6 +51,23 @@ describe('what ships to Lambda', () => {
   });
 });
 
+describe('the Slack ingress stays light', () => {
+  it('functions/chatops/handler.ts loads neither the Kubernetes client nor the EKS client', async () => {
+    const { files, packages } = await graph('functions/chatops/handler.ts');
+    expect(files).toContain('functions/chatops/app.ts');
+    expect(packages).toContain('@aws-sdk/client-sqs');
+    expect(
+      packages.filter((name) => /^@kubernetes\/client-node|^@aws-sdk\/client-eks/.test(name)),
+    ).toEqual([]);
+    expect(files.filter((file) => file.startsWith('shared/adapters/kubernetes/'))).toEqual([]);
+  });
+
+  it('its worker does: it runs the commands', async () => {
+    const { packages } = await graph('functions/chatops/worker-handler.ts');
+    expect(packages).toContain('@kubernetes/client-node');
+  });
+});
+
 describe('units stay apart', () => {
   it.each([
     [
@@ -107,7 +124,7 @@ function loaded(args: readonly string[]): Promise<string[]> {
 }
 
 describe('the waypointer command', () => {
-  it.each([['generate'], ['help'], ['eks-token', '--help']])(
+  it.each([['generate'], ['help'], ['eks-token', '--help'], ['slack', '--help']])(
     '%s loads no embedded test infrastructure',
     async (...args) => {
       const files = await loaded(args);

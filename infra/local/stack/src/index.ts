@@ -3,6 +3,8 @@
  * runner and dynalite. Only the `waypointer` command and the tests load it; nothing that ships to
  * Lambda does.
  */
+
+export { CHATOPS_QUEUE, type LocalChatOps, startChatOps } from './chatops.ts';
 export { CLUSTER_HELP, clusterCommand } from './cluster-command.ts';
 export { demoCommand } from './demo.ts';
 export { BINDINGS_TABLE, type LocalDynamo, startDynamo } from './dynamodb.ts';

@@ -13,6 +13,7 @@ import { createHttpApi } from '../../../../functions/http-api/app.ts';
 import { KubernetesCluster } from '../../../../shared/adapters/kubernetes/cluster.ts';
 import { StaticClusterRegistry } from '../../../../shared/adapters/kubernetes/registry.ts';
 import { describePolicy, LOCAL_PERMISSIVE } from '../../../../shared/app/authorization.ts';
+import { startChatOps } from './chatops.ts';
 import { commandLine, type ForegroundIo, portOption } from './command-line.ts';
 import { type HttpHandler, startGateway } from './gateway.ts';
 import { type LocalPipeline, startPipeline } from './pipeline.ts';
@@ -54,10 +55,14 @@ export async function serve(options: ServeOptions): Promise<Served> {
   await mkdir(dataDir, { recursive: true });
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   // The gateway comes first: the embedded cluster posts its audit events to it.
-  const handlers: { api?: HttpHandler; audit?: HttpHandler } = {};
+  const handlers: { api?: HttpHandler; audit?: HttpHandler; slack?: HttpHandler } = {};
   const gateway = await startGateway(
     (event, context) => {
-      const handler = event.rawPath.startsWith('/audit/') ? handlers.audit : handlers.api;
+      const handler = event.rawPath.startsWith('/audit/')
+        ? handlers.audit
+        : event.rawPath.startsWith('/slack/')
+          ? handlers.slack
+          : handlers.api;
       if (handler === undefined) return Promise.resolve({ statusCode: 503, body: 'starting' });
       return handler(event, context);
     },
@@ -101,6 +106,19 @@ export async function serve(options: ServeOptions): Promise<Served> {
     queue: pipeline.deps.queue,
   });
   handlers.audit = pipeline.auditWebhook;
+  // ChatOps: SLACK_SIGNING_SECRET, else a development secret (in endpoints.json and the banner).
+  const chatops = await startChatOps({
+    clusters,
+    policy: LOCAL_PERMISSIVE,
+    sqs: pipeline.sqs,
+    dynamodb: pipeline.dynamodb,
+    ...(process.env.SLACK_SIGNING_SECRET
+      ? { signingSecret: process.env.SLACK_SIGNING_SECRET }
+      : {}),
+    logger,
+    metrics: new Metrics({ namespace: 'waypointer', serviceName: 'waypointer' }),
+  });
+  handlers.slack = chatops.handler;
   const endpoints = {
     api: gateway.url,
     kubernetes: embedded?.url ?? kc.getCurrentCluster()?.server,
@@ -116,6 +134,11 @@ export async function serve(options: ServeOptions): Promise<Served> {
       reconcileRequests: pipeline.queues.reconcileRequests,
       bindingChanges: pipeline.queues.bindingChanges,
     },
+    slack: {
+      commands: `${gateway.url}/slack/commands`,
+      interactions: `${gateway.url}/slack/interactions`,
+      signingSecret: chatops.signingSecret,
+    },
   };
   await writeFile(join(dataDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
   return {
@@ -124,6 +147,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
     pipeline,
     stop: async () => {
       await embedded?.stop();
+      await chatops.stop();
       await pipeline.stop();
       await new Promise<void>((r) => gateway.server.close(() => r()));
     },
@@ -141,6 +165,7 @@ function banner(served: Served, dataDir: string): string {
   EventBridge:    ${events} (events logged to ${join(resolve(dataDir), 'events.jsonl')})
   endpoints:      ${join(resolve(dataDir), 'endpoints.json')}
   authorization:  ${authorization}
+  Slack:          POST ${api}/slack/commands (signing secret in endpoints.json; try: npx waypointer slack "list -A")
 
 Try:
   curl -s ${api}/v1/clusters/local/namespaces/default/bindings
