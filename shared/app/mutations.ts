@@ -232,6 +232,21 @@ async function relabel(
   }
 }
 
+/**
+ * Deletes the Gateway. When the cluster did not say whether it did (a delete is not repeated), it
+ * is read back within the rollback's time: gone means deleted, and the labels stay removed; still
+ * there, or unknown, fails the delete, and the labels are put back.
+ */
+async function deleteGateway(clusters: Phases, ref: WaypointRef): Promise<void> {
+  try {
+    await clusters.forward.deleteGateway(ref.namespace, ref.name);
+  } catch (error) {
+    if (!outcomeUnknown(error)) throw error;
+    const left = await clusters.rollback.getGateway(ref.namespace, ref.name).catch(() => undefined);
+    if (left !== null) throw error;
+  }
+}
+
 /** Steps that clear the labels of each dependent, restoring them from the snapshot on failure. */
 function unenrollSteps(snapshot: ClusterSnapshot, objects: readonly Dependent[]): LabelStep[] {
   return objects.map((d) => {
@@ -320,7 +335,7 @@ export async function deleteWaypoint(
   const done: string[] = [];
   // Labels first, the Gateway last: a failure anywhere puts the labels back.
   const steps = input.unenroll === true ? unenrollSteps(before, objects) : [];
-  await relabel(clusters, steps, () => cluster.deleteGateway(ref.namespace, ref.name));
+  await relabel(clusters, steps, () => deleteGateway(clusters, ref));
   if (steps.length > 0) done.push(`removed ${USE_WAYPOINT} from ${named.join(', ')}`);
   done.push(`waypoint ${formatRef(ref)} deleted`);
   return {

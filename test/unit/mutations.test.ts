@@ -150,6 +150,45 @@ describe('all-or-nothing label changes', () => {
     ]);
   });
 
+  it.each<[string, Cluster['getGateway'] | undefined, 'deleted' | 'put back']>([
+    ['it is gone: the delete was made, and the labels stay removed', async () => null, 'deleted'],
+    ['it is still there: the labels are put back', undefined, 'put back'],
+    [
+      'it cannot be read: the labels are put back',
+      async () => {
+        throw new UnavailableError('no answer');
+      },
+      'put back',
+    ],
+  ])(
+    'reads the Gateway back when its delete did not answer: %s',
+    async (_, getGateway, outcome) => {
+      const stub = stubCluster(() => false, true);
+      const cluster = getGateway === undefined ? stub.cluster : { ...stub.cluster, getGateway };
+      const deleting = deleteWaypoint(deps(cluster), {
+        caller,
+        cluster: 'c',
+        namespace: 'default',
+        name: 'w',
+        unenroll: true,
+      });
+      const cleared = [
+        'namespace default {"istio.io/use-waypoint":null,"istio.io/use-waypoint-namespace":null}',
+        'service reviews {"istio.io/use-waypoint":null,"istio.io/use-waypoint-namespace":null}',
+      ];
+      if (outcome === 'deleted') {
+        expect((await deleting).done).toEqual([
+          'removed istio.io/use-waypoint from Namespace default, Service default/reviews',
+          'waypoint default/w deleted',
+        ]);
+        expect(stub.calls).toEqual(cleared);
+      } else {
+        await expect(deleting).rejects.toThrow('cannot delete');
+        expect(stub.calls).toHaveLength(4);
+      }
+    },
+  );
+
   it('says so when a label cannot be put back', async () => {
     const { cluster } = stubCluster((call) => call >= 2);
     await expect(enrollPods(cluster, ['b', 'c'])).rejects.toThrow(
