@@ -54,8 +54,18 @@ export interface Authorizer {
 /** Labels to set (a string) or remove (null). */
 export type LabelChanges = Readonly<Record<string, string | null>>;
 
+/** What every call to a cluster may be given. */
+export interface CallOptions {
+  /**
+   * Ends the call once it aborts (a request's deadline, or its answer): no further request or
+   * retry is made, the request in flight is aborted, and the call rejects with UnavailableError
+   * (TimeoutError for `waitForProgrammed`).
+   */
+  readonly signal?: AbortSignal;
+}
+
 /** What every write to a cluster may say about itself. */
-export interface WriteOptions {
+export interface WriteOptions extends CallOptions {
   /**
    * The caller the write is made for (a Caller id): sent in the User-Agent, so that the audit
    * event, and the binding change it leads to, name them (shared/domain/actor.ts).
@@ -71,19 +81,19 @@ export interface Cluster {
    * `istio.io/use-waypoint` or `gateway.networking.k8s.io/gateway-name`, every Gateway and
    * GatewayClass (waypoints may serve other namespaces).
    */
-  namespaceSnapshot(namespace: string): Promise<ClusterSnapshot>;
+  namespaceSnapshot(namespace: string, options?: CallOptions): Promise<ClusterSnapshot>;
   /** The same for the whole cluster, read in pages. */
-  clusterSnapshot(): Promise<ClusterSnapshot>;
-  getNamespace(name: string): Promise<Namespace | null>;
+  clusterSnapshot(options?: CallOptions): Promise<ClusterSnapshot>;
+  getNamespace(name: string, options?: CallOptions): Promise<Namespace | null>;
   /**
    * Which of the named pods of a namespace exist now (metadata); missing ones are left out. For the
    * few pods whose own binding disappeared, to tell an unlabelled pod from a deleted one.
    */
-  existingPods(namespace: string, names: readonly string[]): Promise<Pod[]>;
+  existingPods(namespace: string, names: readonly string[], options?: CallOptions): Promise<Pod[]>;
   /** Pods (metadata) of a namespace by name (all must exist) or by label selector. */
-  podsOf(target: LabelTarget & { kind: 'pods' }): Promise<Pod[]>;
-  getGateway(namespace: string, name: string): Promise<Gateway | null>;
-  listGateways(namespace?: string): Promise<Gateway[]>;
+  podsOf(target: LabelTarget & { kind: 'pods' }, options?: CallOptions): Promise<Pod[]>;
+  getGateway(namespace: string, name: string, options?: CallOptions): Promise<Gateway | null>;
+  listGateways(namespace?: string, options?: CallOptions): Promise<Gateway[]>;
   /** Server-side apply of a Gateway manifest with field manager `waypointer`. */
   applyGateway(
     manifest: Record<string, unknown>,
@@ -101,8 +111,16 @@ export interface Cluster {
     labels: LabelChanges,
     options?: { readonly dryRun?: boolean } & WriteOptions,
   ): Promise<string[]>;
-  /** Resolves with the Gateway once its `Programmed` condition is True; rejects after the timeout. */
-  waitForProgrammed(namespace: string, name: string, timeoutMs: number): Promise<Gateway>;
+  /**
+   * Resolves with the Gateway once its `Programmed` condition is True; rejects with TimeoutError
+   * after the timeout, or when `options.signal` aborts first.
+   */
+  waitForProgrammed(
+    namespace: string,
+    name: string,
+    timeoutMs: number,
+    options?: CallOptions,
+  ): Promise<Gateway>;
 }
 
 /** The clusters one deployment manages, by the name used in API paths. */

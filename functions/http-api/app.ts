@@ -16,10 +16,17 @@ import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyEventV2WithRequestContext,
   APIGatewayProxyResultV2,
+  Context,
 } from 'aws-lambda';
 import { type z, z as zod } from 'zod';
 import { type Policy, policyAuthorizer } from '../../shared/app/authorization.ts';
-import type { Deps } from '../../shared/app/deps.ts';
+import {
+  type Deadline,
+  type DeadlineOptions,
+  type Deps,
+  deadlineBudget,
+  deadlineOf,
+} from '../../shared/app/deps.ts';
 import type { Caller, ReconcileQueue } from '../../shared/ports.ts';
 import { bodyText } from '../http-body.ts';
 import { openApiDocument } from './openapi.ts';
@@ -36,6 +43,11 @@ export interface HttpApiDeps extends Omit<Deps, 'authorizer'> {
   readonly metrics: Metrics;
   readonly tracer?: Tracer;
   readonly version?: string;
+  /**
+   * How each request's time (the Lambda's remaining time) is shared out: its work stops, and it
+   * answers 503 or 504, before the Lambda's timeout (defaults: shared/app/deps.ts).
+   */
+  readonly deadlines?: DeadlineOptions;
 }
 
 type Event = APIGatewayProxyEventV2;
@@ -122,9 +134,11 @@ function inputOf(
   route: Route,
   event: Event,
   caller: Caller,
+  deadline: Deadline | undefined,
 ): RouteInput<unknown, unknown, unknown> {
   return {
     caller,
+    ...(deadline === undefined ? {} : { deadline }),
     params: parse(route.params, pathParametersOf(route, event), 'path'),
     query: queryOf(route, event),
     body: parse(route.body, bodyOf(event, route), 'body'),
@@ -142,8 +156,34 @@ function respond(result: RouteResult): Result {
 /** The caller of a public route called without authentication: every action is refused to it. */
 const ANONYMOUS: Caller = { id: '', kind: 'local' };
 
-function routeHandler(route: Route, deps: HttpApiDeps & Deps): (event: Event) => Promise<Result> {
-  return async (event) => {
+/**
+ * The request's deadline: the Lambda's remaining time less a margin (none without a Lambda
+ * context), ended early by middy at the Lambda's timeout or by `answered`.
+ */
+function deadlineFor(
+  deps: HttpApiDeps,
+  context: Context | undefined,
+  answered: AbortSignal,
+  timedOut: AbortSignal | undefined,
+): Deadline | undefined {
+  if (typeof context?.getRemainingTimeInMillis !== 'function') return undefined;
+  const budget = deadlineBudget(context.getRemainingTimeInMillis(), deps.deadlines);
+  return deadlineOf(budget, answered, ...(timedOut === undefined ? [] : [timedOut]));
+}
+
+/**
+ * A route's handler; the router passes on middy's third argument, `{ signal }`, which aborts at the
+ * Lambda's timeout (typed `unknown`: the router's types name it a callback).
+ */
+type RouteHandler = (event: Event, context: Context, options?: unknown) => Promise<Result>;
+
+function middySignal(options: unknown): AbortSignal | undefined {
+  const signal = (options as { signal?: unknown } | undefined)?.signal;
+  return signal instanceof AbortSignal ? signal : undefined;
+}
+
+function routeHandler(route: Route, deps: HttpApiDeps & Deps): RouteHandler {
+  return async (event, context, options) => {
     const caller = callerOf(event);
     if (route.public !== true && caller === undefined) {
       throw new RequestError(
@@ -151,9 +191,16 @@ function routeHandler(route: Route, deps: HttpApiDeps & Deps): (event: Event) =>
         'no authenticated caller: call the API through API Gateway with IAM or JWT authorization',
       );
     }
-    const input = inputOf(route, event, caller ?? ANONYMOUS);
-    deps.logger.appendKeys({ route: `${route.method} ${route.path}`, caller: caller?.id });
-    return respond(await route.run(deps, input));
+    // Once the request is answered (or failed), whatever it started stops: nothing more is sent.
+    const answered = new AbortController();
+    try {
+      const deadline = deadlineFor(deps, context, answered.signal, middySignal(options));
+      const input = inputOf(route, event, caller ?? ANONYMOUS, deadline);
+      deps.logger.appendKeys({ route: `${route.method} ${route.path}`, caller: caller?.id });
+      return respond(await route.run(deps, input));
+    } finally {
+      answered.abort();
+    }
   };
 }
 
@@ -223,8 +270,8 @@ export function createHttpApi(deps: HttpApiDeps): middy.MiddyfiedHandler<Event, 
     .use(injectLambdaContext(deps.logger, { resetKeys: true }))
     .use(logMetrics(deps.metrics));
   if (deps.tracer !== undefined) handler.use(captureLambdaHandler(deps.tracer));
-  return handler.use(problems(deps)).handler(async (event, context) => {
+  return handler.use(problems(deps)).handler(async (event, context, options) => {
     deps.metrics.addMetric('Requests', MetricUnit.Count, 1);
-    return router(event, context) as Promise<Result>;
+    return router(event, context, options) as Promise<Result>;
   });
 }

@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import { z as zod } from 'zod';
+import type { Deadline, Requested } from '../../shared/app/deps.ts';
 import { applyWaypoint, deleteWaypoint, enroll, unenroll } from '../../shared/app/mutations.ts';
 import {
   getClusterBindings,
@@ -35,6 +36,16 @@ export interface RouteInput<P, Q, B> {
   readonly accept: string;
   /** Who is calling (on public routes called anonymously, one with an empty id). */
   readonly caller: Caller;
+  /** When the request's work must stop (from the Lambda's remaining time). */
+  readonly deadline?: Deadline;
+}
+
+/** The caller and the deadline of a route's input, as every use case takes them. */
+function requested(input: RouteInput<unknown, unknown, unknown>): Requested {
+  return {
+    caller: input.caller,
+    ...(input.deadline === undefined ? {} : { deadline: input.deadline }),
+  };
 }
 
 /** What routes use: the use cases' ports, and the reconcile queue when the pipeline is deployed. */
@@ -90,7 +101,7 @@ function enrollmentRoutes<P extends NsParams>(
       run: async (deps, input) =>
         ok(
           await enroll(deps, {
-            caller: input.caller,
+            ...requested(input),
             cluster: input.params.cluster,
             target: target(input),
             waypoint: input.body.waypoint,
@@ -114,7 +125,7 @@ function enrollmentRoutes<P extends NsParams>(
       run: async (deps, input) =>
         ok(
           await unenroll(deps, {
-            caller: input.caller,
+            ...requested(input),
             cluster: input.params.cluster,
             target: target(input),
             dryRun: input.query.dryRun === true,
@@ -216,7 +227,7 @@ export const ROUTES: readonly Route[] = [
     run: async (deps, input) =>
       ok(
         await applyWaypoint(deps, {
-          caller: input.caller,
+          ...requested(input),
           ...input.params,
           ...input.body,
           dryRun: input.body.dryRun === true || input.query.dryRun === true,
@@ -233,7 +244,7 @@ export const ROUTES: readonly Route[] = [
     query: api.deleteWaypointQuery,
     response: api.mutationResult,
     run: async (deps, input) =>
-      ok(await deleteWaypoint(deps, { caller: input.caller, ...input.params, ...input.query })),
+      ok(await deleteWaypoint(deps, { ...requested(input), ...input.params, ...input.query })),
   }),
   ...enrollmentRoutes(`${NS}/enrollment`, 'a namespace', api.namespaceParams, (i) => ({
     kind: 'namespace',

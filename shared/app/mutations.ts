@@ -12,7 +12,13 @@ import {
   type WaypointRef,
 } from '../domain/bindings.ts';
 import { type BindingChange, diff } from '../domain/diff.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
+import {
+  ConflictError,
+  NotFoundError,
+  TimeoutError,
+  UnavailableError,
+  ValidationError,
+} from '../domain/errors.ts';
 import { generateWaypoint, waypointManifest } from '../domain/generate.ts';
 import { USE_WAYPOINT, USE_WAYPOINT_NAMESPACE } from '../domain/labels.ts';
 import type { ClusterSnapshot, Pod, StringMap } from '../domain/model.ts';
@@ -46,13 +52,24 @@ export interface ApplyWaypointInput extends Requested {
   readonly dryRun?: boolean;
 }
 
+/**
+ * The binding changes observed after a change that is done: `read` reads the cluster again. When
+ * the cluster does not answer in time, the change stands: a warning says so, without `changes`.
+ */
 async function observed(
-  cluster: Cluster,
-  namespace: string,
+  read: () => Promise<ClusterSnapshot>,
   before: ClusterSnapshot,
-): Promise<BindingChange[]> {
-  const after = await cluster.namespaceSnapshot(namespace);
-  return diff(computeBindings(before), computeBindings(after));
+  warnings: string[],
+): Promise<{ changes?: BindingChange[] }> {
+  try {
+    return { changes: diff(computeBindings(before), computeBindings(await read())) };
+  } catch (error) {
+    if (!outcomeUnknown(error)) throw error;
+    warnings.push(
+      `the change is done, but the cluster could not be read back to show the binding changes: ${(error as Error).message}`,
+    );
+    return {};
+  }
 }
 
 /**
@@ -125,9 +142,9 @@ export async function applyWaypoint(
   return {
     dryRun,
     done,
-    warnings,
     plan: planned.changes,
-    changes: await observed(cluster, input.namespace, before),
+    ...(await observed(() => cluster.namespaceSnapshot(input.namespace), before, warnings)),
+    warnings,
   };
 }
 
@@ -163,26 +180,48 @@ function restoring(labels: StringMap | undefined): LabelChanges {
   };
 }
 
+/** Whether a failed call may still have taken effect (the cluster did not answer in time). */
+function outcomeUnknown(error: unknown): boolean {
+  return error instanceof UnavailableError || error instanceof TimeoutError;
+}
+
+/** The cluster a mutation's forward steps use, and the one its rollback uses (a later deadline). */
+interface Phases {
+  readonly forward: Cluster;
+  readonly rollback: Cluster;
+}
+
+function phases(deps: Deps, input: Requested & { readonly cluster: string }): Phases {
+  return { forward: clusterFor(deps, input), rollback: clusterFor(deps, input, 'rollback') };
+}
+
 /**
- * Applies the steps in order; when one fails, puts back the labels of those already applied, then
- * throws, so that a mutation is all or nothing.
+ * Applies the steps in order; when one fails, puts back the labels of those already applied (and
+ * of the failed one, when the cluster did not say whether it was applied), then throws, so that a
+ * mutation is all or nothing. The steps stop at the request's forward deadline, the rollback runs
+ * within the reserve left after it.
  */
 async function relabel(
-  cluster: Cluster,
+  clusters: Phases,
   steps: readonly LabelStep[],
   then?: () => Promise<unknown>,
 ): Promise<void> {
   const applied: LabelStep[] = [];
   try {
     for (const step of steps) {
-      await cluster.setLabels(step.target, step.labels);
+      try {
+        await clusters.forward.setLabels(step.target, step.labels);
+      } catch (error) {
+        if (outcomeUnknown(error)) applied.push(step);
+        throw error;
+      }
       applied.push(step);
     }
     await then?.();
   } catch (error) {
     const failedUndo: string[] = [];
     for (const step of applied.reverse()) {
-      await cluster
+      await clusters.rollback
         .setLabels(step.target, step.undo)
         .catch(() => failedUndo.push(JSON.stringify(step.target)));
     }
@@ -190,6 +229,21 @@ async function relabel(
       error.message += ` (and the labels of ${failedUndo.join(', ')} could not be put back)`;
     }
     throw error;
+  }
+}
+
+/**
+ * Deletes the Gateway. When the cluster did not say whether it did (a delete is not repeated), it
+ * is read back within the rollback's time: gone means deleted, and the labels stay removed; still
+ * there, or unknown, fails the delete, and the labels are put back.
+ */
+async function deleteGateway(clusters: Phases, ref: WaypointRef): Promise<void> {
+  try {
+    await clusters.forward.deleteGateway(ref.namespace, ref.name);
+  } catch (error) {
+    if (!outcomeUnknown(error)) throw error;
+    const left = await clusters.rollback.getGateway(ref.namespace, ref.name).catch(() => undefined);
+    if (left !== null) throw error;
   }
 }
 
@@ -232,7 +286,8 @@ export async function deleteWaypoint(
     cluster: input.cluster,
     namespace: input.namespace,
   });
-  const cluster = clusterFor(deps, input);
+  const clusters = phases(deps, input);
+  const cluster = clusters.forward;
   const before = await cluster.clusterSnapshot();
   const ref: WaypointRef = { namespace: input.namespace, name: input.name };
   const gateway = before.gateways.find(
@@ -280,16 +335,15 @@ export async function deleteWaypoint(
   const done: string[] = [];
   // Labels first, the Gateway last: a failure anywhere puts the labels back.
   const steps = input.unenroll === true ? unenrollSteps(before, objects) : [];
-  await relabel(cluster, steps, () => cluster.deleteGateway(ref.namespace, ref.name));
+  await relabel(clusters, steps, () => deleteGateway(clusters, ref));
   if (steps.length > 0) done.push(`removed ${USE_WAYPOINT} from ${named.join(', ')}`);
   done.push(`waypoint ${formatRef(ref)} deleted`);
-  const after = await cluster.clusterSnapshot();
   return {
     dryRun,
     done,
-    warnings,
     plan: planned.changes,
-    changes: diff(computeBindings(before), computeBindings(after)),
+    ...(await observed(() => cluster.clusterSnapshot(), before, warnings)),
+    warnings,
   };
 }
 
@@ -333,7 +387,6 @@ function stepNames(steps: readonly LabelStep[]): string[] {
   );
 }
 
-/** The snapshot of the target's namespace, with the pods the target names added. */
 /**
  * The first steps of every label change: the caller may change the target's namespace, then a
  * snapshot of it that also holds the targeted pods.
@@ -341,19 +394,21 @@ function stepNames(steps: readonly LabelStep[]): string[] {
 async function targetSnapshot(
   deps: Deps,
   input: Requested & { readonly cluster: string; readonly target: LabelTarget },
-): Promise<{ cluster: Cluster; snapshot: ClusterSnapshot; pods: Pod[] }> {
+): Promise<{ cluster: Cluster; clusters: Phases; snapshot: ClusterSnapshot; pods: Pod[] }> {
   const { target } = input;
   deps.authorizer.authorize(input.caller, 'mutate', {
     cluster: input.cluster,
     namespace: target.namespace,
   });
-  const cluster = clusterFor(deps, input);
+  const clusters = phases(deps, input);
+  const cluster = clusters.forward;
   const snapshot = await cluster.namespaceSnapshot(target.namespace);
-  if (target.kind !== 'pods') return { cluster, snapshot, pods: [] };
+  if (target.kind !== 'pods') return { cluster, clusters, snapshot, pods: [] };
   const pods = await cluster.podsOf(target);
   const known = new Set(snapshot.pods.map((p) => p.metadata.name));
   return {
     cluster,
+    clusters,
     snapshot: {
       ...snapshot,
       pods: [...snapshot.pods, ...pods.filter((p) => !known.has(p.metadata.name))],
@@ -449,7 +504,7 @@ async function checkAttachment(
 
 /** Sets `istio.io/use-waypoint` (and `-namespace`) on a namespace, a Service or Pods. */
 export async function enroll(deps: Deps, input: EnrollInput): Promise<MutationResult> {
-  const { cluster, snapshot, pods } = await targetSnapshot(deps, input);
+  const { cluster, clusters, snapshot, pods } = await targetSnapshot(deps, input);
   const mutation: Mutation = {
     op: 'enroll',
     target: input.target,
@@ -474,7 +529,7 @@ export async function enroll(deps: Deps, input: EnrollInput): Promise<MutationRe
     [USE_WAYPOINT_NAMESPACE]: input.waypointNamespace ?? null,
   };
   const steps = targetSteps(snapshot, input.target, pods, labels);
-  await relabel(cluster, steps);
+  await relabel(clusters, steps);
   const names = stepNames(steps);
   const done = [
     `labeled ${describeTarget(input.target, names)} with "${USE_WAYPOINT}: ${input.waypoint}"`,
@@ -482,9 +537,13 @@ export async function enroll(deps: Deps, input: EnrollInput): Promise<MutationRe
   return {
     dryRun,
     done,
-    warnings,
     plan: planned.changes,
-    changes: await observed(cluster, input.target.namespace, snapshot),
+    ...(await observed(
+      () => cluster.namespaceSnapshot(input.target.namespace),
+      snapshot,
+      warnings,
+    )),
+    warnings,
   };
 }
 
@@ -496,20 +555,25 @@ export interface UnenrollInput extends Requested {
 
 /** Removes `istio.io/use-waypoint` and `istio.io/use-waypoint-namespace` from the target. */
 export async function unenroll(deps: Deps, input: UnenrollInput): Promise<MutationResult> {
-  const { cluster, snapshot, pods } = await targetSnapshot(deps, input);
+  const { cluster, clusters, snapshot, pods } = await targetSnapshot(deps, input);
   const planned = plan(snapshot, { op: 'unenroll', target: input.target });
   const dryRun = input.dryRun === true;
   if (dryRun) return { dryRun, done: [], warnings: [], plan: planned.changes };
   const steps = targetSteps(snapshot, input.target, pods, CLEARED);
-  await relabel(cluster, steps);
+  await relabel(clusters, steps);
   const names = stepNames(steps);
+  const warnings: string[] = [];
   const done = [`removed ${USE_WAYPOINT} from ${describeTarget(input.target, names)}`];
   return {
     dryRun,
     done,
-    warnings: [],
     plan: planned.changes,
-    changes: await observed(cluster, input.target.namespace, snapshot),
+    ...(await observed(
+      () => cluster.namespaceSnapshot(input.target.namespace),
+      snapshot,
+      warnings,
+    )),
+    warnings,
   };
 }
 

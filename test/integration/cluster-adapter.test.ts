@@ -4,10 +4,11 @@
 import { ApiException } from '@kubernetes/client-node';
 import type { LocalCluster } from '@waypointer/kube-api';
 import { findResource, type ResourceType } from '@waypointer/kube-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   KubernetesCluster,
   type RetryOptions,
+  sleepUnless,
   toWaypointerError,
   withRetries,
 } from '../../shared/adapters/kubernetes/cluster.ts';
@@ -499,5 +500,87 @@ describe('retries', () => {
       }, options),
     ).rejects.toThrow(new ConflictError('conflict!'));
     expect(calls).toBe(1);
+  });
+});
+
+describe("a call with a signal (the request's deadline)", () => {
+  it('sends nothing once the signal has aborted', async () => {
+    const since = local.server.requestCount;
+    const signal = AbortSignal.abort();
+    await expect(adapter.getNamespace('default', { signal })).rejects.toThrow(
+      new UnavailableError("the Kubernetes API did not answer before the request's deadline"),
+    );
+    await expect(
+      adapter.setLabels({ kind: 'namespace', namespace: 'default' }, { a: 'b' }, { signal }),
+    ).rejects.toBeInstanceOf(UnavailableError);
+    expect(local.server.requestsSince(since)).toEqual([]);
+  });
+
+  it('aborts a stalled request when the signal aborts, and does not retry it', async () => {
+    local.server.faults.configure({ stallMs: 60_000 });
+    local.server.faults.failNext('stall');
+    const patient = new KubernetesCluster(kubeConfigOf(local), {
+      ...options,
+      requestTimeoutMs: 60_000,
+    });
+    const controller = new AbortController();
+    const since = local.server.requestCount;
+    const read = patient.getNamespace('default', { signal: controller.signal });
+    await vi.waitFor(() => expect(local.server.requestsSince(since)).toHaveLength(1));
+    controller.abort();
+    const error = await read.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect((error as Error).message).toMatch(
+      /^the Kubernetes API did not answer before the request's deadline \(last failure: /,
+    );
+    expect(local.server.requestsSince(since)).toHaveLength(1);
+  });
+
+  it('cuts a backoff short, and says a write that is not repeated may have taken effect', async () => {
+    const controller = new AbortController();
+    let calls = 0;
+    const failing = withRetries(
+      async () => {
+        calls++;
+        if (calls === 1) throw new ApiException(429, 'Too Many Requests', '', {});
+        throw new ApiException(503, 'Unavailable', '', {});
+      },
+      { sleep: () => new Promise(() => undefined) },
+      { idempotent: false },
+      controller.signal,
+    );
+    await vi.waitFor(() => expect(calls).toBe(1));
+    controller.abort();
+    await expect(failing).rejects.toThrow(
+      /^the Kubernetes API did not answer before the request's deadline \(last failure: the Kubernetes API answered HTTP 429\); the request may have taken effect$/,
+    );
+    expect(calls).toBe(1);
+  });
+
+  it('ends a wait for Programmed with TimeoutError when the signal aborts', async () => {
+    local.istiod.keepUnready('default/never');
+    await adapter.applyGateway(manifest('never'));
+    const controller = new AbortController();
+    const waiting = adapter.waitForProgrammed('default', 'never', 60_000, {
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(), 50);
+    await expect(waiting).rejects.toThrow(
+      new TimeoutError('timed out while waiting for waypoint\tdefault/never'),
+    );
+    await expect(
+      adapter.waitForProgrammed('default', 'never', 60_000, { signal: AbortSignal.abort() }),
+    ).rejects.toBeInstanceOf(TimeoutError);
+  });
+
+  it('sleepUnless sleeps in full without a signal, and not at all with an aborted one', async () => {
+    const slept: number[] = [];
+    const sleep = async (ms: number): Promise<void> => {
+      slept.push(ms);
+    };
+    await sleepUnless(sleep, 5, undefined);
+    await sleepUnless(sleep, 6, AbortSignal.abort());
+    await sleepUnless(sleep, 7, new AbortController().signal);
+    expect(slept).toEqual([5, 7]);
   });
 });

@@ -7,7 +7,10 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { LocalCluster } from '@waypointer/kube-api';
 import { startGateway } from '@waypointer/local-stack';
 import { createHttpApi } from '../../functions/http-api/app.ts';
-import { KubernetesCluster } from '../../shared/adapters/kubernetes/cluster.ts';
+import {
+  KubernetesCluster,
+  type KubernetesClusterOptions,
+} from '../../shared/adapters/kubernetes/cluster.ts';
 import { StaticClusterRegistry } from '../../shared/adapters/kubernetes/registry.ts';
 import { LOCAL_PERMISSIVE, type Policy } from '../../shared/app/authorization.ts';
 import { cluster, kubeConfigOf } from './kube.ts';
@@ -23,9 +26,16 @@ export interface Api {
   stop(): Promise<void>;
 }
 
-export async function startApi(
-  options: { policy?: Policy; local?: LocalCluster } = {},
-): Promise<Api> {
+export interface ApiOptions {
+  readonly policy?: Policy;
+  readonly local?: LocalCluster;
+  /** The Lambda's time limit each request is invoked with (default: the gateway's, 30 s). */
+  readonly lambdaTimeoutMs?: number;
+  /** Options of the HTTP API's cluster adapter, over the tests' fast retries. */
+  readonly cluster?: KubernetesClusterOptions;
+}
+
+export async function startApi(options: ApiOptions = {}): Promise<Api> {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   const local = options.local ?? (await cluster());
   const handler = createHttpApi({
@@ -34,13 +44,26 @@ export async function startApi(
         pollIntervalMs: 20,
         baseDelayMs: 5,
         maxDelayMs: 20,
+        ...options.cluster,
       }),
     }),
     policy: options.policy ?? LOCAL_PERMISSIVE,
     logger: new Logger({ serviceName: 'waypointer', logLevel: 'CRITICAL' }),
     metrics: new Metrics({ namespace: 'waypointer', serviceName: 'waypointer' }),
   });
-  const { url, server } = await startGateway(handler);
+  const { lambdaTimeoutMs } = options;
+  const { url, server } = await startGateway(
+    lambdaTimeoutMs === undefined
+      ? handler
+      : (event, context) => {
+          // A Lambda configured with a shorter time limit than the gateway's default.
+          const end = Date.now() + lambdaTimeoutMs;
+          return handler(event, {
+            ...context,
+            getRemainingTimeInMillis: () => Math.max(0, end - Date.now()),
+          });
+        },
+  );
   return {
     url,
     local,

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { LOCAL_PERMISSIVE, policyAuthorizer } from '../../shared/app/authorization.ts';
 import { applyWaypoint, deleteWaypoint, enroll, unenroll } from '../../shared/app/mutations.ts';
-import { ForbiddenError, UnavailableError } from '../../shared/domain/errors.ts';
+import { ForbiddenError, UnavailableError, ValidationError } from '../../shared/domain/errors.ts';
 import type { ClusterSnapshot } from '../../shared/domain/model.ts';
 import type {
   Action,
@@ -37,6 +37,7 @@ const snapshot: ClusterSnapshot = {
 function stubCluster(
   failAt: (call: number, target: LabelTarget) => boolean,
   failDelete = false,
+  failure: (message: string) => Error = (message) => new UnavailableError(message),
 ): { cluster: Cluster; calls: string[] } {
   const calls: string[] = [];
   let n = 0;
@@ -53,7 +54,7 @@ function stubCluster(
         target.kind === 'pods' && 'names' in target
           ? `pod ${target.names.join(',')}`
           : `${target.kind} ${target.kind === 'service' ? target.name : target.namespace}`;
-      if (failAt(n, target)) throw new UnavailableError(`cannot label ${what}`);
+      if (failAt(n, target)) throw failure(`cannot label ${what}`);
       calls.push(`${what} ${JSON.stringify(labels)}`);
       return [];
     },
@@ -94,22 +95,38 @@ function recording(refuse: (action: Action, scope: Scope) => boolean = () => fal
   };
 }
 
+/** Enrolls the named pods of `default` with waypoint `pw`, replacing another. */
+const enrollPods = (cluster: Cluster, names: string[]): Promise<unknown> =>
+  enroll(deps(cluster), {
+    caller,
+    cluster: 'c',
+    target: { kind: 'pods', namespace: 'default', names },
+    waypoint: 'pw',
+    overwrite: true,
+  });
+
 describe('all-or-nothing label changes', () => {
-  it('puts back the pods already labelled when a later pod fails', async () => {
+  it('puts back the pods already labelled, and the one whose outcome is unknown, when a later pod fails', async () => {
     const { cluster, calls } = stubCluster((call) => call === 3);
-    await expect(
-      enroll(deps(cluster), {
-        caller,
-        cluster: 'c',
-        target: { kind: 'pods', namespace: 'default', names: ['a', 'b', 'c'] },
-        waypoint: 'pw',
-        overwrite: true,
-      }),
-    ).rejects.toThrow('cannot label pod c');
+    await expect(enrollPods(cluster, ['a', 'b', 'c'])).rejects.toThrow('cannot label pod c');
     expect(calls).toEqual([
       'pod a {"istio.io/use-waypoint":"pw","istio.io/use-waypoint-namespace":null}',
       'pod b {"istio.io/use-waypoint":"pw","istio.io/use-waypoint-namespace":null}',
+      'pod c {"istio.io/use-waypoint":null,"istio.io/use-waypoint-namespace":null}',
       'pod b {"istio.io/use-waypoint":null,"istio.io/use-waypoint-namespace":null}',
+      'pod a {"istio.io/use-waypoint":"old","istio.io/use-waypoint-namespace":null}',
+    ]);
+  });
+
+  it('leaves alone the pod the cluster refused (its change was not made)', async () => {
+    const { cluster, calls } = stubCluster(
+      (call) => call === 2,
+      false,
+      (message) => new ValidationError(message, []),
+    );
+    await expect(enrollPods(cluster, ['a', 'b'])).rejects.toThrow('cannot label pod b');
+    expect(calls).toEqual([
+      'pod a {"istio.io/use-waypoint":"pw","istio.io/use-waypoint-namespace":null}',
       'pod a {"istio.io/use-waypoint":"old","istio.io/use-waypoint-namespace":null}',
     ]);
   });
@@ -133,18 +150,116 @@ describe('all-or-nothing label changes', () => {
     ]);
   });
 
-  it('says so when a label cannot be put back', async () => {
-    const { cluster } = stubCluster((call) => call >= 2);
-    await expect(
-      enroll(deps(cluster), {
+  it.each<[string, Cluster['getGateway'] | undefined, 'deleted' | 'put back']>([
+    ['it is gone: the delete was made, and the labels stay removed', async () => null, 'deleted'],
+    ['it is still there: the labels are put back', undefined, 'put back'],
+    [
+      'it cannot be read: the labels are put back',
+      async () => {
+        throw new UnavailableError('no answer');
+      },
+      'put back',
+    ],
+  ])(
+    'reads the Gateway back when its delete did not answer: %s',
+    async (_, getGateway, outcome) => {
+      const stub = stubCluster(() => false, true);
+      const cluster = getGateway === undefined ? stub.cluster : { ...stub.cluster, getGateway };
+      const deleting = deleteWaypoint(deps(cluster), {
         caller,
         cluster: 'c',
-        target: { kind: 'pods', namespace: 'default', names: ['b', 'c'] },
-        waypoint: 'pw',
-      }),
-    ).rejects.toThrow(
-      'cannot label pod c (and the labels of {"kind":"pods","namespace":"default","names":["b"]} could not be put back)',
+        namespace: 'default',
+        name: 'w',
+        unenroll: true,
+      });
+      const cleared = [
+        'namespace default {"istio.io/use-waypoint":null,"istio.io/use-waypoint-namespace":null}',
+        'service reviews {"istio.io/use-waypoint":null,"istio.io/use-waypoint-namespace":null}',
+      ];
+      if (outcome === 'deleted') {
+        expect((await deleting).done).toEqual([
+          'removed istio.io/use-waypoint from Namespace default, Service default/reviews',
+          'waypoint default/w deleted',
+        ]);
+        expect(stub.calls).toEqual(cleared);
+      } else {
+        await expect(deleting).rejects.toThrow('cannot delete');
+        expect(stub.calls).toHaveLength(4);
+      }
+    },
+  );
+
+  it('says so when a label cannot be put back', async () => {
+    const { cluster } = stubCluster((call) => call >= 2);
+    await expect(enrollPods(cluster, ['b', 'c'])).rejects.toThrow(
+      'cannot label pod c (and the labels of {"kind":"pods","namespace":"default","names":["c"]}, {"kind":"pods","namespace":"default","names":["b"]} could not be put back)',
     );
+  });
+});
+
+describe('a change that is done, but cannot be read back', () => {
+  /** The stub cluster whose snapshots fail with `error` after the first read. */
+  function unreadable(error: Error): Cluster {
+    const { cluster } = stubCluster(() => false);
+    let reads = 0;
+    const read = async (): Promise<ClusterSnapshot> => {
+      if (reads++ > 0) throw error;
+      return snapshot;
+    };
+    return { ...cluster, namespaceSnapshot: read, clusterSnapshot: read };
+  }
+
+  it.each([
+    [
+      'enroll',
+      (c: Cluster) =>
+        enroll(deps(c), {
+          caller,
+          cluster: 'c',
+          target: { kind: 'namespace', namespace: 'default' },
+          waypoint: 'w',
+          overwrite: true,
+        }),
+    ],
+    [
+      'unenroll',
+      (c: Cluster) =>
+        unenroll(deps(c), {
+          caller,
+          cluster: 'c',
+          target: { kind: 'namespace', namespace: 'default' },
+        }),
+    ],
+    [
+      'delete',
+      (c: Cluster) =>
+        deleteWaypoint(deps(c), {
+          caller,
+          cluster: 'c',
+          namespace: 'default',
+          name: 'w',
+          unenroll: true,
+        }),
+    ],
+  ] as const)(
+    '%s answers without the observed changes, and a warning, when the cluster does not answer',
+    async (_, run) => {
+      const result = await run(unreadable(new UnavailableError('no answer')));
+      expect(result.changes).toBeUndefined();
+      expect(result.warnings.at(-1)).toBe(
+        'the change is done, but the cluster could not be read back to show the binding changes: no answer',
+      );
+    },
+  );
+
+  it('fails with any other error of the read', async () => {
+    await expect(
+      unenroll(deps(unreadable(new ForbiddenError('no read'))), {
+        caller,
+        cluster: 'c',
+        target: { kind: 'namespace', namespace: 'default' },
+      }),
+    ).rejects.toThrow('no read');
   });
 });
 

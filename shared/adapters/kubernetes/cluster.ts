@@ -35,7 +35,14 @@ import type {
   Service,
 } from '../../domain/model.ts';
 import { programmedStatus } from '../../domain/waypoints.ts';
-import type { Clock, Cluster, LabelChanges, LabelTarget, WriteOptions } from '../../ports.ts';
+import type {
+  CallOptions,
+  Clock,
+  Cluster,
+  LabelChanges,
+  LabelTarget,
+  WriteOptions,
+} from '../../ports.ts';
 import { systemClock } from '../clock.ts';
 import { type EksKubeConfigOptions, type EksTokenSource, eksKubeConfig } from './eks-auth.ts';
 
@@ -156,22 +163,68 @@ function isTooManyRequests(error: unknown): boolean {
  * at least Retry-After, 5xx and network failures back off exponentially (capped, with jitter).
  * A call that is not idempotent is retried after a 429 only: after a 5xx, a stall or a dropped
  * connection the first attempt may have taken effect, so it fails with UnavailableError.
+ * Once `signal` aborts (the request's deadline), no attempt starts and a backoff is cut short:
+ * the call fails with UnavailableError (`call` is expected to abort its request with the signal).
  */
 export async function withRetries<T>(
   call: () => Promise<T>,
   options: RetryOptions = {},
   safety: CallSafety = {},
+  signal?: AbortSignal,
 ): Promise<T> {
   const sleep = options.sleep ?? systemClock.sleep;
+  let failed: unknown;
   for (let attempt = 0; ; attempt++) {
+    if (aborted(signal)) throw pastDeadline(failed, safety);
     try {
       return await call();
     } catch (error) {
-      const final = toWaypointerError(error) ?? giveUp(error, attempt, options, safety);
+      const final =
+        toWaypointerError(error) ??
+        (aborted(signal) ? pastDeadline(error, safety) : giveUp(error, attempt, options, safety));
       if (final !== undefined) throw final;
-      await sleep(Math.max(retryAfterMs(error) ?? 0, backoffMs(attempt, options)));
+      failed = error;
+      await sleepUnless(
+        sleep,
+        Math.max(retryAfterMs(error) ?? 0, backoffMs(attempt, options)),
+        signal,
+      );
     }
   }
+}
+
+/** Whether `signal` has aborted (a function: the flag changes while a call awaits). */
+function aborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
+/** Sleeps `ms`, or less when `signal` aborts first. */
+export async function sleepUnless(
+  sleep: (ms: number) => Promise<void>,
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (signal === undefined) return sleep(ms);
+  if (signal.aborted) return;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    sleep(ms).then(done, done);
+  });
+}
+
+/** The error of a call its deadline ended, after `error` (the last failure, if any). */
+function pastDeadline(error: unknown, safety: CallSafety): UnavailableError {
+  const last = error === undefined ? '' : ` (last failure: ${describe(error)})`;
+  const effect =
+    safety.idempotent === false && error !== undefined ? '; the request may have taken effect' : '';
+  return new UnavailableError(
+    `the Kubernetes API did not answer before the request's deadline${last}${effect}`,
+    error === undefined ? {} : { cause: error },
+  );
 }
 
 /** The error to fail with after a transient failure, when it is not retried. */
@@ -219,10 +272,14 @@ function actorHeader(options: WriteOptions): Record<string, string> {
   return options.actor === undefined ? {} : { 'User-Agent': actorUserAgent(options.actor) };
 }
 
-/** Per-request options: extra headers and a timeout (an abort signal), as client-node middleware. */
+/**
+ * Per-request options: extra headers and an abort signal (the request's timeout, and the call's
+ * own signal when it has one), as client-node middleware.
+ */
 function requestOptions(
   timeoutMs: number,
   headers: Record<string, string> = {},
+  signal?: AbortSignal,
 ): {
   middleware: ObservableMiddleware[];
   middlewareMergeStrategy: 'append';
@@ -232,7 +289,8 @@ function requestOptions(
       {
         pre: (context: RequestContext) => {
           for (const [key, value] of Object.entries(headers)) context.setHeaderParam(key, value);
-          context.setSignal(AbortSignal.timeout(timeoutMs));
+          const timeout = AbortSignal.timeout(timeoutMs);
+          context.setSignal(signal === undefined ? timeout : AbortSignal.any([timeout, signal]));
           return of(context);
         },
         post: (response: ResponseContext) => of(response),
@@ -314,12 +372,18 @@ export class KubernetesCluster implements Cluster {
 
   async #call<T>(
     call: (options: ReturnType<typeof requestOptions>) => Promise<T>,
+    { signal }: CallOptions,
     headers?: Record<string, string>,
     safety: CallSafety = {},
   ): Promise<T> {
     const timeout = this.#options.requestTimeoutMs ?? 10_000;
     const attempt = (): Promise<T> =>
-      withRetries(() => call(requestOptions(timeout, headers)), this.#options, safety);
+      withRetries(
+        () => call(requestOptions(timeout, headers, signal)),
+        this.#options,
+        safety,
+        signal,
+      );
     const { onUnauthorized } = this.#options;
     try {
       return await attempt();
@@ -357,43 +421,52 @@ export class KubernetesCluster implements Cluster {
     return items;
   }
 
-  #podsWithLabel(namespace: string | undefined, label: string): Promise<Pod[]> {
+  #podsWithLabel(
+    namespace: string | undefined,
+    label: string,
+    options: CallOptions,
+  ): Promise<Pod[]> {
     return this.#pages((page) =>
       this.#call(
         (o) =>
           namespace === undefined
             ? this.#core.listPodForAllNamespaces({ labelSelector: label, ...page }, o)
             : this.#core.listNamespacedPod({ namespace, labelSelector: label, ...page }, o),
+        options,
         { Accept: METADATA_LIST },
       ),
     ) as Promise<Pod[]>;
   }
 
-  #gateways(namespace?: string): Promise<Gateway[]> {
+  #gateways(namespace: string | undefined, options: CallOptions): Promise<Gateway[]> {
     return this.#pages(
       (page) =>
-        this.#call((o) =>
-          namespace === undefined
-            ? this.#custom.listClusterCustomObject(
-                { group: GROUP, version: VERSION, plural: 'gateways', ...page },
-                o,
-              )
-            : this.#custom.listNamespacedCustomObject(
-                { group: GROUP, version: VERSION, namespace, plural: 'gateways', ...page },
-                o,
-              ),
+        this.#call(
+          (o) =>
+            namespace === undefined
+              ? this.#custom.listClusterCustomObject(
+                  { group: GROUP, version: VERSION, plural: 'gateways', ...page },
+                  o,
+                )
+              : this.#custom.listNamespacedCustomObject(
+                  { group: GROUP, version: VERSION, namespace, plural: 'gateways', ...page },
+                  o,
+                ),
+          options,
         ) as Promise<{ items: Gateway[]; metadata?: { continue?: string } }>,
     );
   }
 
-  #gatewayClasses(): Promise<GatewayClass[]> {
+  #gatewayClasses(options: CallOptions): Promise<GatewayClass[]> {
     return this.#pages(
       (page) =>
-        this.#call((o) =>
-          this.#custom.listClusterCustomObject(
-            { group: GROUP, version: VERSION, plural: 'gatewayclasses', ...page },
-            o,
-          ),
+        this.#call(
+          (o) =>
+            this.#custom.listClusterCustomObject(
+              { group: GROUP, version: VERSION, plural: 'gatewayclasses', ...page },
+              o,
+            ),
+          options,
         ) as Promise<{
           items: GatewayClass[];
           metadata?: { continue?: string };
@@ -402,10 +475,10 @@ export class KubernetesCluster implements Cluster {
   }
 
   /** Pods that carry either label the rules read, once each. */
-  async #labelledPods(namespace?: string): Promise<Pod[]> {
+  async #labelledPods(namespace: string | undefined, options: CallOptions): Promise<Pod[]> {
     const [referencing, instances] = await Promise.all([
-      this.#podsWithLabel(namespace, USE_WAYPOINT),
-      this.#podsWithLabel(namespace, GATEWAY_NAME),
+      this.#podsWithLabel(namespace, USE_WAYPOINT, options),
+      this.#podsWithLabel(namespace, GATEWAY_NAME, options),
     ]);
     const seen = new Map<string, Pod>();
     for (const pod of [...referencing, ...instances])
@@ -413,30 +486,30 @@ export class KubernetesCluster implements Cluster {
     return [...seen.values()];
   }
 
-  async namespaceSnapshot(namespace: string): Promise<ClusterSnapshot> {
+  async namespaceSnapshot(namespace: string, options: CallOptions = {}): Promise<ClusterSnapshot> {
     const [ns, services, pods, gateways, gatewayClasses] = await Promise.all([
-      this.getNamespace(namespace),
+      this.getNamespace(namespace, options),
       this.#pages((page) =>
-        this.#call((o) => this.#core.listNamespacedService({ namespace, ...page }, o)),
+        this.#call((o) => this.#core.listNamespacedService({ namespace, ...page }, o), options),
       ) as Promise<Service[]>,
-      this.#labelledPods(namespace),
-      this.#gateways(),
-      this.#gatewayClasses(),
+      this.#labelledPods(namespace, options),
+      this.#gateways(undefined, options),
+      this.#gatewayClasses(options),
     ]);
     return { namespaces: ns === null ? [] : [ns], services, pods, gateways, gatewayClasses };
   }
 
-  async clusterSnapshot(): Promise<ClusterSnapshot> {
+  async clusterSnapshot(options: CallOptions = {}): Promise<ClusterSnapshot> {
     const [namespaces, services, pods, gateways, gatewayClasses] = await Promise.all([
-      this.#pages((page) => this.#call((o) => this.#core.listNamespace(page, o))) as Promise<
-        Namespace[]
-      >,
       this.#pages((page) =>
-        this.#call((o) => this.#core.listServiceForAllNamespaces(page, o)),
+        this.#call((o) => this.#core.listNamespace(page, o), options),
+      ) as Promise<Namespace[]>,
+      this.#pages((page) =>
+        this.#call((o) => this.#core.listServiceForAllNamespaces(page, o), options),
       ) as Promise<Service[]>,
-      this.#labelledPods(),
-      this.#gateways(),
-      this.#gatewayClasses(),
+      this.#labelledPods(undefined, options),
+      this.#gateways(undefined, options),
+      this.#gatewayClasses(options),
     ]);
     return { namespaces, services, pods, gateways, gatewayClasses };
   }
@@ -450,24 +523,28 @@ export class KubernetesCluster implements Cluster {
     }
   }
 
-  getNamespace(name: string): Promise<Namespace | null> {
+  getNamespace(name: string, options: CallOptions = {}): Promise<Namespace | null> {
     return this.#orNull(
-      () => this.#call((o) => this.#core.readNamespace({ name }, o)) as Promise<Namespace>,
+      () => this.#call((o) => this.#core.readNamespace({ name }, o), options) as Promise<Namespace>,
     );
   }
 
-  async existingPods(namespace: string, names: readonly string[]): Promise<Pod[]> {
+  async existingPods(
+    namespace: string,
+    names: readonly string[],
+    options: CallOptions = {},
+  ): Promise<Pod[]> {
     if (names.length > EXISTENCE_READS) {
       // Many pods (a whole namespace unlabelled at once): one paged list, not a read per pod.
       const wanted = new Set(names);
-      const all = await this.podsOf({ kind: 'pods', namespace, selector: '' });
+      const all = await this.podsOf({ kind: 'pods', namespace, selector: '' }, options);
       return all.filter((pod) => wanted.has(pod.metadata.name));
     }
     const pods = await Promise.all(
       names.map((name) =>
         this.#orNull(
           () =>
-            this.#call((o) => this.#core.readNamespacedPod({ name, namespace }, o), {
+            this.#call((o) => this.#core.readNamespacedPod({ name, namespace }, o), options, {
               Accept: METADATA,
             }) as Promise<Pod>,
         ),
@@ -476,20 +553,22 @@ export class KubernetesCluster implements Cluster {
     return pods.filter((pod): pod is Pod => pod !== null);
   }
 
-  getGateway(namespace: string, name: string): Promise<Gateway | null> {
+  getGateway(namespace: string, name: string, options: CallOptions = {}): Promise<Gateway | null> {
     return this.#orNull(
       () =>
-        this.#call((o) =>
-          this.#custom.getNamespacedCustomObject(
-            { group: GROUP, version: VERSION, namespace, plural: 'gateways', name },
-            o,
-          ),
+        this.#call(
+          (o) =>
+            this.#custom.getNamespacedCustomObject(
+              { group: GROUP, version: VERSION, namespace, plural: 'gateways', name },
+              o,
+            ),
+          options,
         ) as Promise<Gateway>,
     );
   }
 
-  listGateways(namespace?: string): Promise<Gateway[]> {
-    return this.#gateways(namespace);
+  listGateways(namespace?: string, options: CallOptions = {}): Promise<Gateway[]> {
+    return this.#gateways(namespace, options);
   }
 
   applyGateway(
@@ -513,6 +592,7 @@ export class KubernetesCluster implements Cluster {
           },
           o,
         ),
+      options,
       { 'Content-Type': APPLY, ...actorHeader(options) },
     ) as Promise<Gateway>;
   }
@@ -538,6 +618,7 @@ export class KubernetesCluster implements Cluster {
             },
             o,
           ),
+        options,
         actorHeader(options),
         { idempotent: false },
       ),
@@ -546,13 +627,14 @@ export class KubernetesCluster implements Cluster {
   }
 
   /** The pods a target names (metadata only); named pods must all exist. */
-  async podsOf(target: LabelTarget & { kind: 'pods' }): Promise<Pod[]> {
+  async podsOf(target: LabelTarget & { kind: 'pods' }, options: CallOptions = {}): Promise<Pod[]> {
     const { namespace } = target;
     if ('selector' in target) {
       return this.#pages((page) =>
         this.#call(
           (o) =>
             this.#core.listNamespacedPod({ namespace, labelSelector: target.selector, ...page }, o),
+          options,
           {
             Accept: METADATA_LIST,
           },
@@ -562,7 +644,7 @@ export class KubernetesCluster implements Cluster {
     const pods: Pod[] = [];
     for (const name of target.names) {
       pods.push(
-        (await this.#call((o) => this.#core.readNamespacedPod({ name, namespace }, o), {
+        (await this.#call((o) => this.#core.readNamespacedPod({ name, namespace }, o), options, {
           Accept: METADATA,
         })) as Pod,
       );
@@ -586,6 +668,7 @@ export class KubernetesCluster implements Cluster {
               { name: target.namespace, body, fieldManager: FIELD_MANAGER, ...dryRun },
               o,
             ),
+          options,
           headers,
         );
         return [target.namespace];
@@ -602,11 +685,12 @@ export class KubernetesCluster implements Cluster {
               },
               o,
             ),
+          options,
           headers,
         );
         return [target.name];
       case 'pods': {
-        const names = (await this.podsOf(target)).map((p) => p.metadata.name);
+        const names = (await this.podsOf(target, options)).map((p) => p.metadata.name);
         for (const name of names) {
           await this.#call(
             (o) =>
@@ -614,6 +698,7 @@ export class KubernetesCluster implements Cluster {
                 { name, namespace: target.namespace, body, fieldManager: FIELD_MANAGER, ...dryRun },
                 o,
               ),
+            options,
             headers,
           );
         }
@@ -622,18 +707,30 @@ export class KubernetesCluster implements Cluster {
     }
   }
 
-  /** Reads the Gateway every `pollIntervalMs` until it is Programmed, by the injected clock. */
-  async waitForProgrammed(namespace: string, name: string, timeoutMs: number): Promise<Gateway> {
+  /**
+   * Reads the Gateway every `pollIntervalMs` until it is Programmed, by the injected clock; a
+   * signal that aborts (the request's deadline) ends the wait as its timeout does.
+   */
+  async waitForProgrammed(
+    namespace: string,
+    name: string,
+    timeoutMs: number,
+    options: CallOptions = {},
+  ): Promise<Gateway> {
     const clock = this.#clock;
     const deadline = clock.now().getTime() + timeoutMs;
     const interval = this.#options.pollIntervalMs ?? 1000;
+    const { signal } = options;
+    const timedOut = (cause?: unknown): TimeoutError =>
+      new TimeoutError(`timed out while waiting for waypoint\t${namespace}/${name}`, { cause });
     for (;;) {
-      const gateway = await this.getGateway(namespace, name);
+      const gateway = await this.getGateway(namespace, name, options).catch((error: unknown) => {
+        throw aborted(signal) ? timedOut(error) : error;
+      });
       if (gateway !== null && programmedStatus(gateway) === 'True') return gateway;
-      if (clock.now().getTime() + interval > deadline) {
-        throw new TimeoutError(`timed out while waiting for waypoint\t${namespace}/${name}`);
-      }
-      await clock.sleep(interval);
+      if (clock.now().getTime() + interval > deadline || aborted(signal)) throw timedOut();
+      await sleepUnless((ms) => clock.sleep(ms), interval, signal);
+      if (aborted(signal)) throw timedOut();
     }
   }
 }

@@ -50,7 +50,8 @@ class LazyCluster implements Cluster {
 
   namespaceSnapshot: Cluster['namespaceSnapshot'] = async (...a) =>
     (await this.#get()).namespaceSnapshot(...a);
-  clusterSnapshot: Cluster['clusterSnapshot'] = async () => (await this.#get()).clusterSnapshot();
+  clusterSnapshot: Cluster['clusterSnapshot'] = async (...a) =>
+    (await this.#get()).clusterSnapshot(...a);
   getNamespace: Cluster['getNamespace'] = async (...a) => (await this.#get()).getNamespace(...a);
   podsOf: Cluster['podsOf'] = async (...a) => (await this.#get()).podsOf(...a);
   existingPods: Cluster['existingPods'] = async (...a) => (await this.#get()).existingPods(...a);
