@@ -463,6 +463,7 @@ async function checkAttachment(
   cluster: Cluster,
   snapshot: ClusterSnapshot,
   input: EnrollInput,
+  planned: readonly string[],
 ): Promise<string[]> {
   const namespace = input.waypointNamespace ?? input.target.namespace;
   if (input.waypoint === 'none') return [];
@@ -473,11 +474,10 @@ async function checkAttachment(
       `waypoint ${ref} is in namespace ${namespace}, which you may not read: whether it exists and admits namespace ${input.target.namespace} is not checked`,
     ];
   }
+  // The plan's warnings (a waypoint that does not exist yet, a traffic type that does not take the
+  // target's traffic) are the ones `waypointer plan` shows: one source for both.
   const gateway = await cluster.getGateway(namespace, input.waypoint);
-  if (gateway === null)
-    return [
-      `waypoint ${ref} does not exist yet: the binding dangles (no waypoint) until it is applied`,
-    ];
+  if (gateway === null) return [...planned];
   const waypoint = indexWaypoints(
     [{ ...gateway, status: { addresses: [{ value: 'planned' }] } }],
     snapshot.gatewayClasses,
@@ -499,7 +499,7 @@ async function checkAttachment(
       ],
     );
   }
-  return [];
+  return [...planned];
 }
 
 /** Sets `istio.io/use-waypoint` (and `-namespace`) on a namespace, a Service or Pods. */
@@ -521,7 +521,7 @@ export async function enroll(deps: Deps, input: EnrollInput): Promise<MutationRe
       { details: { objects: taken } },
     );
   }
-  const warnings = await checkAttachment(deps, cluster, snapshot, input);
+  const warnings = await checkAttachment(deps, cluster, snapshot, input, planned.warnings);
   const dryRun = input.dryRun === true;
   if (dryRun) return { dryRun, done: [], warnings, plan: planned.changes };
   const labels = {

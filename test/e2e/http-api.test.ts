@@ -480,6 +480,16 @@ describe('enrollment', () => {
     if (errors !== undefined) expect(response.json.errors).toEqual(errors);
   });
 
+  it('warns, as waypointer plan does, when a Service is enrolled onto a workload-only waypoint', async () => {
+    const response = await api.call('PUT', `${NS}/services/ratings/enrollment`, {
+      body: { waypoint: 'reviews-v2-pod-waypoint', dryRun: true },
+    });
+    expect(response.status).toBe(200);
+    expect(response.json.warnings).toEqual([
+      'waypoint default/reviews-v2-pod-waypoint serves workload traffic (istio.io/waypoint-for: workload), not service traffic: the Service gets no waypoint (UnsupportedTrafficType); apply it with --for service or all',
+    ]);
+  });
+
   it('answers 404 for a Service or a Pod that does not exist, with the Kubernetes message', async () => {
     const service = await api.call('PUT', `${NS}/services/nope/enrollment`, {
       body: { waypoint: 'w' },
