@@ -11,6 +11,11 @@
  * message being received from the embedded binding-changes.fifo (long polling, started with kubectl).
  * Reports the median and the slowest of the runs after a warm-up, and kubectl's own time.
  * Target: median <= 1000 ms.
+ *
+ * cold-start: each function's handler bundled as one minified ESM file (everything included, the
+ * AWS SDK too), its size, and the median time a fresh Node process takes to import it (five
+ * processes), against a bundle holding only `@aws-sdk/client-sqs`: the ChatOps ingress must stay
+ * light enough to answer Slack within three seconds from cold.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -149,7 +154,97 @@ async function pipeline(): Promise<object> {
   };
 }
 
-const BENCHES: Record<string, () => object | Promise<object>> = { engine, pipeline };
+/** What each bundled handler needs in its environment to load (its validated configuration). */
+const COLD_ENV = {
+  WAYPOINTER_CLUSTERS: '{"prod":{"eks":{"name":"prod","region":"eu-west-1"}}}',
+  WAYPOINTER_POLICY: '{"version":1,"rules":[]}',
+  SLACK_SIGNING_SECRET: 'cold-start',
+  WAYPOINTER_CHATOPS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/chatops.fifo',
+  WAYPOINTER_BINDINGS_TABLE: 'bindings',
+  WAYPOINTER_RECONCILE_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/r.fifo',
+  WAYPOINTER_CHANGES_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/c.fifo',
+  WAYPOINTER_IDEMPOTENCY_TABLE: 'idempotency',
+  AWS_REGION: 'eu-west-1',
+  POWERTOOLS_LOG_LEVEL: 'CRITICAL',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+};
+
+/** Bundles `entry` (or `contents`) as Lambda would run it; its path and size. */
+async function bundle(dir: string, name: string, entry: { file?: string; contents?: string }) {
+  const { build } = await import('esbuild');
+  const outfile = join(dir, `${name}.mjs`);
+  await build({
+    ...(entry.file === undefined
+      ? { stdin: { contents: entry.contents ?? '', resolveDir: process.cwd(), loader: 'ts' } }
+      : { entryPoints: [entry.file] }),
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    outfile,
+    logLevel: 'silent',
+    banner: {
+      js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+    },
+  });
+  const { size } = await import('node:fs/promises').then((fs) => fs.stat(outfile));
+  return { outfile, bytes: size };
+}
+
+/** The median time, over fresh processes, to import a bundle. */
+async function coldImportMs(file: string): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const t = performance.now(); await import(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t));`,
+      ],
+      { env: { ...process.env, ...COLD_ENV } },
+    );
+    times.push(Number(stdout));
+  }
+  return median(times);
+}
+
+async function coldStart(): Promise<object> {
+  const dir = await mkdtemp(join(tmpdir(), 'cold-start-'));
+  try {
+    const entries: Record<string, { file?: string; contents?: string }> = {
+      'sqs-only': {
+        contents:
+          "import { SQSClient } from '@aws-sdk/client-sqs'; export const client = new SQSClient({});",
+      },
+      chatops: { file: 'functions/chatops/handler.ts' },
+      'chatops-worker': { file: 'functions/chatops/worker-handler.ts' },
+      'http-api': { file: 'functions/http-api/handler.ts' },
+    };
+    const results: Record<string, { bytes: number; importMs: number }> = {};
+    for (const [name, entry] of Object.entries(entries)) {
+      const { outfile, bytes } = await bundle(dir, name, entry);
+      results[name] = { bytes, importMs: Number((await coldImportMs(outfile)).toFixed(1)) };
+    }
+    const base = results['sqs-only'] as { bytes: number; importMs: number };
+    const chatops = results.chatops as { bytes: number; importMs: number };
+    return {
+      bench: 'cold-start',
+      ...results,
+      chatopsBytesRatio: Number((chatops.bytes / base.bytes).toFixed(2)),
+      chatopsImportRatio: Number((chatops.importMs / base.importMs).toFixed(2)),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const BENCHES: Record<string, () => object | Promise<object>> = {
+  engine,
+  pipeline,
+  'cold-start': coldStart,
+};
 
 const names = process.argv.slice(2);
 for (const name of names.length === 0 ? Object.keys(BENCHES) : names) {
