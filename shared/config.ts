@@ -194,10 +194,16 @@ export const slackSettingsSchema = z.strictObject({
 /** The validated `WAYPOINTER_SLACK` document. */
 export type SlackSettings = z.infer<typeof slackSettingsSchema>;
 
+/** Where the Slack signing secret comes from: the value itself, or an SSM parameter holding it. */
+export type SigningSecretSource = { readonly value: string } | { readonly parameter: string };
+
 /** What the ChatOps ingress (`functions/chatops`) reads. */
 export interface ChatOpsConfig {
-  /** `SLACK_SIGNING_SECRET`: the Slack app's signing secret (deployed from SSM Parameter Store). */
-  readonly signingSecret: string;
+  /**
+   * `SLACK_SIGNING_SECRET` (locally) or `SLACK_SIGNING_SECRET_PARAMETER` (deployed: the name of an
+   * SSM SecureString, read and decrypted at cold start): exactly one of them.
+   */
+  readonly signingSecret: SigningSecretSource;
   /** `WAYPOINTER_SLACK`: defaults per channel; no defaults when unset. */
   readonly slack: SlackSettings;
   /** `WAYPOINTER_CHATOPS_QUEUE_URL`: the queue of commands for the ChatOps worker. */
@@ -205,10 +211,30 @@ export interface ChatOpsConfig {
 }
 
 const chatOpsSchema = z.object({
-  SLACK_SIGNING_SECRET: z.string().trim().min(1, 'the Slack signing secret is required'),
+  SLACK_SIGNING_SECRET: optional(z.string().trim().min(1)),
+  SLACK_SIGNING_SECRET_PARAMETER: optional(
+    z
+      .string()
+      .regex(/^\/[\w./-]+$/, 'an SSM parameter name, e.g. /waypointer/prod/slack-signing-secret'),
+  ),
   WAYPOINTER_CHATOPS_QUEUE_URL: z.url(),
   WAYPOINTER_SLACK: optional(z.string()),
 });
+
+/** Exactly one of the two places of the signing secret; the problem otherwise. */
+function secretProblem(env: Record<string, string | undefined>): z.core.$ZodIssue[] {
+  const given = (name: string): boolean => (env[name] ?? '').trim() !== '';
+  if (given('SLACK_SIGNING_SECRET') !== given('SLACK_SIGNING_SECRET_PARAMETER')) return [];
+  return [
+    {
+      code: 'custom',
+      path: ['SLACK_SIGNING_SECRET'],
+      message:
+        'the Slack signing secret is required: set SLACK_SIGNING_SECRET, or SLACK_SIGNING_SECRET_PARAMETER to the SSM parameter that holds it (one of them)',
+      input: undefined,
+    },
+  ];
+}
 
 /**
  * `SLACK_SIGNING_SECRET` and `WAYPOINTER_CHATOPS_QUEUE_URL` (required), `WAYPOINTER_SLACK` (JSON,
@@ -217,11 +243,12 @@ const chatOpsSchema = z.object({
  *
  * @example
  * loadChatOpsConfig({ SLACK_SIGNING_SECRET: 's', WAYPOINTER_CHATOPS_QUEUE_URL: 'https://sqs...' });
- * // => { signingSecret: 's', slack: { channels: {} }, queueUrl: 'https://sqs...' }
+ * // => { signingSecret: { value: 's' }, slack: { channels: {} }, queueUrl: 'https://sqs...' }
  */
 export function loadChatOpsConfig(env: Record<string, string | undefined>): ChatOpsConfig {
   const parsed = chatOpsSchema.safeParse(env);
-  if (!parsed.success) throw invalid(parsed.error.issues);
+  const problems = [...secretProblem(env), ...(parsed.success ? [] : parsed.error.issues)];
+  if (!parsed.success || problems.length > 0) throw invalid(problems);
   const text = parsed.data.WAYPOINTER_SLACK;
   const slack = slackSettingsSchema.safeParse(
     text === undefined ? {} : json('WAYPOINTER_SLACK', text),
@@ -229,7 +256,10 @@ export function loadChatOpsConfig(env: Record<string, string | undefined>): Chat
   if (!slack.success)
     throw invalid(slack.error.issues.map((i) => ({ ...i, path: ['WAYPOINTER_SLACK', ...i.path] })));
   return {
-    signingSecret: parsed.data.SLACK_SIGNING_SECRET,
+    signingSecret:
+      parsed.data.SLACK_SIGNING_SECRET_PARAMETER === undefined
+        ? { value: parsed.data.SLACK_SIGNING_SECRET as string }
+        : { parameter: parsed.data.SLACK_SIGNING_SECRET_PARAMETER },
     slack: slack.data,
     queueUrl: parsed.data.WAYPOINTER_CHATOPS_QUEUE_URL,
   };

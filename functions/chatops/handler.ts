@@ -7,6 +7,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsJobQueue } from '../../shared/adapters/slack/job-queue.ts';
 import { fetchResponder } from '../../shared/adapters/slack/responder.ts';
+import { signingSecretOf } from '../../shared/adapters/slack/signing-secret.ts';
 import { describePolicy } from '../../shared/app/authorization.ts';
 import { loadChatOpsConfig, loadConfig } from '../../shared/config.ts';
 import { powertools } from '../powertools.ts';
@@ -20,7 +21,8 @@ logger.info(describePolicy(config.policy), { clusters: Object.keys(config.cluste
 
 /** The Lambda handler (serverless.yml `chatops`). */
 export const handler = createChatOpsIngress({
-  signingSecret: settings.signingSecret,
+  // Read (and decrypted, when it is an SSM SecureString) once per cold start.
+  signingSecret: await signingSecretOf(settings.signingSecret),
   slack: settings.slack,
   clusters: Object.keys(config.clusters),
   policy: config.policy,

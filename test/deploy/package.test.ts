@@ -309,7 +309,7 @@ describe('osls package', () => {
     expect(
       (fn?.Properties.Environment as { Variables: Record<string, unknown> } | undefined)?.Variables,
     ).toMatchObject({
-      SLACK_SIGNING_SECRET: '{{resolve:ssm:/waypointer/test/slack-signing-secret}}',
+      SLACK_SIGNING_SECRET_PARAMETER: '/waypointer/test/slack-signing-secret',
       WAYPOINTER_CHATOPS_QUEUE_URL: { Ref: 'ChatOpsQueue' },
     });
     process.env.WAYPOINTER_CLUSTERS = '{}';
