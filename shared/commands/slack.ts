@@ -6,7 +6,8 @@
  */
 import type { CommandResult } from '../app/run-command.ts';
 import type { CommandOutcome } from '../ports.ts';
-import { resultText } from './render.ts';
+import type { Output } from './grammar.ts';
+import { renderOutcome, resultText } from './render.ts';
 
 /** A Block Kit text object. */
 export interface SlackText {
@@ -136,8 +137,15 @@ function waypointLines(result: CommandResult & { verb: 'list' | 'status' }): str
     .join('\n');
 }
 
-/** The blocks of a result: waypoint lists one line each, everything else as the CLI prints it. */
-export function resultBlocks(result: CommandResult): SlackBlock[] {
+/**
+ * The blocks of a result: with `-o json` or `-o yaml` the result model as the CLI prints it; else
+ * waypoint lists one line each, everything else as the CLI prints it.
+ */
+export function resultBlocks(result: CommandResult, output: Output = 'table'): SlackBlock[] {
+  if (output !== 'table')
+    return preformatted(
+      renderOutcome({ exitCode: 0, command: {}, result }, output, SLACK_HELP).stdout,
+    );
   if (result.verb === 'list' || result.verb === 'status')
     return preformatted(waypointLines(result));
   const text = resultText(result, SLACK_HELP);
@@ -214,7 +222,11 @@ export function slackOutcome(outcome: CommandOutcome, info: SlackRequestInfo): S
   if (result?.verb === 'help') return slackHelp();
   const inChannel = changed(result);
   const blocks: SlackBlock[] = [context(asked(info))];
-  if (result !== null) blocks.push(...resultBlocks(result));
+  const output =
+    outcome.command.output === 'json' || outcome.command.output === 'yaml'
+      ? outcome.command.output
+      : 'table';
+  if (result !== null) blocks.push(...resultBlocks(result, output));
   if (outcome.error !== undefined) {
     const error = slackError(outcome.error.message);
     blocks.push(...error.blocks);

@@ -324,6 +324,29 @@ describe('commands through the worker', () => {
     expect(actors).toContain(`slack:${TEAM}/${CHANNEL}/${OPERATOR}`);
   });
 
+  it.each([
+    ['status -n default', /waypoint|No waypoints found/],
+    ['bindings -n default', /reviews/],
+    ['explain service/reviews -n default', /Service default\/reviews/],
+    ['plan enroll service ratings -n default --waypoint none', /ratings/],
+    ['list -n default -o json', /^\[|"name"/m],
+  ])('the read %s: answered on the response_url', async (text, expected) => {
+    const { path } = await slash(text, VIEWER);
+    const [result] = await posted(path);
+    expect(result?.response_type).toBe('ephemeral');
+    expect(textOf(result as SlackMessage)).toMatch(expected);
+  });
+
+  it('enroll and unenroll by an operator: enroll runs, unenroll asks first (a plan to confirm)', async () => {
+    const enrolled = await slash('enroll service details -n default --waypoint none', OPERATOR);
+    const [done] = await posted(enrolled.path);
+    expect(done?.response_type).toBe('in_channel');
+    expect(textOf(done as SlackMessage)).toContain('istio.io/use-waypoint: none');
+    const unenroll = await slash('unenroll service details -n default', OPERATOR);
+    const [plan] = await posted(unenroll.path);
+    expect(JSON.stringify(plan)).toContain('Confirm');
+  });
+
   it('an operator outside its namespaces is refused at the door', async () => {
     const { answer } = await slash('apply -n bookinfo', OPERATOR);
     expect(textOf(answer)).toContain('its role there is viewer');
