@@ -5,6 +5,7 @@
  * changes in the channel with who asked. Never a stack trace: an error is its message only.
  */
 import type { CommandResult } from '../app/run-command.ts';
+import type { BindingChange } from '../domain/diff.ts';
 import type { CommandOutcome } from '../ports.ts';
 import type { Output } from './grammar.ts';
 import { renderOutcome, resultText } from './render.ts';
@@ -137,6 +138,61 @@ function waypointLines(result: CommandResult & { verb: 'list' | 'status' }): str
     .join('\n');
 }
 
+/** A waypoint reference in few characters: `ns/name`, or `none`. */
+function ref(waypoint: { namespace: string; name: string } | null | undefined): string {
+  return waypoint === null || waypoint === undefined
+    ? 'none'
+    : `${waypoint.namespace}/${waypoint.name}`;
+}
+
+/** One line per binding change: `Service reviews: default/waypoint → default/reviews-svc`. */
+function changeLines(changes: readonly BindingChange[]): string[] {
+  return changes.map(
+    (c) =>
+      `${c.kind} ${c.kind === 'Namespace' ? c.namespace : c.name}: ${c.before === null ? 'new' : ref(c.before.waypoint)} → ${c.after === null ? 'gone' : ref(c.after.waypoint)}`,
+  );
+}
+
+/** One line per Service, namespace default and labelled pod, then the diagnostics. */
+function bindingLines(result: CommandResult & { verb: 'bindings' }): string[] {
+  const via = (v: string | null): string => (v === null ? '' : ` (via ${v})`);
+  return [
+    ...result.services.map(
+      (b) => `Service ${b.namespace}/${b.name} → ${ref(b.waypoint)}${via(b.via)}`,
+    ),
+    ...result.namespaces.map((b) => `Pods of ${b.namespace} → ${ref(b.waypoint)}${via(b.via)}`),
+    ...result.pods.map((b) => `Pod ${b.namespace}/${b.name} → ${ref(b.waypoint)}${via(b.via)}`),
+    ...result.diagnostics.map((d) => `⚠ ${d.code}: ${d.subject} ${d.message}`),
+  ];
+}
+
+/**
+ * Results whose CLI form is a wide table, as short lines that read on a phone; undefined for the
+ * others.
+ */
+function phoneLines(result: CommandResult): string[] | undefined {
+  switch (result.verb) {
+    case 'bindings':
+      return bindingLines(result);
+    case 'plan':
+      return result.steps.flatMap((step, i) => [
+        `${i + 1}. ${step.mutation.op}${step.skipped ? ' (would do nothing)' : ''}`,
+        ...step.warnings.map((w) => `⚠ ${w}`),
+        ...(step.changes.length === 0 ? ['no binding changes'] : changeLines(step.changes)),
+      ]);
+    case 'apply':
+    case 'enroll':
+    case 'unenroll':
+      return [
+        ...result.done,
+        ...result.warnings.map((w) => `⚠ ${w}`),
+        ...changeLines(result.changes ?? result.plan),
+      ];
+    default:
+      return undefined;
+  }
+}
+
 /**
  * The blocks of a result: with `-o json` or `-o yaml` the result model as the CLI prints it; else
  * waypoint lists one line each, everything else as the CLI prints it.
@@ -148,6 +204,9 @@ export function resultBlocks(result: CommandResult, output: Output = 'table'): S
     );
   if (result.verb === 'list' || result.verb === 'status')
     return preformatted(waypointLines(result));
+  const lines = phoneLines(result);
+  if (lines !== undefined)
+    return preformatted(lines.length === 0 ? '(nothing to show)' : lines.join('\n'));
   const text = resultText(result, SLACK_HELP);
   return preformatted(text === '' ? '(nothing to show)' : text);
 }

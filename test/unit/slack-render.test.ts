@@ -10,6 +10,7 @@ import {
   isSlackError,
   plainText,
   preformatted,
+  resultBlocks,
   SLACK_LIMITS,
   type SlackBlock,
   type SlackMessage,
@@ -193,5 +194,79 @@ describe('Block Kit answers', () => {
     );
     expect(escapeMrkdwn('<&>')).toBe('&lt;&amp;&gt;');
     expect(plainText({ text: '', blocks: [{ type: 'divider' }] })).toBe('---\n');
+  });
+});
+
+describe('wide tables, as lines that read on a phone', () => {
+  const waypoint = { namespace: 'default', name: 'reviews-svc-waypoint' };
+  const lines = (result: CommandResult): string[] =>
+    resultBlocks(result)
+      .flatMap((b) => ('text' in b && b.text !== undefined ? [b.text.text] : []))
+      .join('\n')
+      .replace(/```/g, '')
+      .trim()
+      .split('\n');
+
+  it('bindings: one short line per Service, namespace default and labelled pod', () => {
+    const result: CommandResult = {
+      verb: 'bindings',
+      namespace: 'default',
+      services: [
+        { namespace: 'default', name: 'reviews', waypoint, via: 'service', condition: null },
+      ],
+      pods: [
+        { namespace: 'default', name: 'reviews-v2-6f85cb9b7c-9jbd8', waypoint: null, via: null },
+      ],
+      namespaces: [{ namespace: 'default', waypoint: null, via: null }],
+      diagnostics: [],
+    };
+    expect(lines(result)).toEqual([
+      'Service default/reviews → default/reviews-svc-waypoint (via service)',
+      'Pods of default → none',
+      'Pod default/reviews-v2-6f85cb9b7c-9jbd8 → none',
+    ]);
+  });
+
+  it('plan: each step, its warnings and its changes', () => {
+    const result: CommandResult = {
+      verb: 'plan',
+      steps: [
+        {
+          mutation: {
+            op: 'enroll',
+            target: { kind: 'service', namespace: 'default', name: 'reviews' },
+            waypoint: 'reviews-svc-waypoint',
+          },
+          warnings: [],
+          skipped: false,
+          changes: [
+            {
+              kind: 'Service',
+              namespace: 'default',
+              name: 'reviews',
+              traffic: 'service',
+              before: {
+                namespace: 'default',
+                name: 'reviews',
+                waypoint: { namespace: 'default', name: 'waypoint' },
+                via: 'namespace',
+                condition: null,
+              },
+              after: {
+                namespace: 'default',
+                name: 'reviews',
+                waypoint,
+                via: 'service',
+                condition: null,
+              },
+            },
+          ],
+        },
+      ],
+    };
+    expect(lines(result)).toEqual([
+      '1. enroll',
+      'Service reviews: default/waypoint → default/reviews-svc-waypoint',
+    ]);
   });
 });
