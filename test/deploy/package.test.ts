@@ -4,13 +4,16 @@
  * runs on Node 24 as Lambda would load it.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BINDINGS_TABLE, startDynamo } from '@waypointer/local-stack';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { commandEventSchema } from '../../functions/eventbridge-command/command-event.ts';
+import { DynamoBindingStore } from '../../shared/adapters/aws/binding-store.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let template: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
@@ -214,6 +217,66 @@ describe('osls package', () => {
       '{"Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:PutItem","dynamodb:UpdateItem","dynamodb:DeleteItem"],"Resource":{"Fn::GetAtt":["CommandIdempotencyTable","Arn"]}}',
     );
   });
+
+  it('lets the role send every DynamoDB command the binding store sends, on the bindings table', async () => {
+    // What the store really sends, recorded on the client through a full cycle on dynalite.
+    const dynamo = await startDynamo();
+    const sent = new Set<string>();
+    dynamo.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        sent.add(String(context.commandName).replace(/Command$/, ''));
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordCommands' },
+    );
+    try {
+      const store = new DynamoBindingStore(dynamo.client, BINDINGS_TABLE);
+      const big = {
+        services: [],
+        namespaces: [],
+        pods: Array.from({ length: 40_000 }, (_, i) => ({
+          namespace: 'ns',
+          name: `pod-${i}-${randomBytes(8).toString('hex')}`,
+          waypoint: null,
+          via: 'pod' as const,
+        })),
+      };
+      const at = '2026-12-03T00:00:00.000Z';
+      for (const generation of [1, 2]) {
+        await store.stage(
+          'c',
+          'ns',
+          { generation, bindings: big, messages: [], observedAt: at },
+          generation - 1,
+        );
+        await store.commit('c', 'ns', generation - 1);
+      }
+      await store.observed('c', 'ns', 2, '2026-12-03T00:01:00.000Z');
+      await store.load('c', 'ns');
+      await store.namespaces('c');
+      await store.saveSweepCursor('c', 'ns');
+      await store.sweepCursor('c');
+    } finally {
+      await dynamo.stop();
+    }
+    const role = template.Resources.IamRoleLambdaExecution?.Properties ?? {};
+    const allowed = new Set(
+      (
+        (
+          role.Policies as {
+            PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] };
+          }[]
+        )[0]?.PolicyDocument.Statement ?? []
+      )
+        .filter((st) => JSON.stringify(st.Resource) === '{"Fn::GetAtt":["BindingsTable","Arn"]}')
+        .flatMap((st) => st.Action),
+    );
+    const actions = [...sent]
+      .map((name) => `dynamodb:${name.replace(/^(Get|Put|Update|Delete)$/, '$1Item')}`)
+      .sort();
+    expect(actions.length).toBeGreaterThan(4);
+    expect(actions.filter((action) => !allowed.has(action))).toEqual([]);
+  }, 60_000);
 
   it('declares the hourly status schedule disabled, with command events the function accepts', () => {
     const schedule = Object.values(template.Resources).find(
