@@ -12,6 +12,12 @@
  * Reports the median and the slowest of the runs after a warm-up, and kubectl's own time.
  * Target: median <= 1000 ms.
  *
+ * reconcile-requests: the Kubernetes API requests one namespace's reconcile read takes (the
+ * namespace snapshot), at 10, 1,000 and 10,000 pods: constant by design.
+ *
+ * sweep-requests: the list requests one sweep's cluster snapshot takes for 10,000 namespaces (one
+ * Service each), in pages of 500: about objects/500, never a request per namespace.
+ *
  * cold-start: each function's handler bundled as one minified ESM file (everything included, the
  * AWS SDK too), its size, and the median time a fresh Node process takes to import it (five
  * processes), against a bundle holding only `@aws-sdk/client-sqs`: the ChatOps ingress must stay
@@ -24,7 +30,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { KubeConfig } from '@kubernetes/client-node';
+import { findResource, type ResourceType, startLocalCluster } from '@waypointer/kube-api';
 import { serve } from '@waypointer/local-stack';
+import { KubernetesCluster } from '../../shared/adapters/kubernetes/cluster.ts';
 import { computeBindings } from '../../shared/domain/bindings.ts';
 import type { ClusterSnapshot } from '../../shared/domain/model.ts';
 import { SIZE_100K, syntheticItems } from './synthetic-cluster.ts';
@@ -240,9 +249,83 @@ async function coldStart(): Promise<object> {
   }
 }
 
+/** Puts `count` unlabelled pods (and the namespace) straight into the embedded server's store. */
+function seedPods(store: KubeStore, namespace: string, count: number): void {
+  const put = (resource: string, object: object): void => {
+    store.put(findResource('', 'v1', resource) as ResourceType, object as never, 'ADDED');
+  };
+  put('namespaces', {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: namespace, uid: namespace },
+  });
+  for (let i = 0; i < count; i++)
+    put('pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `p-${i}`, namespace, labels: { app: 'x' } },
+      spec: { containers: [] },
+    });
+}
+
+type KubeStore = Awaited<ReturnType<typeof startLocalCluster>>['server']['store'];
+
+async function reconcileRequests(): Promise<object> {
+  const local = await startLocalCluster({ seed: 'empty' });
+  try {
+    const kc = new KubeConfig();
+    kc.loadFromString(local.kubeconfig);
+    const adapter = new KubernetesCluster(kc);
+    const requests: Record<string, number> = {};
+    for (const pods of [10, 1000, 10_000]) {
+      seedPods(local.server.store, `ns-${pods}`, pods);
+      const before = local.server.requestCount;
+      await adapter.namespaceSnapshot(`ns-${pods}`);
+      requests[`pods${pods}`] = local.server.requestCount - before;
+    }
+    return { bench: 'reconcile-requests', ...requests };
+  } finally {
+    await local.stop();
+  }
+}
+
+async function sweepRequests(): Promise<object> {
+  const local = await startLocalCluster({ seed: 'empty' });
+  try {
+    const services = findResource('', 'v1', 'services') as ResourceType;
+    for (let i = 0; i < 10_000; i++) {
+      seedPods(local.server.store, `team-${i}`, 0);
+      local.server.store.put(
+        services,
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'api', namespace: `team-${i}`, uid: `svc-${i}` },
+          spec: { ports: [{ port: 80 }] },
+        } as never,
+        'ADDED',
+      );
+    }
+    const kc = new KubeConfig();
+    kc.loadFromString(local.kubeconfig);
+    const before = local.server.requestCount;
+    const snapshot = await new KubernetesCluster(kc).clusterSnapshot();
+    return {
+      bench: 'sweep-requests',
+      namespaces: snapshot.namespaces.length,
+      services: snapshot.services.length,
+      listRequests: local.server.requestCount - before,
+    };
+  } finally {
+    await local.stop();
+  }
+}
+
 const BENCHES: Record<string, () => object | Promise<object>> = {
   engine,
   pipeline,
+  'reconcile-requests': reconcileRequests,
+  'sweep-requests': sweepRequests,
   'cold-start': coldStart,
 };
 
