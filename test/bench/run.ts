@@ -18,6 +18,10 @@
  * sweep-requests: the list requests one sweep's cluster snapshot takes for 10,000 namespaces (one
  * Service each), in pages of 500: about objects/500, never a request per namespace.
  *
+ * api-load: 2,000 requests (bindings reads, waypoint lists and dry-run enrollments in turn) at
+ * concurrency 50 through the local gateway of `npm start`: errors (any 5xx or failed request)
+ * must be 0; p50 and p99 latency.
+ *
  * cold-start: each function's handler bundled as one minified ESM file (everything included, the
  * AWS SDK too), its size, and the median time a fresh Node process takes to import it (five
  * processes), against a bundle holding only `@aws-sdk/client-sqs`: the ChatOps ingress must stay
@@ -321,9 +325,70 @@ async function sweepRequests(): Promise<object> {
   }
 }
 
+/** The q-quantile of sorted values (nearest rank). */
+function quantile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
+}
+
+async function apiLoad(): Promise<object> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'api-load-'));
+  process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
+  const served = await serve({ port: 0, dataDir, sweepIntervalMs: 3_600_000 });
+  const ns = `${served.url}/v1/clusters/local/namespaces/default`;
+  const requests: (() => Promise<Response>)[] = [
+    () => fetch(`${ns}/bindings`),
+    () => fetch(`${served.url}/v1/clusters/local/waypoints`),
+    () =>
+      fetch(`${ns}/services/reviews/enrollment`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ waypoint: 'waypoint', dryRun: true }),
+      }),
+  ];
+  const total = 2000;
+  const concurrency = 50;
+  const latencies: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < total) {
+      const i = next++;
+      const started = performance.now();
+      try {
+        const response = await (requests[i % requests.length] as () => Promise<Response>)();
+        await response.arrayBuffer();
+        if (response.status >= 500) errors++;
+      } catch {
+        errors++;
+      }
+      latencies.push(performance.now() - started);
+    }
+  };
+  const started = performance.now();
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    await served.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const round = (n: number): number => Number(n.toFixed(1));
+  return {
+    bench: 'api-load',
+    requests: total,
+    concurrency,
+    errors,
+    p50Ms: round(quantile(sorted, 0.5)),
+    p99Ms: round(quantile(sorted, 0.99)),
+    perSecond: round(total / seconds),
+  };
+}
+
 const BENCHES: Record<string, () => object | Promise<object>> = {
   engine,
   pipeline,
+  'api-load': apiLoad,
   'reconcile-requests': reconcileRequests,
   'sweep-requests': sweepRequests,
   'cold-start': coldStart,
