@@ -10,15 +10,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
-import type { SQSEvent } from 'aws-lambda';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createChatOpsIngress } from '../../../../functions/chatops/app.ts';
 import type { ChatOpsJob } from '../../../../functions/chatops/slack-payloads.ts';
 import { createChatOpsWorker } from '../../../../functions/chatops/worker.ts';
@@ -33,6 +25,7 @@ import type { SlackSettings } from '../../../../shared/config.ts';
 import type { ClusterRegistry } from '../../../../shared/ports.ts';
 import { COMMAND_IDEMPOTENCY_TABLE } from './event-targets.ts';
 import { type HttpHandler, lambdaContext } from './gateway.ts';
+import { startSqsEventSource } from './sqs-event-source.ts';
 
 /** The ChatOps queue's name (`ChatOpsQueue` in serverless.yml). */
 export const CHATOPS_QUEUE = 'slack-commands.fifo';
@@ -115,66 +108,19 @@ export async function startChatOps(options: LocalChatOpsOptions): Promise<LocalC
     logger,
     metrics,
   });
-  let running = true;
-  const poll = async (): Promise<void> => {
-    while (running) {
-      const { Messages = [] } = await sqs
-        .send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MaxNumberOfMessages: 10,
-            WaitTimeSeconds: 1,
-            MessageSystemAttributeNames: ['All'],
-          }),
-        )
-        .catch(() => ({ Messages: [] as Message[] }));
-      if (Messages.length === 0 || !running) continue;
-      const event: SQSEvent = {
-        Records: Messages.map((m) => ({
-          messageId: m.MessageId as string,
-          receiptHandle: m.ReceiptHandle as string,
-          body: m.Body ?? '',
-          attributes: {
-            ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
-            SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
-            SenderId: 'local',
-            ApproximateFirstReceiveTimestamp: String(Date.now()),
-          },
-          messageAttributes: {},
-          md5OfBody: m.MD5OfBody as string,
-          eventSource: 'aws:sqs',
-          eventSourceARN: Attributes?.QueueArn as string,
-          awsRegion: 'us-east-1',
-        })),
-      };
-      const response = await worker(
-        event,
-        lambdaContext('waypointer-chatops-worker', 180_000),
-      ).catch((error: unknown) => {
-        logger.error('the ChatOps worker failed', { error: error as Error });
-        return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
-      });
-      const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-      const done = event.Records.filter((r) => !failed.has(r.messageId));
-      if (done.length > 0)
-        await sqs
-          .send(
-            new DeleteMessageBatchCommand({
-              QueueUrl: queueUrl,
-              Entries: done.map((r, i) => ({ Id: `d${i}`, ReceiptHandle: r.receiptHandle })),
-            }),
-          )
-          .catch(() => undefined);
-    }
-  };
-  const poller = poll();
+  const poller = startSqsEventSource({
+    client: sqs,
+    queueUrl,
+    queueArn: Attributes?.QueueArn as string,
+    handler: (event) => worker(event, lambdaContext('waypointer-chatops-worker', 180_000)),
+    onError: (error) => logger.error('the ChatOps worker failed', { error: error as Error }),
+  });
   return {
     handler: (event, context) => handler(event, context),
     signingSecret,
     queueUrl,
     stop: async () => {
-      running = false;
-      await poller;
+      await poller.stop();
       sqs.destroy();
       dynamo.destroy();
     },

@@ -9,17 +9,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EventsServer, type EventsService } from '@waypointer/events-endpoint';
 import { SqsServer } from '@waypointer/sqs-endpoint';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { createAuditIngest } from '../../../../functions/audit-ingest/app.ts';
 import { createAuditWebhook } from '../../../../functions/audit-webhook/app.ts';
 import { createReconcile } from '../../../../functions/reconcile/app.ts';
@@ -35,6 +27,7 @@ import { BINDINGS_TABLE, startDynamo } from './dynamodb.ts';
 import { readDeclaredRules } from './event-rules.ts';
 import { createFunctionTables, eventRules } from './event-targets.ts';
 import { lambdaContext } from './gateway.ts';
+import { startSqsEventSource } from './sqs-event-source.ts';
 
 export const QUEUES = {
   reconcileRequests: 'reconcile-requests.fifo',
@@ -95,37 +88,6 @@ async function createQueues(client: SQSClient): Promise<Record<keyof typeof QUEU
     reconcileRequestsDlq,
     bindingChanges: await queue(QUEUES.bindingChanges, 'BindingChangesQueue', bindingChangesDlq),
     bindingChangesDlq,
-  };
-}
-
-/** The record Lambda's SQS event source mapping builds from a received message. */
-function toRecord(message: Message, queueArn: string): SQSRecord {
-  const attributes = message.Attributes ?? {};
-  return {
-    messageId: message.MessageId as string,
-    receiptHandle: message.ReceiptHandle as string,
-    body: message.Body ?? '',
-    attributes: {
-      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
-      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
-      SenderId: attributes.SenderId ?? 'local',
-      ApproximateFirstReceiveTimestamp:
-        attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-      ...(attributes.SequenceNumber === undefined
-        ? {}
-        : { SequenceNumber: attributes.SequenceNumber }),
-      ...(attributes.MessageGroupId === undefined
-        ? {}
-        : { MessageGroupId: attributes.MessageGroupId }),
-      ...(attributes.MessageDeduplicationId === undefined
-        ? {}
-        : { MessageDeduplicationId: attributes.MessageDeduplicationId }),
-    },
-    messageAttributes: {},
-    md5OfBody: message.MD5OfBody as string,
-    eventSource: 'aws:sqs',
-    eventSourceARN: queueArn,
-    awsRegion: 'us-east-1',
   };
 }
 
@@ -192,43 +154,13 @@ export async function startPipeline(options: {
   const functionDeps = { ...deps, logger, metrics, eventBridge, dynamo: dynamo.client };
   for (const rule of eventRules(declared.rules, functionDeps)) eventsServer.service.putRule(rule);
   const queueArn = sqsServer.queueArn(QUEUES.reconcileRequests);
-  let running = true;
-  const poll = async (): Promise<void> => {
-    while (running) {
-      const { Messages = [] } = await client
-        .send(
-          new ReceiveMessageCommand({
-            QueueUrl: queues.reconcileRequests,
-            MaxNumberOfMessages: 10,
-            WaitTimeSeconds: 1,
-            MessageSystemAttributeNames: ['All'],
-          }),
-        )
-        .catch(() => ({ Messages: [] as Message[] }));
-      if (Messages.length === 0 || !running) continue;
-      const event: SQSEvent = { Records: Messages.map((m) => toRecord(m, queueArn)) };
-      const response = await reconcile(event, lambdaContext('waypointer-reconcile', 60_000)).catch(
-        (error: unknown) => {
-          logger.error('reconcile failed', { error: error as Error });
-          return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
-        },
-      );
-      const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-      const done = event.Records.filter((r) => !failed.has(r.messageId));
-      if (done.length > 0) {
-        // If SQS stopped first, the messages simply become visible again.
-        await client
-          .send(
-            new DeleteMessageBatchCommand({
-              QueueUrl: queues.reconcileRequests,
-              Entries: done.map((r, i) => ({ Id: `d${i}`, ReceiptHandle: r.receiptHandle })),
-            }),
-          )
-          .catch(() => undefined);
-      }
-    }
-  };
-  const poller = poll();
+  const poller = startSqsEventSource({
+    client,
+    queueUrl: queues.reconcileRequests,
+    queueArn,
+    handler: (event) => reconcile(event, lambdaContext('waypointer-reconcile', 60_000)),
+    onError: (error) => logger.error('reconcile failed', { error: error as Error }),
+  });
   const runSweep = (): Promise<unknown> =>
     sweep({}, lambdaContext('waypointer-scheduled-sweep', 300_000)).catch((error: unknown) =>
       logger.error('sweep failed', { error: error as Error }),
@@ -246,13 +178,12 @@ export async function startPipeline(options: {
     auditWebhook,
     sweep: runSweep,
     stop: async () => {
-      running = false;
       clearInterval(timer);
       // Deliveries under way end first: they enqueue reconcile requests.
       await eventsServer.stop();
       eventBridge.destroy();
       await sqsServer.stop();
-      await poller;
+      await poller.stop();
       client.destroy();
       await dynamo.stop();
     },
