@@ -178,7 +178,14 @@ describe('waypointer serve', () => {
     }
   });
 
-  it('applies a waypoint from a command event put with the real client, and tells so in a result event', async () => {
+  /**
+   * Puts one command event on npm start's bus with the real client, waits for its deliveries, and
+   * returns its id and the result event eventbridge-command published for it.
+   */
+  async function putCommand(detail: Record<string, unknown>): Promise<{
+    id: string | undefined;
+    result: ReturnType<Served['pipeline']['eventBridge']['events']>[number] | undefined;
+  }> {
     const client = new EventBridgeClient({
       endpoint: served.endpoints.events as string,
       region: 'us-east-1',
@@ -191,10 +198,7 @@ describe('waypointer serve', () => {
             {
               Source: 'com.example.ops',
               DetailType: 'waypointer.command',
-              Detail: JSON.stringify({
-                cluster: 'local',
-                command: 'apply -n default --name eventbridge-waypoint --for workload',
-              }),
+              Detail: JSON.stringify(detail),
             },
           ],
         }),
@@ -209,71 +213,50 @@ describe('waypointer serve', () => {
             e.event['detail-type'] === 'waypointer.command.result' &&
             (e.event.detail as { requestEventId?: string }).requestEventId === id,
         );
-      expect(result?.event.detail).toMatchObject({
-        cluster: 'local',
-        exitCode: 0,
-        command: { verb: 'apply', name: 'eventbridge-waypoint', for: 'workload' },
-      });
-      const gateway = await fetch(
-        `${served.url}/v1/clusters/local/namespaces/default/waypoints/eventbridge-waypoint`,
-      );
-      expect(gateway.status).toBe(200);
-      expect(
-        ((await gateway.json()) as { waypoint: { trafficType: string } }).waypoint.trafficType,
-      ).toBe('workload');
+      return { id, result };
     } finally {
       client.destroy();
     }
+  }
+
+  it('applies a waypoint from a command event put with the real client, and tells so in a result event', async () => {
+    const { result } = await putCommand({
+      cluster: 'local',
+      command: 'apply -n default --name eventbridge-waypoint --for workload',
+    });
+    expect(result?.event.detail).toMatchObject({
+      cluster: 'local',
+      exitCode: 0,
+      command: { verb: 'apply', name: 'eventbridge-waypoint', for: 'workload' },
+    });
+    const gateway = await fetch(
+      `${served.url}/v1/clusters/local/namespaces/default/waypoints/eventbridge-waypoint`,
+    );
+    expect(gateway.status).toBe(200);
+    expect(
+      ((await gateway.json()) as { waypoint: { trafficType: string } }).waypoint.trafficType,
+    ).toBe('workload');
   });
 
   it('runs a command event with eventbridge-command and puts its result event on the bus', async () => {
-    const client = new EventBridgeClient({
-      endpoint: served.endpoints.events as string,
-      region: 'us-east-1',
-      credentials,
+    const { id, result } = await putCommand({
+      cluster: 'local',
+      command: 'list -n default',
+      actor: 'ops',
     });
-    try {
-      const out = await client.send(
-        new PutEventsCommand({
-          Entries: [
-            {
-              Source: 'com.example.ops',
-              DetailType: 'waypointer.command',
-              Detail: JSON.stringify({
-                cluster: 'local',
-                command: 'list -n default',
-                actor: 'ops',
-              }),
-            },
-          ],
-        }),
-      );
-      const id = out.Entries?.[0]?.EventId;
-      await served.pipeline.eventBridge.settled();
-      expect(served.pipeline.eventBridge.deadLetters()).toEqual([]);
-      const result = served.pipeline.eventBridge
-        .events()
-        .find(
-          (e) =>
-            e.event['detail-type'] === 'waypointer.command.result' &&
-            (e.event.detail as { requestEventId?: string }).requestEventId === id,
-        );
-      expect(result).toMatchObject({
-        eventBusName: 'default',
-        rules: [],
-        event: {
-          source: 'io.waypointer',
-          detail: {
-            requestEventId: id,
-            cluster: 'local',
-            exitCode: 0,
-            caller: 'eventbridge:000000000000/com.example.ops',
-            actor: 'ops',
-          },
+    expect(result).toMatchObject({
+      eventBusName: 'default',
+      rules: [],
+      event: {
+        source: 'io.waypointer',
+        detail: {
+          requestEventId: id,
+          cluster: 'local',
+          exitCode: 0,
+          caller: 'eventbridge:000000000000/com.example.ops',
+          actor: 'ops',
         },
-      });
-    } finally {
-      client.destroy();
-    }
+      },
+    });
   });
 });
