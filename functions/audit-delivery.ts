@@ -40,8 +40,12 @@ export async function ingestDelivery(
   deps: AuditDeps,
   delivery: AuditDelivery,
 ): Promise<AuditCounts> {
-  if (!deps.clusters.names().includes(delivery.cluster)) {
-    // Nothing could ever reconcile them (ingestAudit drops them): say so, once per delivery.
+  const { requests, ignored, unconfigured } = await ingestAudit(deps, {
+    cluster: delivery.cluster,
+    events: delivery.events,
+  });
+  if (unconfigured) {
+    // Nothing could ever reconcile them (ingestAudit dropped them): say so, once per delivery.
     deps.logger.error('dropped audit events of a cluster that is not configured', {
       cluster: delivery.cluster,
       events: delivery.events.length,
@@ -53,10 +57,6 @@ export async function ingestDelivery(
       delivery.events.length,
     );
   }
-  const { requests, ignored } = await ingestAudit(deps, {
-    cluster: delivery.cluster,
-    events: delivery.events,
-  });
   if (delivery.malformed > 0) {
     deps.logger.warn('dropped malformed audit events', {
       cluster: delivery.cluster,

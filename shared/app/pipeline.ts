@@ -62,15 +62,16 @@ async function namespacesOf(
 
 /**
  * Turns audit events into one reconcile request per affected namespace (the latest actor, every
- * audit id), and enqueues them. Returns the requests and how many events could not change a binding.
+ * audit id), and enqueues them. Returns the requests, how many events could not change a binding,
+ * and whether the cluster is one this deployment manages (events of any other are all dropped).
  */
 export async function ingestAudit(
   deps: Pick<PipelineDeps, 'clusters' | 'queue' | 'identities'>,
   input: { cluster: string; events: readonly AuditRecord[] },
-): Promise<{ requests: ReconcileRequest[]; ignored: number }> {
+): Promise<{ requests: ReconcileRequest[]; ignored: number; unconfigured: boolean }> {
   if (!deps.clusters.names().includes(input.cluster)) {
     // Nothing could ever reconcile them: drop them here rather than fail every retry later.
-    return { requests: [], ignored: input.events.length };
+    return { requests: [], ignored: input.events.length, unconfigured: true };
   }
   const identities = deps.identities?.[input.cluster] ?? [];
   let taken: Promise<ClusterSnapshot> | undefined;
@@ -105,7 +106,7 @@ export async function ingestAudit(
       auditIds: [...auditIds].sort().slice(-MAX_AUDIT_IDS),
     }));
   if (requests.length > 0) await deps.queue.enqueue(requests);
-  return { requests, ignored };
+  return { requests, ignored, unconfigured: false };
 }
 
 /** What a reconcile of one namespace did. */

@@ -153,7 +153,7 @@ describe('audit events to reconcile requests', () => {
       cluster: 'elsewhere',
       events: [audit('u1', 'patch', { resource: 'namespaces', name: 'default' })],
     });
-    expect(unknown).toEqual({ requests: [], ignored: 1 });
+    expect(unknown).toEqual({ requests: [], ignored: 1, unconfigured: true });
     const finalize = await ingestAudit(deps, {
       cluster: 'local',
       events: [
