@@ -458,13 +458,12 @@ function alreadyEnrolled(
 }
 
 /** Refuses a cross-namespace waypoint whose listener would not admit the target (unless forced). */
-async function checkAttachment(
+function checkAttachment(
   deps: Deps,
-  cluster: Cluster,
   snapshot: ClusterSnapshot,
   input: EnrollInput,
   planned: readonly string[],
-): Promise<string[]> {
+): string[] {
   const namespace = input.waypointNamespace ?? input.target.namespace;
   if (input.waypoint === 'none') return [];
   const ref = `${namespace}/${input.waypoint}`;
@@ -476,8 +475,11 @@ async function checkAttachment(
   }
   // The plan's warnings (a waypoint that does not exist yet, a traffic type that does not take the
   // target's traffic) are the ones `waypointer plan` shows: one source for both.
-  const gateway = await cluster.getGateway(namespace, input.waypoint);
-  if (gateway === null) return [...planned];
+  // The snapshot holds every Gateway of the cluster (waypoints may serve other namespaces).
+  const gateway = snapshot.gateways.find(
+    (g) => g.metadata.namespace === namespace && g.metadata.name === input.waypoint,
+  );
+  if (gateway === undefined) return [...planned];
   const waypoint = indexWaypoints(
     [{ ...gateway, status: { addresses: [{ value: 'planned' }] } }],
     snapshot.gatewayClasses,
@@ -521,7 +523,7 @@ export async function enroll(deps: Deps, input: EnrollInput): Promise<MutationRe
       { details: { objects: taken } },
     );
   }
-  const warnings = await checkAttachment(deps, cluster, snapshot, input, planned.warnings);
+  const warnings = checkAttachment(deps, snapshot, input, planned.warnings);
   const dryRun = input.dryRun === true;
   if (dryRun) return { dryRun, done: [], warnings, plan: planned.changes };
   const labels = {
