@@ -1,6 +1,7 @@
 /**
- * The embedded SQS endpoint: the AWS JSON 1.0 protocol over plain HTTP on loopback, so that the
- * real `@aws-sdk/client-sqs` works against it unchanged:
+ * The embedded SQS endpoint: both protocols Amazon SQS speaks, over plain HTTP on loopback, so
+ * that the real `@aws-sdk/client-sqs`, the `aws` CLI (v1, v2, and older versions whose SQS model
+ * is the query protocol) and other SQS clients work against it unchanged:
  *
  * ```ts
  * const sqs = new SqsServer();
@@ -12,15 +13,21 @@
  * });
  * ```
  *
- * Requests are `POST /` with `Content-Type: application/x-amz-json-1.0` and
- * `X-Amz-Target: AmazonSQS.<Operation>`; signatures are not verified. Errors carry the HTTP
- * status, the `{"__type", "message"}` body and the `x-amzn-query-error` header of the service.
+ * - AWS JSON 1.0: `POST /` with `Content-Type: application/x-amz-json-1.0` and
+ *   `X-Amz-Target: AmazonSQS.<Operation>`; errors carry the HTTP status, the
+ *   `{"__type", "message"}` body and the `x-amzn-query-error` header of the service.
+ * - Query: a form-encoded POST (or a GET) of `Action=<Operation>&Version=2012-11-05&...` to the
+ *   endpoint or to a queue URL, answered in XML (`query.ts`).
+ *
+ * Both run the same {@link SqsService}. Any region and credentials are accepted: signatures are
+ * not verified.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { errors, SqsError } from './errors.ts';
 import { parseInput } from './input.ts';
+import { decodeQuery, encodeQueryError, encodeQueryResult, queryParameters } from './query.ts';
 import { SqsService } from './service.ts';
 
 export { SqsError } from './errors.ts';
@@ -40,6 +47,8 @@ export interface SqsServerOptions {
 
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
 const TARGET_PREFIX = 'AmazonSQS.';
+const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
+const XML_CONTENT_TYPE = 'text/xml';
 /** Far above any valid request: a 1 MiB batch with every character escaped in JSON. */
 const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 
@@ -57,6 +66,28 @@ function readBody(request: IncomingMessage): Promise<string> {
     });
     request.on('error', reject);
   });
+}
+
+/**
+ * A request of the query protocol: no `X-Amz-Target`, and a GET or a form-encoded POST. Anything
+ * else is read as the JSON protocol (and refused there when it is not a JSON request either).
+ */
+function isQueryRequest(request: IncomingMessage): boolean {
+  if (request.headers['x-amz-target'] !== undefined) return false;
+  if (request.method === 'GET') return true;
+  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  return request.method === 'POST' && type === FORM_CONTENT_TYPE;
+}
+
+function asSqsError(error: unknown): SqsError {
+  if (error instanceof SqsError) return error;
+  return new SqsError(
+    'com.amazon.coral.service#InternalFailure',
+    'InternalFailure',
+    500,
+    error instanceof Error ? error.message : String(error),
+    false,
+  );
 }
 
 function operationOf(request: IncomingMessage): string {
@@ -211,25 +242,48 @@ export class SqsServer {
     response.on('close', () => {
       if (!response.writableFinished) aborted.abort();
     });
+    const query = isQueryRequest(request);
     try {
+      if (query) {
+        const { operation, input } = decodeQuery(
+          await this.#queryParameters(request),
+          this.#queueUrlOf(request),
+        );
+        const output = await this.service.call(operation, input, aborted.signal);
+        const body = encodeQueryResult(operation, output, requestId);
+        this.#write(response, 200, requestId, body, XML_CONTENT_TYPE);
+        return;
+      }
       const operation = operationOf(request);
       const input = parseInput(await readBody(request));
       const output = await this.service.call(operation, input, aborted.signal);
-      this.#write(response, 200, requestId, JSON.stringify(output));
+      this.#write(response, 200, requestId, JSON.stringify(output), CONTENT_TYPE);
     } catch (error) {
-      const failure =
-        error instanceof SqsError
-          ? error
-          : new SqsError(
-              'com.amazon.coral.service#InternalFailure',
-              'InternalFailure',
-              500,
-              error instanceof Error ? error.message : String(error),
-              false,
-            );
+      const failure = asSqsError(error);
+      if (query) {
+        const body = encodeQueryError(failure, requestId);
+        this.#write(response, failure.status, requestId, body, XML_CONTENT_TYPE);
+        return;
+      }
       const body = JSON.stringify({ __type: failure.type, message: failure.message });
-      this.#write(response, failure.status, requestId, body, failure.queryError);
+      this.#write(response, failure.status, requestId, body, CONTENT_TYPE, failure.queryError);
     }
+  }
+
+  /** The parameters of a query request: the URL's query string and a form-encoded body. */
+  async #queryParameters(request: IncomingMessage): Promise<Map<string, string>> {
+    const url = new URL(request.url ?? '/', 'http://sqs');
+    const body = await readBody(request);
+    return queryParameters(url.searchParams, new URLSearchParams(body));
+  }
+
+  /** The queue URL a query request was sent to, if it was sent to one rather than to `/`. */
+  #queueUrlOf(request: IncomingMessage): string | undefined {
+    const path = new URL(request.url ?? '/', 'http://sqs').pathname;
+    if (path === '/') return undefined;
+    const url = `${this.url}${path}`;
+    if (path.split('/').filter((s) => s !== '').length !== 2) throw errors.invalidAddress(url);
+    return url;
   }
 
   #write(
@@ -237,11 +291,12 @@ export class SqsServer {
     status: number,
     requestId: string,
     body: string,
+    contentType: string,
     queryError?: string,
   ): void {
     if (response.destroyed) return;
     const headers: Record<string, string | number> = {
-      'content-type': CONTENT_TYPE,
+      'content-type': contentType,
       'content-length': Buffer.byteLength(body),
       'x-amzn-requestid': requestId,
     };
