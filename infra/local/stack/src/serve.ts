@@ -160,7 +160,8 @@ function banner(served: Served, dataDir: string): string {
   return `waypointer is serving its HTTP API on ${api}
   Kubernetes API: ${kubernetes}
   kubeconfig:     ${kubeconfig}
-  SQS:            ${sqs}
+  SQS:            ${sqs} (JSON and query protocols: any SQS client or aws CLI; any region, e.g.
+                  us-east-1, any non-empty access key and secret: signatures are not verified)
   DynamoDB:       ${dynamodb}
   EventBridge:    ${events} (events logged to ${join(resolve(dataDir), 'events.jsonl')})
   endpoints:      ${join(resolve(dataDir), 'endpoints.json')}
