@@ -365,3 +365,12 @@ export function syntheticItems(size: SyntheticSize, seed = 42): object[] {
   });
   return b.items;
 }
+
+/** Ten times {@link SIZE_100K}: 10,000 namespaces, 200,000 Services, 1,000,000 Pods. */
+export const SIZE_1M: SyntheticSize = {
+  namespaces: 10_000,
+  services: 200_000,
+  pods: 1_000_000,
+  waypoints: 15_000,
+  labelledPodShare: 0.1,
+};
