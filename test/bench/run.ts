@@ -186,7 +186,8 @@ async function coldImportMs(file: string): Promise<number> {
 /** Every function of serverless.yml: its name in kebab-case and its handler's source file. */
 async function functionEntries(): Promise<Record<string, { file: string }>> {
   const { parse } = await import('yaml');
-  const config = parse(await readFile('serverless.yml', 'utf8')) as {
+  // CloudFormation's short tags (!Ref, !GetAtt) are not needed here: read as plain values.
+  const config = parse(await readFile('serverless.yml', 'utf8'), { logLevel: 'error' }) as {
     functions: Record<string, { handler: string }>;
   };
   const entries: Record<string, { file: string }> = {};
