@@ -87,7 +87,7 @@ describe('npm start: audit to binding changes', () => {
     );
   });
 
-  // How fast is measured by `npm run bench -- pipeline`; this test checks what arrives.
+  // How fast is measured by `npm run bench -- e2e-latency`; this test checks what arrives.
   it('puts a schema-valid message on binding-changes.fifo after a kubectl label', async () => {
     await kubectl('label', 'namespace', 'default', 'istio.io/use-waypoint=waypoint');
     const messages = await receive(10);
