@@ -6,8 +6,6 @@
 // with the schemas the functions use at cold start: a bad value fails the package step here.
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { parseDeploymentConfig } from '../../shared/config.ts';
-import { byRegion, deploymentResources } from './deployment.ts';
 
 const USAGE =
   'waypointer needs its configuration document: --param="config=<file.json>" (see infra/aws/config.example.json) or --param="config=ssm:/waypointer/<stage>/config"';
@@ -38,6 +36,13 @@ export function deployment(osls) {
 }
 
 async function resolve({ resolveVariable, resolveConfigurationProperty }) {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < 23 || (major === 23 && minor < 6))
+    throw new Error(
+      `packaging waypointer needs Node 24 (it reads the TypeScript schemas), not ${process.version}: run osls with npx after npm ci`,
+    );
+  const { parseDeploymentConfig } = await import('../../shared/config.ts');
+  const { byRegion, deploymentResources } = await import('./deployment.ts');
   const source = (await resolveConfigurationProperty(['custom', 'waypointer', 'config'])) ?? '';
   if (source === '') throw new Error(USAGE);
   const serviceDir = join(import.meta.dirname, '../..');
