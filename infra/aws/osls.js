@@ -10,9 +10,15 @@ import { isAbsolute, join } from 'node:path';
 const USAGE =
   'waypointer needs its configuration document: --param="config=<file.json>" (see infra/aws/config.example.json) or --param="config=ssm:/waypointer/<stage>/config"';
 
-/** The text of the configuration document and where it came from. */
+/** The text of the configuration document named by `source` (a path, or `ssm:<parameter>`). */
 async function documentOf(source, resolveVariable, serviceDir) {
-  if (source.startsWith('ssm:')) return await resolveVariable(source);
+  if (source.startsWith('ssm:')) {
+    // raw: a SecureString's JSON as text, as a String's (osls would parse it otherwise).
+    const text = await resolveVariable(`ssm(raw):${source.slice('ssm:'.length)}`);
+    if (typeof text !== 'string')
+      throw new Error(`the SSM parameter ${source.slice('ssm:'.length)} does not exist or is empty`);
+    return text;
+  }
   const path = isAbsolute(source) ? source : join(serviceDir, source);
   try {
     return readFileSync(path, 'utf8');
@@ -49,7 +55,7 @@ async function resolve({ resolveVariable, resolveConfigurationProperty }) {
   const text = await documentOf(String(source), resolveVariable, serviceDir);
   let config;
   try {
-    config = parseDeploymentConfig(String(text), String(source));
+    config = parseDeploymentConfig(text, String(source));
   } catch (error) {
     throw new Error(`invalid waypointer configuration: ${error.message}`);
   }
