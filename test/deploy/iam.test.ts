@@ -14,6 +14,8 @@ interface Record {
   readonly functions: string[];
   readonly module?: string;
   readonly action: string;
+  /** The table name, queue URL, `event-bus/<name>` or parameter name the command gave. */
+  readonly resource?: string;
   readonly test: string;
 }
 
@@ -136,6 +138,43 @@ function lambdaActions(fn: string): string[] {
   ];
 }
 
+/** The queue of the template a test's queue URL stands for, by the queue's name. */
+const QUEUES: readonly [RegExp, string][] = [
+  [/\/[^/]*reconcile-requests[^/]*$/, 'ReconcileRequestsQueue'],
+  [/\/[^/]*binding-changes[^/]*$/, 'BindingChangesQueue'],
+  [/\/[^/]*slack-commands[^/]*$/, 'ChatOpsQueue'],
+];
+
+/**
+ * The template resource a recorded command acts on, as the role's statement names it: a queue by
+ * its name in the URL; the bindings table for the binding store's commands and the idempotency
+ * table for the others (Powertools idempotency), whatever a test called its tables.
+ */
+function resourceInTemplate(record: Record): string | undefined {
+  const [service] = record.action.split(':');
+  if (service === 'sqs')
+    return QUEUES.find(([name]) => name.test(record.resource ?? ''))?.[1] ?? record.resource;
+  if (service === 'dynamodb')
+    return record.module === 'shared/adapters/aws/binding-store.ts'
+      ? 'BindingsTable'
+      : 'CommandIdempotencyTable';
+  if (service === 'events') return 'event-bus/ops-bus';
+  return undefined;
+}
+
+/** Whether one of the statements allows `action` on `resource` (a logical id or an ARN part). */
+function allows(statements: Statement[], action: string, resource: string): boolean {
+  const arn = JSON.stringify({ 'Fn::GetAtt': [resource, 'Arn'] });
+  return statements.some(
+    (s) =>
+      s.Action.includes(action) &&
+      [s.Resource].flat().some((r) => {
+        const text = JSON.stringify(r);
+        return text === arn || text.includes(`"${resource}"`);
+      }),
+  );
+}
+
 describe('the functions’ IAM roles', () => {
   it('gives every function a role of its own', () => {
     const roles = FUNCTIONS.map(
@@ -151,6 +190,18 @@ describe('the functions’ IAM roles', () => {
     const allowed = allowedBy(fn);
     const sent = [...sentBy(fn), ...declaredFor(fn)];
     expect(sent.filter((action) => !allowed.has(action)).sort()).toEqual([]);
+  });
+
+  it.each(FUNCTIONS)('lets %s send each command to the resource it was sent to', (fn) => {
+    const statements = statementsOf(fn);
+    const refused = records
+      .filter((r) => r.functions.includes(fn) && r.resource !== undefined)
+      .map((r) => [r.action, resourceInTemplate(r)] as const)
+      .filter(
+        ([action, resource]) => resource !== undefined && !allows(statements, action, resource),
+      )
+      .map(([action, resource]) => `${action} on ${resource}`);
+    expect([...new Set(refused)].sort()).toEqual([]);
   });
 
   it.each(FUNCTIONS)('allows %s nothing that no test or Lambda uses', (fn) => {

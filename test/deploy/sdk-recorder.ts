@@ -89,7 +89,19 @@ export function senderOf(stack: string): Sender {
 
 interface Sendable {
   readonly constructor: { readonly name: string };
+  readonly input?: Record<string, unknown>;
   readonly clientCommand?: { readonly constructor: { readonly name: string } };
+}
+
+/** The resource a command acts on, by the name or URL its input gives (undefined when none). */
+export function resourceOf(command: Sendable): string | undefined {
+  const input = command.input ?? {};
+  const direct = input.TableName ?? input.QueueUrl ?? input.Name ?? input.TopicArn;
+  if (typeof direct === 'string') return direct;
+  const [table] = Object.keys((input.RequestItems as object | undefined) ?? {});
+  if (table !== undefined) return table;
+  const [entry] = (input.Entries as { EventBusName?: string }[] | undefined) ?? [];
+  return entry === undefined ? undefined : `event-bus/${entry.EventBusName ?? 'default'}`;
 }
 
 /** The IAM action a command sent by a client of class `client` needs. */
@@ -117,7 +129,8 @@ if (!(send as { recorded?: boolean }).recorded) {
     if (sender.module !== undefined) {
       const action = actionOf(this.constructor.name, command);
       const test = expect.getState().testPath?.slice(root.length) ?? '';
-      appendFileSync(file, `${JSON.stringify({ ...sender, action, test })}\n`);
+      const resource = resourceOf(command);
+      appendFileSync(file, `${JSON.stringify({ ...sender, action, resource, test })}\n`);
     }
     return send.call(this, command, ...rest);
   };

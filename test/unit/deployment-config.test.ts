@@ -11,7 +11,7 @@ const document = `{
     "prod": { "eks": { "name": "prod-eks", "region": "eu-west-1" } },
     "edge": {
       "eks": { "name": "edge", "region": "us-east-1" },
-      "identities": ["arn:aws:sts::123456789012:assumed-role/waypointer-prod-reconcile/*"]
+      "identities": ["arn:aws:sts::123456789012:assumed-role/waypointer-prod-httpApi-us-east-1/waypointer-prod-httpApi"]
     }
   },
   "policy": {
