@@ -7,8 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS, readTemplate, type Template } from './packaged.ts';
-import { RECORDS } from './sdk-recorder.ts';
+import { FUNCTIONS, RECORDS, readTemplate, type Template } from './packaged.ts';
 
 interface Record {
   readonly functions: string[];

@@ -9,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 /** The repository's root directory. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+/** Where test/deploy/sdk-recorder.ts records the AWS SDK commands of a test run. */
+export const RECORDS = join(ROOT, '.local/sdk-commands');
+
 /** The stage, region and parameters of the checked package. */
 export const PACKAGE = {
   stage: 'ci',

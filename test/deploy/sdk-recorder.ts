@@ -12,12 +12,8 @@
 import { appendFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-/** Where the records go; test/deploy/iam.test.ts reads them. */
-export const RECORDS = join(root, '.local/sdk-commands');
+import { RECORDS, ROOT } from './packaged.ts';
 
 /** The IAM service prefix of each SDK client class. */
 const SERVICES: Record<string, string> = {
@@ -47,7 +43,7 @@ export function functionOfFrame(folder: string, file: string): string {
 
 /** The functions whose code imports `functions/<module>.ts` (a module they share). */
 function importersOf(module: string): string[] {
-  const dir = join(root, 'functions');
+  const dir = join(ROOT, 'functions');
   return readdirSync(dir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
     .flatMap((folder) =>
@@ -128,7 +124,7 @@ if (!(send as { recorded?: boolean }).recorded) {
     const sender = senderOf(stack);
     if (sender.module !== undefined) {
       const action = actionOf(this.constructor.name, command);
-      const test = expect.getState().testPath?.slice(root.length) ?? '';
+      const test = expect.getState().testPath?.slice(ROOT.length) ?? '';
       const resource = resourceOf(command);
       appendFileSync(file, `${JSON.stringify({ ...sender, action, resource, test })}\n`);
     }
