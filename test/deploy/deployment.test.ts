@@ -2,13 +2,18 @@
  * infra/aws/deployment.ts on its own: what a configuration document turns into, and the documents
  * it refuses before CloudFormation would.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import {
   deploymentResources,
+  KUBERNETES_GROUP,
   logicalName,
   type StackSettings,
 } from '../../infra/aws/deployment.ts';
 import { parseDeploymentConfig } from '../../shared/config.ts';
+import { ROOT } from './packaged.ts';
 
 const settings: StackSettings = {
   service: 'waypointer',
@@ -48,6 +53,16 @@ describe('deploymentResources', () => {
     expect(statements).toContain('"cluster/prod"');
     expect(statements).toContain('"cluster/edge"');
     expect(JSON.stringify(resources.ChatopsRole?.Properties.Policies)).not.toContain('eks:');
+  });
+
+  it('maps the roles to the group that infra/kubernetes/rbac.yaml binds the ClusterRole to', () => {
+    const text = readFileSync(join(ROOT, 'infra/kubernetes/rbac.yaml'), 'utf8');
+    const binding = parseAllDocuments(text)
+      .map((d) => d.toJS() as { kind: string; subjects?: { kind: string; name: string }[] })
+      .find((d) => d.kind === 'ClusterRoleBinding');
+    expect(binding?.subjects).toEqual([
+      expect.objectContaining({ kind: 'Group', name: KUBERNETES_GROUP }),
+    ]);
   });
 
   it('gives no function DescribeCluster when no cluster is on EKS', () => {
