@@ -30,7 +30,11 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', ...Object.keys(UNITS).map((dir) => `${dir}/test/**/*.test.ts`)],
     // The differential suites need software npm does not install: `npm run test:oracles` runs them.
-    exclude: [...configDefaults.exclude, 'test/oracles/**'],
+    // The deployment's checks run after `osls package`: `npm run package` runs them.
+    exclude: [...configDefaults.exclude, 'test/oracles/**', 'test/deploy/**'],
+    // Records the AWS SDK commands each function sends, for test/deploy/iam.test.ts.
+    globalSetup: ['test/deploy/sdk-recorder-reset.ts'],
+    setupFiles: ['test/deploy/sdk-recorder.ts'],
     coverage: {
       include: ['shared/**/*.ts', 'functions/**/*.ts', 'infra/local/*/src/**/*.ts'],
       exclude: ['**/vitest.config.ts', '**/src/index.ts'],

@@ -264,3 +264,108 @@ export function loadChatOpsConfig(env: Record<string, string | undefined>): Chat
     queueUrl: parsed.data.WAYPOINTER_CHATOPS_QUEUE_URL,
   };
 }
+
+/**
+ * The deployment's configuration document (`serverless.yml` `--param=config=<file>`): the clusters
+ * (`WAYPOINTER_CLUSTERS`), the authorization policy (`WAYPOINTER_POLICY`) and the ChatOps settings
+ * (`WAYPOINTER_SLACK`) as one JSON object. Each part is checked by the loader the functions use.
+ */
+const deploymentDocumentSchema = z.strictObject({
+  clusters: z.record(z.string(), z.unknown()),
+  policy: z.unknown().optional(),
+  slack: z.unknown().optional(),
+});
+
+/** The values a deployment gives every function, each one line of JSON (or empty). */
+export type DeploymentEnvironment = Readonly<
+  Record<'WAYPOINTER_CLUSTERS' | 'WAYPOINTER_POLICY' | 'WAYPOINTER_SLACK', string>
+>;
+
+/** An EKS cluster of the configuration: its name in API paths, its EKS name and region. */
+export interface EksClusterRef {
+  readonly cluster: string;
+  readonly name: string;
+  readonly region: string;
+}
+
+/** A checked deployment configuration document. */
+export interface DeploymentConfig {
+  readonly environment: DeploymentEnvironment;
+  readonly eksClusters: readonly EksClusterRef[];
+}
+
+/** `error` (thrown by a loader) as a ValidationError that names `source`, each path under `part`. */
+function inDocument(source: string, part: string, error: unknown): ValidationError {
+  if (!(error instanceof ValidationError)) throw error;
+  const rename = (path: string): string => path.replace(/^WAYPOINTER_[A-Z]+/, part);
+  const problems = error.problems.map((p) => ({ ...p, path: rename(p.path) }));
+  const detail =
+    part === 'policy' ? `policy: ${error.message}` : error.message.replace(/^[^:]*: /, '');
+  return new ValidationError(`${source}: ${rename(detail)}`, problems);
+}
+
+/** Runs `load`, naming `source` and `part` in what it throws. */
+function within<T>(source: string, part: string, load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    throw inDocument(source, part, error);
+  }
+}
+
+/**
+ * Checks a deployment configuration document (the text of the file or SSM parameter named by
+ * `source`) with the same loaders the functions run at cold start, and returns the single-line
+ * environment values to deploy, and the EKS clusters it names. Throws a ValidationError whose
+ * message starts with `source` and names the field.
+ *
+ * @example
+ * parseDeploymentConfig('{"clusters": {"prod": {"eks": {"name": "prod", "region": "eu-west-1"}}}}', 'prod.json');
+ * // => { environment: { WAYPOINTER_CLUSTERS: '{"prod":{...}}', WAYPOINTER_POLICY: '', WAYPOINTER_SLACK: '' },
+ * //      eksClusters: [{ cluster: 'prod', name: 'prod', region: 'eu-west-1' }] }
+ */
+export function parseDeploymentConfig(text: string, source: string): DeploymentConfig {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError(`${source}: not valid JSON: ${(error as Error).message}`, [
+      { path: '', message: 'not valid JSON' },
+    ]);
+  }
+  const parsed = deploymentDocumentSchema.safeParse(document);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.flatMap((i) =>
+      i.code === 'unrecognized_keys'
+        ? i.keys.map((key) => ({ path: key, message: 'unknown field' }))
+        : [{ path: i.path.map(String).join('.'), message: i.message }],
+    );
+    throw new ValidationError(
+      `${source}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+      problems,
+    );
+  }
+  const { clusters, policy, slack } = parsed.data;
+  const environment: DeploymentEnvironment = {
+    WAYPOINTER_CLUSTERS: JSON.stringify(clusters),
+    WAYPOINTER_POLICY: policy === undefined ? '' : JSON.stringify(policy),
+    WAYPOINTER_SLACK: slack === undefined ? '' : JSON.stringify(slack),
+  };
+  const config = within(source, 'clusters', () =>
+    loadConfig({ WAYPOINTER_CLUSTERS: environment.WAYPOINTER_CLUSTERS }),
+  );
+  within(source, 'policy', () =>
+    policy === undefined ? undefined : parsePolicy(environment.WAYPOINTER_POLICY),
+  );
+  const settings = slackSettingsSchema.safeParse(slack ?? {});
+  if (!settings.success)
+    throw inDocument(
+      source,
+      'slack',
+      invalid(settings.error.issues.map((i) => ({ ...i, path: ['WAYPOINTER_SLACK', ...i.path] }))),
+    );
+  const eksClusters = Object.entries(config.clusters).flatMap(([cluster, c]) =>
+    'eks' in c ? [{ cluster, name: c.eks.name, region: c.eks.region }] : [],
+  );
+  return { environment, eksClusters };
+}

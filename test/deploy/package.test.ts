@@ -3,68 +3,34 @@
  * function with esbuild and renders the CloudFormation template; the bundled HTTP API handler then
  * runs on Node 24 as Lambda would load it.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { BINDINGS_TABLE, startDynamo } from '@waypointer/local-stack';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { commandEventSchema } from '../../functions/eventbridge-command/command-event.ts';
 import { DynamoBindingStore } from '../../shared/adapters/aws/binding-store.ts';
+import { FUNCTIONS, readTemplate, ROOT as root, type Template } from './packaged.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-let template: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+let template: Template;
 
-beforeAll(async () => {
-  const home = await mkdtemp(join(tmpdir(), 'osls-'));
-  await new Promise<void>((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [
-        join(root, 'node_modules/osls/bin/serverless.js'),
-        'package',
-        '--stage',
-        'test',
-        '--region',
-        'eu-west-1',
-        '--param=eksCluster=prod',
-        '--param=auditSource=io.example.audit',
-        '--param=commandSource=io.example.ops',
-        '--param=resultBus=ops-bus',
-      ],
-      {
-        cwd: root,
-        env: {
-          PATH: `${join(root, 'node_modules/.bin')}:/usr/bin:/bin`,
-          HOME: home,
-          SLS_TELEMETRY_DISABLED: '1',
-        },
-        timeout: 120_000,
-      },
-      (error, stdout, stderr) =>
-        error === null ? resolve() : reject(new Error(`${stdout}\n${stderr}`)),
-    );
-  });
-  template = JSON.parse(
-    readFileSync(join(root, '.serverless/cloudformation-template-update-stack.json'), 'utf8'),
-  );
-}, 150_000);
+beforeAll(() => {
+  template = readTemplate();
+});
+
+/** The statements of a function's role. */
+function statementsOf(fn: string): { Action: string[]; Resource: unknown; Condition?: unknown }[] {
+  const role = template.Resources[`${fn.charAt(0).toUpperCase()}${fn.slice(1)}Role`];
+  const [policy] = (role?.Properties.Policies ?? []) as {
+    PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] };
+  }[];
+  return policy?.PolicyDocument.Statement ?? [];
+}
 
 describe('osls package', () => {
   it('bundles each function on its own', () => {
-    for (const name of [
-      'httpApi',
-      'auditWebhook',
-      'auditIngest',
-      'reconcile',
-      'scheduledSweep',
-      'eventbridgeCommand',
-      'chatops',
-      'chatopsWorker',
-    ]) {
+    for (const name of FUNCTIONS) {
       expect(existsSync(join(root, `.serverless/${name}.zip`)), name).toBe(true);
     }
   });
@@ -86,22 +52,25 @@ describe('osls package', () => {
         .map((q) => q.Properties.QueueName)
         .sort(),
     ).toEqual([
-      'waypointer-test-binding-changes-dlq.fifo',
-      'waypointer-test-binding-changes.fifo',
-      'waypointer-test-command-events-dlq',
-      'waypointer-test-reconcile-requests-dlq.fifo',
-      'waypointer-test-reconcile-requests.fifo',
-      'waypointer-test-slack-commands-dlq.fifo',
-      'waypointer-test-slack-commands.fifo',
+      'waypointer-ci-binding-changes-dlq.fifo',
+      'waypointer-ci-binding-changes.fifo',
+      'waypointer-ci-command-events-dlq',
+      'waypointer-ci-reconcile-requests-dlq.fifo',
+      'waypointer-ci-reconcile-requests.fifo',
+      'waypointer-ci-slack-commands-dlq.fifo',
+      'waypointer-ci-slack-commands.fifo',
     ]);
     expect(byType('AWS::DynamoDB::Table')).toHaveLength(2);
     const mappings = byType('AWS::Lambda::EventSourceMapping');
     expect(mappings).toHaveLength(2);
     for (const mapping of mappings)
       expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
-    expect(byType('AWS::Logs::SubscriptionFilter')[0]?.Properties.LogGroupName).toBe(
-      '/aws/eks/prod/cluster',
-    );
+    // infra/aws/config.example.json: prod and staging-eks in eu-west-1 (edge is in us-east-1).
+    expect(
+      byType('AWS::Logs::SubscriptionFilter')
+        .map((f) => f.Properties.LogGroupName)
+        .sort(),
+    ).toEqual(['/aws/eks/prod/cluster', '/aws/eks/staging-eks/cluster']);
     expect(
       byType('AWS::ApiGatewayV2::Route')
         .map((r) => `${r.Properties.RouteKey} ${r.Properties.AuthorizationType}`)
@@ -156,6 +125,7 @@ describe('osls package', () => {
       ['event', 'AuditIngestLambdaFunction'],
       ['event', 'EventbridgeCommandLambdaFunction'],
       ['logs', 'AuditIngestLambdaFunction'],
+      ['logs', 'AuditIngestLambdaFunction'],
       ['schedule', 'EventbridgeCommandLambdaFunction'],
       ['schedule', 'ScheduledSweepLambdaFunction'],
     ]);
@@ -172,7 +142,7 @@ describe('osls package', () => {
     const dlq = { 'Fn::GetAtt': ['CommandEventsDLQ', 'Arn'] };
     const fn = only(
       'AWS::Lambda::Function',
-      (r) => r.Properties.FunctionName === 'waypointer-test-eventbridgeCommand',
+      (r) => r.Properties.FunctionName === 'waypointer-ci-eventbridgeCommand',
     );
     expect(
       (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables,
@@ -185,7 +155,7 @@ describe('osls package', () => {
       MaximumRetryAttempts: 2,
       DestinationConfig: { OnFailure: { Destination: dlq } },
     });
-    const rule = only('AWS::Events::Rule', (r) => r.Properties.Name === 'waypointer-test-commands');
+    const rule = only('AWS::Events::Rule', (r) => r.Properties.Name === 'waypointer-ci-commands');
     expect(rule.Properties.EventPattern).toEqual({
       source: ['io.example.ops'],
       'detail-type': ['waypointer.command'],
@@ -199,7 +169,7 @@ describe('osls package', () => {
     };
     expect(policy.Queues).toEqual([{ Ref: 'CommandEventsDLQ' }]);
     expect(JSON.stringify(policy.PolicyDocument.Statement[0]?.Condition)).toContain(
-      ':rule/waypointer-test-commands',
+      ':rule/waypointer-ci-commands',
     );
     const table = only('AWS::DynamoDB::Table', (r) =>
       JSON.stringify(r.Properties.KeySchema).includes('"id"'),
@@ -208,17 +178,16 @@ describe('osls package', () => {
       KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
       TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
     });
-    const role = template.Resources.IamRoleLambdaExecution?.Properties ?? {};
-    const statements = JSON.stringify(role.Policies);
+    const statements = JSON.stringify(statementsOf('eventbridgeCommand'));
     expect(statements).toContain('"events:PutEvents"');
-    expect(statements).toContain('":event-bus/","ops-bus"');
+    expect(statements).toContain('"event-bus/ops-bus"');
     expect(statements).toContain('{"events:source":"io.waypointer"}');
     expect(statements).toContain(
       '{"Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:PutItem","dynamodb:UpdateItem","dynamodb:DeleteItem"],"Resource":{"Fn::GetAtt":["CommandIdempotencyTable","Arn"]}}',
     );
   });
 
-  it('lets the role send every DynamoDB command the binding store sends, on the bindings table', async () => {
+  it("lets reconcile's role send every DynamoDB command the binding store sends, on the bindings table", async () => {
     // What the store really sends, recorded on the client through a full cycle on dynalite.
     const dynamo = await startDynamo();
     const sent = new Set<string>();
@@ -259,15 +228,8 @@ describe('osls package', () => {
     } finally {
       await dynamo.stop();
     }
-    const role = template.Resources.IamRoleLambdaExecution?.Properties ?? {};
     const allowed = new Set(
-      (
-        (
-          role.Policies as {
-            PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] };
-          }[]
-        )[0]?.PolicyDocument.Statement ?? []
-      )
+      statementsOf('reconcile')
         .filter((st) => JSON.stringify(st.Resource) === '{"Fn::GetAtt":["BindingsTable","Arn"]}')
         .flatMap((st) => st.Action),
     );
@@ -310,7 +272,7 @@ describe('osls package', () => {
 
   it('builds an ESM bundle of eventbridge-command that loads on Node 24 and rejects what is no command', async () => {
     process.env.WAYPOINTER_CLUSTERS = '{}';
-    process.env.WAYPOINTER_IDEMPOTENCY_TABLE = 'waypointer-test-idempotency';
+    process.env.WAYPOINTER_IDEMPOTENCY_TABLE = 'waypointer-ci-idempotency';
     process.env.POWERTOOLS_METRICS_DISABLED = 'true';
     process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
     const bundle = pathToFileURL(
@@ -320,7 +282,7 @@ describe('osls package', () => {
       handler: (event: unknown, context: unknown) => Promise<unknown>;
     };
     const context = {
-      functionName: 'waypointer-test-eventbridgeCommand',
+      functionName: 'waypointer-ci-eventbridgeCommand',
       awsRequestId: 'r',
       getRemainingTimeInMillis: () => 179_000,
     };
@@ -355,7 +317,7 @@ describe('osls package', () => {
       isBase64Encoded: false,
     };
     const context = {
-      functionName: 'waypointer-test-httpApi',
+      functionName: 'waypointer-ci-httpApi',
       awsRequestId: 'r',
       getRemainingTimeInMillis: () => 29_000,
     };
@@ -366,13 +328,12 @@ describe('osls package', () => {
   it('runs the Slack ingress from its secret in SSM, and its ESM bundle refuses an unsigned request on Node 24', async () => {
     const fn = Object.values(template.Resources).find(
       (r) =>
-        r.Type === 'AWS::Lambda::Function' &&
-        r.Properties.FunctionName === 'waypointer-test-chatops',
+        r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName === 'waypointer-ci-chatops',
     );
     expect(
       (fn?.Properties.Environment as { Variables: Record<string, unknown> } | undefined)?.Variables,
     ).toMatchObject({
-      SLACK_SIGNING_SECRET_PARAMETER: '/waypointer/test/slack-signing-secret',
+      SLACK_SIGNING_SECRET_PARAMETER: '/waypointer/ci/slack-signing-secret',
       WAYPOINTER_CHATOPS_QUEUE_URL: { Ref: 'ChatOpsQueue' },
     });
     process.env.WAYPOINTER_CLUSTERS = '{}';
@@ -395,7 +356,7 @@ describe('osls package', () => {
       isBase64Encoded: true,
     };
     const context = {
-      functionName: 'waypointer-test-chatops',
+      functionName: 'waypointer-ci-chatops',
       awsRequestId: 'r',
       getRemainingTimeInMillis: () => 9_000,
     };
