@@ -12,7 +12,6 @@
  * computed here. Lifecycle is left out so that a binding does not flap while pods start and stop.
  */
 
-import { goQuote } from '@waypointer/apimachinery/validation';
 import {
   EAST_WEST_CONTROLLER,
   GATEWAY_MANAGED,
@@ -20,11 +19,19 @@ import {
   INGRESS_USE_WAYPOINT,
   MESH_CONTROLLER,
   NO_WAYPOINT,
-  type Traffic,
   USE_WAYPOINT,
   USE_WAYPOINT_NAMESPACE,
 } from './labels.ts';
 import type { ClusterSnapshot, ObjectMeta, Pod, Service, StringMap } from './model.ts';
+import {
+  attachmentDenied,
+  type BindingError,
+  type BindingReason,
+  formatRef,
+  notReady,
+  unsupportedTrafficType,
+  type WaypointRef,
+} from './status.ts';
 import {
   allowsAttachment,
   indexWaypoints,
@@ -33,11 +40,8 @@ import {
   type WaypointIndex,
 } from './waypoints.ts';
 
-/** A waypoint by namespace and name. */
-export interface WaypointRef {
-  readonly namespace: string;
-  readonly name: string;
-}
+export type { BindingError, BindingReason, WaypointRef };
+export { formatRef };
 
 /** The `istio.io/WaypointBound` condition istiod writes on a Service. */
 export interface WaypointBoundCondition {
@@ -45,12 +49,6 @@ export interface WaypointBoundCondition {
   readonly reason: BindingReason;
   readonly message: string;
 }
-
-export type BindingReason =
-  | 'WaypointAccepted'
-  | 'WaypointIsNotReady'
-  | 'AttachmentDenied'
-  | 'UnsupportedTrafficType';
 
 /** Where the `istio.io/use-waypoint` label that decided a binding sits. */
 export type ServiceVia = 'service' | 'namespace';
@@ -97,15 +95,6 @@ export interface BindingSet {
  */
 export const EMPTY_BINDINGS: BindingSet = Object.freeze({ services: [], pods: [], namespaces: [] });
 
-/** A reference that could not be honoured, as istiod reports it (`StatusMessage`). */
-export interface BindingError {
-  readonly reason: Exclude<BindingReason, 'WaypointAccepted'>;
-  readonly message: string;
-  readonly waypoint: WaypointRef;
-  /** For `UnsupportedTrafficType`: the traffic the waypoint does not serve. */
-  readonly traffic?: Traffic;
-}
-
 /** The outcome of `fetchWaypointForTarget` for one object, with where the reference came from. */
 export interface Resolution {
   readonly waypoint: Waypoint | null;
@@ -127,11 +116,6 @@ export function parseUseWaypoint(
   return { kind: 'ref', ref: { namespace, name: value } };
 }
 
-/** `ns/name`, as istiod prints a waypoint's resource name. */
-export function formatRef(ref: WaypointRef): string {
-  return `${ref.namespace}/${ref.name}`;
-}
-
 /**
  * Whether `ref` is `waypoint` (same namespace and name); null is no waypoint.
  *
@@ -140,31 +124,6 @@ export function formatRef(ref: WaypointRef): string {
  */
 export function sameWaypoint(ref: WaypointRef | null, waypoint: WaypointRef): boolean {
   return ref !== null && ref.namespace === waypoint.namespace && ref.name === waypoint.name;
-}
-
-function notReady(ref: WaypointRef): BindingError {
-  return {
-    reason: 'WaypointIsNotReady',
-    message: `waypoint ${goQuote(formatRef(ref))} is not ready`,
-    waypoint: ref,
-  };
-}
-
-function attachmentDenied(ref: WaypointRef): BindingError {
-  return {
-    reason: 'AttachmentDenied',
-    message: `we are not permitted to attach to waypoint ${goQuote(formatRef(ref))} (missing allowedRoutes?)`,
-    waypoint: ref,
-  };
-}
-
-function unsupportedTrafficType(ref: WaypointRef, traffic: Traffic): BindingError {
-  return {
-    traffic,
-    reason: 'UnsupportedTrafficType',
-    message: `attempting to bind to traffic type ${goQuote(traffic)} which the waypoint ${goQuote(formatRef(ref))} does not support`,
-    waypoint: ref,
-  };
 }
 
 /**
