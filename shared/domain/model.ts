@@ -6,6 +6,7 @@
  */
 
 import type { LabelSelector } from '@waypointer/apimachinery/label-selector';
+import { DEFAULT_ISTIO_VERSION, type IstioVersion } from './istio-version.ts';
 
 export type { LabelSelector };
 
@@ -77,4 +78,11 @@ export interface ClusterSnapshot {
   readonly pods: readonly Pod[];
   readonly gateways: readonly Gateway[];
   readonly gatewayClasses: readonly GatewayClass[];
+  /** The Istio version the cluster runs, whose rules apply (default {@link DEFAULT_ISTIO_VERSION}). */
+  readonly istioVersion?: IstioVersion;
+}
+
+/** The Istio version whose binding rules apply to `snapshot`. */
+export function istioVersionOf(snapshot: ClusterSnapshot): IstioVersion {
+  return snapshot.istioVersion ?? DEFAULT_ISTIO_VERSION;
 }

@@ -96,7 +96,7 @@ export const gatewayClassSchema = z.object({
 
 const GATEWAY_GROUP = 'gateway.networking.k8s.io/';
 
-type Bucket = keyof ClusterSnapshot;
+type Bucket = Exclude<keyof ClusterSnapshot, 'istioVersion'>;
 const kinds: Record<string, { bucket: Bucket; schema: z.ZodType; core: boolean }> = {
   Namespace: { bucket: 'namespaces', schema: namespaceSchema, core: true },
   Service: { bucket: 'services', schema: serviceSchema, core: true },

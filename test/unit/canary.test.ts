@@ -3,12 +3,14 @@
  * docs/istio-semantics.md §5.1 and the Go test (istio/istio 1.31.0-rc.0) it comes from.
  */
 import { describe, expect, it } from 'vitest';
+import type { BindingSet, ServiceBinding } from '../../shared/domain/bindings.ts';
 import {
   type CanaryMeta,
   canaryRef,
   canaryWeight,
   resolveCanary,
 } from '../../shared/domain/canary.ts';
+import { diff } from '../../shared/domain/diff.ts';
 import type { Gateway, StringMap } from '../../shared/domain/model.ts';
 import { indexWaypoints } from '../../shared/domain/waypoints.ts';
 import { gateway, gatewayClass, hbone } from '../support/builders.ts';
@@ -207,5 +209,45 @@ describe('resolveCanary: buildWeightedWaypoints (waypoints.go L295-339)', () => 
     expect(resolve([allTraffic('waypoint'), allTraffic('canary')], labels, {}, nsMeta)).toBe(
       expected,
     );
+  });
+});
+
+describe('canary in binding changes', () => {
+  const base = {
+    namespace: 'ns',
+    name: 's',
+    waypoint: { namespace: 'ns', name: 'waypoint' },
+    via: 'service' as const,
+    condition: null,
+  };
+  const canary = (weight: number) => ({ waypoint: { namespace: 'ns', name: 'canary' }, weight });
+  const set = (service: object): BindingSet => ({
+    services: [service as ServiceBinding],
+    pods: [],
+    namespaces: [],
+  });
+
+  it.each<[string, object, object, number]>([
+    ['a new canary is a change', { ...base, canary: null }, { ...base, canary: canary(5) }, 1],
+    [
+      'a new weight is a change',
+      { ...base, canary: canary(5) },
+      { ...base, canary: canary(50) },
+      1,
+    ],
+    [
+      'the same canary is no change',
+      { ...base, canary: canary(5) },
+      { ...base, canary: canary(5) },
+      0,
+    ],
+    [
+      'a binding stored before canaries equals one without a canary',
+      base,
+      { ...base, canary: null },
+      0,
+    ],
+  ])('%s', (_name, before, after, count) => {
+    expect(diff(set(before), set(after))).toHaveLength(count);
   });
 });
