@@ -21,8 +21,14 @@ import {
 } from '../domain/errors.ts';
 import { generateWaypoint, waypointManifest } from '../domain/generate.ts';
 import { USE_WAYPOINT, USE_WAYPOINT_NAMESPACE } from '../domain/labels.ts';
-import type { ClusterSnapshot, Pod, StringMap } from '../domain/model.ts';
-import { type LabelTarget, type Mutation, plan } from '../domain/plan.ts';
+import { type ClusterSnapshot, istioVersionOf, type Pod, type StringMap } from '../domain/model.ts';
+import {
+  canaryChanges,
+  canaryObject,
+  type LabelTarget,
+  type Mutation,
+  plan,
+} from '../domain/plan.ts';
 import { allowsAttachment, indexWaypoints, isWaypointClass } from '../domain/waypoints.ts';
 import type { Cluster, LabelChanges } from '../ports.ts';
 import { clusterFor, type Deps, type Requested, readable, waitSeconds } from './deps.ts';
@@ -585,4 +591,72 @@ function describeTarget(target: LabelTarget, names: readonly string[]): string {
   return names.length === 0
     ? `no pods (none matched in ${target.namespace})`
     : `pods ${names.map((n) => `${target.namespace}/${n}`).join(', ')}`;
+}
+
+/** A canary change (`enroll --canary`, `promote`, `rollback`) as its use case takes it. */
+export interface CanaryInput extends Requested {
+  readonly cluster: string;
+  readonly mutation: Mutation & { op: 'enrollCanary' | 'promoteCanary' | 'rollbackCanary' };
+  readonly dryRun?: boolean;
+}
+
+/** The values `keys` have in `map` now (null when absent): what puts them back. */
+function current(
+  map: StringMap | undefined,
+  keys: Readonly<Record<string, unknown>>,
+): LabelChanges {
+  return Object.fromEntries(Object.keys(keys).map((k) => [k, map?.[k] ?? null]));
+}
+
+const CANARY_DONE: Readonly<Record<CanaryInput['mutation']['op'], string>> = {
+  enrollCanary: 'set the canary of',
+  promoteCanary: 'promoted the canary of',
+  rollbackCanary: 'removed the canary of',
+};
+
+/**
+ * Sets, promotes or drops the canary waypoint of a namespace or Service (Istio 1.31+, §5.1) in one
+ * merge patch of its labels and weight annotation; put back as it was when the patch fails.
+ */
+export async function changeCanary(deps: Deps, input: CanaryInput): Promise<MutationResult> {
+  const { mutation } = input;
+  const { cluster, clusters, snapshot } = await targetSnapshot(deps, {
+    ...input,
+    target: mutation.target,
+  });
+  const meta = canaryObject(snapshot, mutation.target);
+  const changes = canaryChanges(mutation, meta);
+  const planned = plan(snapshot, mutation);
+  const warnings = [...planned.warnings];
+  if (istioVersionOf(snapshot) === '1.30')
+    warnings.push('the cluster runs Istio 1.30, which reads no canary labels (1.31+)');
+  const dryRun = input.dryRun === true;
+  if (dryRun) return { dryRun, done: [], warnings, plan: planned.changes };
+  const { target } = mutation;
+  const undo = {
+    labels: current(meta.labels, changes.labels),
+    annotations: current(meta.annotations, changes.annotations),
+  };
+  try {
+    await clusters.forward.setLabels(target, changes.labels, { annotations: changes.annotations });
+  } catch (error) {
+    if (outcomeUnknown(error))
+      await clusters.rollback
+        .setLabels(target, undo.labels, { annotations: undo.annotations })
+        .catch(() => {
+          if (error instanceof Error) error.message += ' (and the labels could not be put back)';
+        });
+    throw error;
+  }
+  const what =
+    target.kind === 'namespace'
+      ? `namespace ${target.namespace}`
+      : `service ${target.namespace}/${target.name}`;
+  return {
+    dryRun,
+    done: [`${CANARY_DONE[mutation.op]} ${what}`],
+    plan: planned.changes,
+    ...(await observed(() => cluster.namespaceSnapshot(target.namespace), snapshot, warnings)),
+    warnings,
+  };
 }

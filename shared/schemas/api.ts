@@ -110,6 +110,23 @@ export const enrollBody = z.strictObject({
   dryRun: z.boolean().optional(),
 });
 
+export const canaryBody = z.strictObject({
+  canary: waypointName.describe('The canary waypoint (istio.io/use-waypoint-canary).'),
+  canaryNamespace: namespaceName
+    .optional()
+    .describe('The canary is in another namespace (istio.io/use-waypoint-canary-namespace).'),
+  weight: z
+    .number()
+    .int()
+    .min(0)
+    .max(100)
+    .optional()
+    .describe(
+      "The canary's share of connections in percent (istio.io/use-waypoint-canary-weight); kept when absent.",
+    ),
+  dryRun: z.boolean().optional(),
+});
+
 export const dryRunQuery = z.strictObject({ dryRun: flag.optional() });
 export const podSelectorQuery = z.strictObject({ selector, dryRun: flag.optional() });
 export const waypointsQuery = z.strictObject({ namespace: namespaceName.optional() });
@@ -129,6 +146,13 @@ export const serviceBinding = z.object({
   namespace: z.string(),
   name: z.string(),
   waypoint: waypointRef,
+  canary: z
+    .object({
+      waypoint: z.object({ namespace: z.string(), name: z.string() }),
+      weight: z.number().int(),
+    })
+    .nullable()
+    .describe('The canary beside the waypoint (Istio 1.31+) and its share in percent.'),
   via: z.enum(['service', 'namespace']).nullable(),
   condition: z
     .object({ status: z.enum(['True', 'False']), reason: z.string(), message: z.string() })

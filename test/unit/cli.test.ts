@@ -208,14 +208,17 @@ describe('waypointer plan', () => {
   });
 
   it.each<[string[], string]>([
-    [['plan', '-f', BOOKINFO], 'Error: missing a mutation: apply, delete, enroll, unenroll\n'],
+    [
+      ['plan', '-f', BOOKINFO],
+      'Error: missing a mutation: apply, delete, enroll, unenroll, promote, rollback\n',
+    ],
     [
       ['plan', '-f', BOOKINFO, 'label', 'x'],
-      'Error: unknown mutation "label": use apply, delete, enroll, unenroll\n',
+      'Error: unknown mutation "label": use apply, delete, enroll, unenroll, promote, rollback\n',
     ],
     [
       ['plan', '-f', BOOKINFO, 'enroll', 'service', 'reviews'],
-      'Error: enroll needs --waypoint NAME (or --waypoint none to opt out)\n',
+      'Error: enroll needs --waypoint NAME (or --waypoint none to opt out), or --canary NAME\n',
     ],
     [
       ['plan', '-f', BOOKINFO, 'enroll', 'deployment', 'x', '--waypoint', 'w'],
