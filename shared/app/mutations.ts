@@ -23,6 +23,7 @@ import { generateWaypoint, waypointManifest } from '../domain/generate.ts';
 import { USE_WAYPOINT, USE_WAYPOINT_NAMESPACE } from '../domain/labels.ts';
 import { type ClusterSnapshot, istioVersionOf, type Pod, type StringMap } from '../domain/model.ts';
 import {
+  CANARY_CLEARED,
   canaryChanges,
   canaryObject,
   type LabelTarget,
@@ -166,7 +167,9 @@ export interface DeleteWaypointInput extends Requested {
 }
 
 function describeDependent(d: Dependent): string {
-  return d.kind === 'Namespace' ? `Namespace ${d.name}` : `${d.kind} ${d.namespace}/${d.name}`;
+  const what =
+    d.kind === 'Namespace' ? `Namespace ${d.name}` : `${d.kind} ${d.namespace}/${d.name}`;
+  return d.canary === true ? `${what} (canary)` : what;
 }
 
 /** One object's label change, and the change that puts its labels back. */
@@ -174,6 +177,13 @@ interface LabelStep {
   readonly target: LabelTarget;
   readonly labels: LabelChanges;
   readonly undo: LabelChanges;
+  /** Annotations changed in the same patch (a canary's weight), and what puts them back. */
+  readonly annotations?: { readonly change: LabelChanges; readonly undo: LabelChanges };
+}
+
+/** The setLabels options of a step (its annotations, if any) for `side`. */
+function patchOptions(step: LabelStep, side: 'change' | 'undo'): { annotations?: LabelChanges } {
+  return step.annotations === undefined ? {} : { annotations: step.annotations[side] };
 }
 
 const CLEARED: LabelChanges = { [USE_WAYPOINT]: null, [USE_WAYPOINT_NAMESPACE]: null };
@@ -216,7 +226,7 @@ async function relabel(
   try {
     for (const step of steps) {
       try {
-        await clusters.forward.setLabels(step.target, step.labels);
+        await clusters.forward.setLabels(step.target, step.labels, patchOptions(step, 'change'));
       } catch (error) {
         if (outcomeUnknown(error)) applied.push(step);
         throw error;
@@ -228,7 +238,7 @@ async function relabel(
     const failedUndo: string[] = [];
     for (const step of applied.reverse()) {
       await clusters.rollback
-        .setLabels(step.target, step.undo)
+        .setLabels(step.target, step.undo, patchOptions(step, 'undo'))
         .catch(() => failedUndo.push(JSON.stringify(step.target)));
     }
     if (failedUndo.length > 0 && error instanceof Error) {
@@ -273,7 +283,18 @@ function unenrollSteps(snapshot: ClusterSnapshot, objects: readonly Dependent[])
         : d.kind === 'Service'
           ? { kind: 'service', namespace: d.namespace, name: d.name }
           : { kind: 'pods', namespace: d.namespace, names: [d.name] };
-    return { target, labels: CLEARED, undo: restoring(found?.metadata.labels) };
+    if (d.canary !== true)
+      return { target, labels: CLEARED, undo: restoring(found?.metadata.labels) };
+    const cleared = CANARY_CLEARED;
+    return {
+      target,
+      labels: cleared.labels,
+      undo: current(found?.metadata.labels, cleared.labels),
+      annotations: {
+        change: cleared.annotations,
+        undo: current(found?.metadata.annotations, cleared.annotations),
+      },
+    };
   });
 }
 

@@ -83,7 +83,7 @@ function summarize(
       // The namespaces enrolled on it, whatever traffic it serves: a service waypoint binds no
       // namespace default for pods, yet a namespace that names it uses it.
       namespaces: dependents(snapshot, { namespace, name }).filter(
-        (d) => d.kind === 'Namespace' && visible(d.namespace),
+        (d) => d.kind === 'Namespace' && d.canary !== true && visible(d.namespace),
       ).length,
     },
   };

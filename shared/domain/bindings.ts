@@ -12,7 +12,7 @@
  * computed here. Lifecycle is left out so that a binding does not flap while pods start and stop.
  */
 
-import { type Canary, type CanaryResolution, resolveCanary } from './canary.ts';
+import { type Canary, type CanaryResolution, canaryRef, resolveCanary } from './canary.ts';
 import { atLeast, type IstioVersion } from './istio-version.ts';
 import {
   EAST_WEST_CONTROLLER,
@@ -479,49 +479,60 @@ export function alignPods(
   };
 }
 
-/** An object whose own `istio.io/use-waypoint` label names a waypoint (not `none`). */
+/**
+ * An object whose own `istio.io/use-waypoint` label names a waypoint (not `none`), or, with
+ * `canary: true`, whose own `istio.io/use-waypoint-canary` label does (§5.1).
+ */
 export interface WaypointReference {
   readonly kind: 'Namespace' | 'Service' | 'Pod';
   readonly namespace: string;
   readonly name: string;
   readonly ref: WaypointRef;
+  /** The reference is the object's canary label (Namespaces and Services only, N1). */
+  readonly canary?: true;
 }
 
 /**
- * Every `istio.io/use-waypoint` reference of a snapshot: namespaces, then Services, then Pods.
- * To ask which objects name one waypoint, use {@link dependents}.
+ * Every waypoint reference of a snapshot: namespaces, then Services, then Pods; an object's canary
+ * reference follows its `use-waypoint` one. To ask which objects name one waypoint, use
+ * {@link dependents}.
  *
  * @example
  * new Set([...waypointReferences(snapshot)].map((r) => r.namespace)) // namespaces that use waypoints
  */
 export function* waypointReferences(snapshot: ClusterSnapshot): Generator<WaypointReference> {
-  for (const { metadata } of snapshot.namespaces) {
-    const use = parseUseWaypoint(metadata.labels, metadata.name);
-    if (use.kind === 'ref')
-      yield { kind: 'Namespace', namespace: metadata.name, name: metadata.name, ref: use.ref };
-  }
   const objects: [WaypointReference['kind'], readonly { metadata: ObjectMeta }[]][] = [
+    ['Namespace', snapshot.namespaces],
     ['Service', snapshot.services],
     ['Pod', snapshot.pods],
   ];
   for (const [kind, list] of objects) {
-    for (const { metadata } of list) {
-      const namespace = metadata.namespace ?? '';
-      const use = parseUseWaypoint(metadata.labels, namespace);
-      if (use.kind === 'ref') yield { kind, namespace, name: metadata.name, ref: use.ref };
-    }
+    for (const { metadata } of list) yield* referencesOf(kind, metadata);
   }
 }
 
-/** An object that names a waypoint with its own `istio.io/use-waypoint` label. */
+function* referencesOf(
+  kind: WaypointReference['kind'],
+  metadata: ObjectMeta,
+): Generator<WaypointReference> {
+  const namespace = kind === 'Namespace' ? metadata.name : (metadata.namespace ?? '');
+  const use = parseUseWaypoint(metadata.labels, namespace);
+  if (use.kind === 'ref') yield { kind, namespace, name: metadata.name, ref: use.ref };
+  // N1: Pods never have a canary.
+  const canary =
+    kind === 'Pod' ? null : canaryRef({ namespace, labels: metadata.labels }, undefined);
+  if (canary !== null) yield { kind, namespace, name: metadata.name, ref: canary, canary: true };
+}
+
+/** An object that names a waypoint with its own `istio.io/use-waypoint` (or canary) label. */
 export type Dependent = Omit<WaypointReference, 'ref'>;
 
 /** Dependents of each waypoint (`ns/name`) of a snapshot, built once per snapshot. */
 const dependentsIndex = new WeakMap<ClusterSnapshot, ReadonlyMap<string, readonly Dependent[]>>();
 
 /**
- * The objects whose own `istio.io/use-waypoint` label names `waypoint` (rules P1-P5): namespaces,
- * then Services, then Pods. What deleting the waypoint leaves dangling, what `unenroll` clears,
+ * The objects whose own `istio.io/use-waypoint` label names `waypoint` (rules P1-P5), or whose
+ * canary label does (`canary: true`, §5.1): namespaces, then Services, then Pods. What deleting the waypoint leaves dangling, what `unenroll` clears,
  * and what a waypoint's status lists as `referencedBy`. A namespace's label counts once, on the
  * namespace, not on each of its objects.
  *

@@ -404,16 +404,30 @@ function deleteWaypoint(
     gateways: snapshot.gateways.filter((g) => !isTarget(g)),
   };
   if (mutation.unenroll === true) {
-    const named = new Set(
-      dependents(snapshot, ref).map((d) => `${d.kind} ${d.namespace}/${d.name}`),
-    );
-    const drop = <T extends { metadata: ObjectMeta }>(kind: string, o: T, ns: string): T =>
-      named.has(`${kind} ${ns}/${o.metadata.name}`)
-        ? withLabels(o, (labels) => {
-            delete labels[USE_WAYPOINT];
-            delete labels[USE_WAYPOINT_NAMESPACE];
-          })
-        : o;
+    const found = dependents(snapshot, ref);
+    const key = (d: { kind: string; namespace: string; name: string }): string =>
+      `${d.kind} ${d.namespace}/${d.name}`;
+    const named = new Set(found.filter((d) => d.canary !== true).map(key));
+    const canaries = new Set(found.filter((d) => d.canary === true).map(key));
+    const drop = <T extends { metadata: ObjectMeta }>(kind: string, o: T, ns: string): T => {
+      const k = key({ kind, namespace: ns, name: o.metadata.name });
+      let out = o;
+      if (named.has(k))
+        out = withLabels(out, (labels) => {
+          delete labels[USE_WAYPOINT];
+          delete labels[USE_WAYPOINT_NAMESPACE];
+        });
+      if (canaries.has(k))
+        out = {
+          ...out,
+          metadata: {
+            ...out.metadata,
+            labels: edited(out.metadata.labels, CANARY_CLEARED.labels),
+            annotations: edited(out.metadata.annotations, CANARY_CLEARED.annotations),
+          },
+        };
+      return out;
+    };
     next = {
       ...next,
       namespaces: next.namespaces.map((n) => drop('Namespace', n, n.metadata.name)),
@@ -452,10 +466,11 @@ function checkWeight(weight: number): void {
   }
 }
 
-const CANARY_CLEARED = {
+/** The changes that remove an object's canary: its two labels and the weight annotation. */
+export const CANARY_CLEARED: MetaChanges = {
   labels: { [USE_WAYPOINT_CANARY]: null, [USE_WAYPOINT_CANARY_NAMESPACE]: null },
   annotations: { [USE_WAYPOINT_CANARY_WEIGHT]: null },
-} as const;
+};
 
 /**
  * The label and annotation changes of a canary mutation on `meta` (§5.1): enroll sets the canary

@@ -8,6 +8,7 @@ import { policyAuthorizer } from '../../shared/app/authorization.ts';
 import { runCommand } from '../../shared/app/run-command.ts';
 import { parseMutation } from '../../shared/commands/grammar.ts';
 import { SnapshotCluster } from '../../shared/commands/snapshot-cluster.ts';
+import { dependents, type ServiceBinding } from '../../shared/domain/bindings.ts';
 import type { ClusterSnapshot, Service } from '../../shared/domain/model.ts';
 import { plan } from '../../shared/domain/plan.ts';
 import { gateway, gatewayClass, namespace } from '../support/builders.ts';
@@ -160,5 +161,44 @@ describe('canary commands on a cluster', () => {
     expect((outcome.result as { warnings: string[] }).warnings).toEqual([
       'the cluster runs Istio 1.30, which reads no canary labels (1.31+)',
     ]);
+  });
+});
+
+describe('a waypoint used as a canary', () => {
+  const snapshot = world({ labels: { [CANARY]: 'v2' }, annotations: { [WEIGHT]: '10' } });
+
+  it('is a dependent of the Service that names it (delete refusal, reconcile fan-out)', () => {
+    expect(dependents(snapshot, { namespace: 'default', name: 'v2' })).toEqual([
+      { kind: 'Service', namespace: 'default', name: 'reviews', canary: true },
+    ]);
+  });
+
+  it('delete --unenroll drops the canary labels and weight, and keeps the waypoint', () => {
+    const p = plan(snapshot, {
+      op: 'deleteWaypoint',
+      namespace: 'default',
+      name: 'v2',
+      unenroll: true,
+    });
+    expect(
+      p.changes.map((c) => [c.before, c.after].map((b) => (b as ServiceBinding).canary)),
+    ).toEqual([[{ waypoint: { namespace: 'default', name: 'v2' }, weight: 10 }, null]]);
+    expect((p.after.services[0] as ServiceBinding).waypoint?.name).toBe('waypoint');
+  });
+
+  it('is refused for delete while the canary names it', async () => {
+    const outcome = await runCommand(
+      {
+        clusters: new StaticClusterRegistry({ c: new SnapshotCluster(snapshot) }),
+        authorizer: policyAuthorizer({
+          version: 1,
+          allowProtectedNamespaces: true,
+          rules: [{ subjects: ['*'], role: 'admin', clusters: ['*'], namespaces: ['*'] }],
+        }),
+      },
+      { cluster: 'c', caller: { id: 'local:t', kind: 'local' }, command: 'delete v2 -n default' },
+    );
+    expect(outcome.exitCode).toBe(1);
+    expect(outcome.error?.message).toContain('is still used by Service default/reviews (canary)');
   });
 });
