@@ -14,13 +14,15 @@ import {
   type WaypointRef,
   waypointReferences,
 } from './bindings.ts';
+import { atLeast } from './istio-version.ts';
 import {
   DATAPLANE_MODE,
   DATAPLANE_MODE_AMBIENT,
   PROTECTED_NAMESPACES,
   USE_WAYPOINT,
+  USE_WAYPOINT_CANARY,
 } from './labels.ts';
-import type { ClusterSnapshot, Gateway, ObjectMeta } from './model.ts';
+import type { ClusterSnapshot, Gateway, ObjectCondition, ObjectMeta, Service } from './model.ts';
 import { isReady, isWaypointClass, programmedStatus } from './waypoints.ts';
 
 export type DiagnosticCode =
@@ -31,7 +33,10 @@ export type DiagnosticCode =
   | 'traffic-type-mismatch'
   | 'unused-waypoint'
   | 'namespace-not-ambient'
-  | 'protected-namespace';
+  | 'protected-namespace'
+  | 'canary-not-attached'
+  | 'canary-ignored'
+  | 'drift';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -227,6 +232,104 @@ function checkWaypoints(scan: Scan, snapshot: ClusterSnapshot): void {
   }
 }
 
+/**
+ * A canary istiod does not attach, while the Service stays `WaypointBound=True` (N7, N8): only the
+ * end of the condition's message says so.
+ */
+function checkCanaries(scan: Scan, snapshot: ClusterSnapshot): void {
+  const { context, out } = scan;
+  if (!atLeast(context.istioVersion, '1.31')) return;
+  for (const service of snapshot.services) {
+    const { waypoint, error } = context.serviceOutcome(service);
+    if (waypoint === null || error !== null) continue;
+    const primary = { namespace: waypoint.namespace, name: waypoint.name };
+    const canary = context.canaryOf(service.metadata, primary);
+    if (canary.kind !== 'failed') continue;
+    out.push(
+      finding(
+        'canary-not-attached',
+        'warning',
+        objectOf('Service', service.metadata),
+        canary.waypoint,
+        `is bound to waypoint ${formatRef(primary)} (WaypointBound=True), but its canary ${formatRef(canary.waypoint)} is not attached: ${canary.error.message}. Every connection goes to ${formatRef(primary)}; fix the canary or roll it back.`,
+      ),
+    );
+  }
+}
+
+/** Canary labels on a cluster whose Istio (1.30) does not read them (N1). */
+function checkIgnoredCanaries(scan: Scan, snapshot: ClusterSnapshot): void {
+  if (atLeast(scan.context.istioVersion, '1.31')) return;
+  const objects: [DiagnosticObject['kind'], readonly { metadata: ObjectMeta }[]][] = [
+    ['Namespace', snapshot.namespaces],
+    ['Service', snapshot.services],
+  ];
+  for (const [kind, list] of objects) {
+    for (const { metadata } of list) {
+      if (metadata.labels?.[USE_WAYPOINT_CANARY] === undefined) continue;
+      scan.out.push(
+        finding(
+          'canary-ignored',
+          'info',
+          objectOf(kind, metadata),
+          null,
+          `carries ${USE_WAYPOINT_CANARY}, which Istio ${scan.context.istioVersion} does not read (canary waypoints are 1.31+): every connection goes to its waypoint.`,
+        ),
+      );
+    }
+  }
+}
+
+const WAYPOINT_BOUND = 'istio.io/WaypointBound';
+
+function observedCondition(service: Service): ObjectCondition | null {
+  return service.status?.conditions?.find((c) => c.type === WAYPOINT_BOUND) ?? null;
+}
+
+function describeCondition(condition: {
+  readonly status: string;
+  readonly reason?: string | undefined;
+  readonly message?: string | undefined;
+}): string {
+  return `${condition.status} (${condition.reason ?? ''}: ${condition.message ?? ''})`;
+}
+
+/**
+ * The `istio.io/WaypointBound` condition istiod wrote on a Service that differs from the one the
+ * labels and waypoints give (§9). A missing condition counts only in a cluster where istiod writes
+ * them (some Service has one): with `AMBIENT_ENABLE_STATUS` off there are none at all.
+ */
+function checkDrift(scan: Scan, snapshot: ClusterSnapshot): void {
+  const writes = snapshot.services.some((s) => observedCondition(s) !== null);
+  if (!writes) return;
+  for (const service of snapshot.services) {
+    const observed = observedCondition(service);
+    const computed = scan.context.bindService(service).condition;
+    const same =
+      observed === null
+        ? computed === null
+        : computed !== null &&
+          observed.status === computed.status &&
+          (observed.reason ?? '') === computed.reason &&
+          (observed.message ?? '') === computed.message;
+    if (same) continue;
+    const reported =
+      observed === null
+        ? 'istiod reports no WaypointBound condition'
+        : `istiod reports WaypointBound=${describeCondition(observed)}`;
+    const expected = computed === null ? 'no condition' : describeCondition(computed);
+    scan.out.push(
+      finding(
+        'drift',
+        'warning',
+        objectOf('Service', service.metadata),
+        null,
+        `${reported}, but the labels and waypoints give ${expected}; istiod has not caught up, or it runs another Istio version than the one configured.`,
+      ),
+    );
+  }
+}
+
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
 /**
@@ -247,6 +350,9 @@ export function diagnose(
   checkObjects(scan, snapshot);
   checkEnrollment(scan, snapshot);
   checkWaypoints(scan, snapshot);
+  checkCanaries(scan, snapshot);
+  checkIgnoredCanaries(scan, snapshot);
+  checkDrift(scan, snapshot);
   return scan.out.sort(
     (a, b) =>
       SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||

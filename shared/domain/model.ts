@@ -26,9 +26,19 @@ export interface Namespace {
   readonly metadata: ObjectMeta;
 }
 
+/** A status condition as the API server returns it (`metav1.Condition`). */
+export interface ObjectCondition {
+  readonly type: string;
+  readonly status: string;
+  readonly reason?: string;
+  readonly message?: string;
+}
+
 export interface Service {
   readonly metadata: ObjectMeta;
   readonly spec?: { readonly type?: string };
+  /** The conditions istiod wrote (`istio.io/WaypointBound`), when they were read. */
+  readonly status?: { readonly conditions?: readonly ObjectCondition[] | null } | null;
 }
 
 export interface Pod {

@@ -61,9 +61,18 @@ const listener = z.object({
 });
 
 export const namespaceSchema = z.object({ metadata: objectMeta });
+const condition = z.object({
+  type: z.string(),
+  status: z.string(),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+});
+
 export const serviceSchema = z.object({
   metadata: namespacedMeta,
   spec: z.object({ type: z.string().optional() }).optional(),
+  /** istiod's `istio.io/WaypointBound` condition, for the drift diagnostic. */
+  status: z.object({ conditions: z.array(condition).nullish() }).nullish(),
 });
 export const podSchema = z.object({ metadata: namespacedMeta });
 export const gatewaySchema = z.object({
