@@ -76,7 +76,12 @@ export function formatBindings(report: BindingsReport): string {
   );
   const pods = formatTable(
     ['NAMESPACE', 'POD', 'WAYPOINT', 'VIA'],
-    report.pods.map((p) => [p.namespace, p.name, ref(p.waypoint), p.via ?? '-']),
+    report.pods.map((p) => [
+      p.namespace,
+      p.name,
+      ref(p.waypoint),
+      p.workload === false ? 'no workload' : (p.via ?? '-'),
+    ]),
   );
   const parts = [services, pods];
   if (report.namespaces !== undefined && report.namespaces.length > 0)

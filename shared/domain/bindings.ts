@@ -12,6 +12,7 @@
  * computed here. Lifecycle is left out so that a binding does not flap while pods start and stop.
  */
 
+import { isIP } from 'node:net';
 import { type Canary, type CanaryResolution, canaryRef, resolveCanary } from './canary.ts';
 import { atLeast, type IstioVersion } from './istio-version.ts';
 import {
@@ -80,6 +81,11 @@ export interface PodBinding {
   readonly name: string;
   readonly waypoint: WaypointRef | null;
   readonly via: PodVia | null;
+  /**
+   * `false` when istiod builds no workload for the pod now (Succeeded or Failed, or no IP; K6, K7):
+   * it is bound to nothing. Absent otherwise, and in the published (compact) form (ADR 0002).
+   */
+  readonly workload?: false;
 }
 
 /** The workload binding every pod of a namespace gets unless it carries its own label. */
@@ -269,9 +275,15 @@ export class BindingContext {
     };
   }
 
-  /** The waypoint for workload-addressed traffic to a pod (§7). */
-  bindPod(pod: Pod): PodBinding {
+  /**
+   * The waypoint for workload-addressed traffic to a pod (§7). A pod istiod builds no workload for
+   * (K6, K7) is bound to nothing, unless `lifecycle` is false: then it gets the binding its
+   * workload has whenever it has one (the published form, ADR 0002).
+   */
+  bindPod(pod: Pod, lifecycle = true): PodBinding {
     const { namespace = '', name } = pod.metadata;
+    if (lifecycle && !hasWorkload(pod))
+      return { namespace, name, waypoint: null, via: null, workload: false };
     const { waypoint, via } = this.podOutcome(pod);
     return { namespace, name, waypoint: waypoint === null ? null : refOf(waypoint), via };
   }
@@ -308,6 +320,26 @@ export class BindingContext {
 
 function refOf(waypoint: Waypoint): WaypointRef {
   return { namespace: waypoint.namespace, name: waypoint.name };
+}
+
+/**
+ * Whether istiod builds a workload for `pod` (istio/istio 1.31.0-rc.0 `workloads.go
+ * podWorkloadBuilder` L690-707, `getPodIPs` L805-810; `pkg/kube/util.go CheckPodTerminal`
+ * L206-208): not Succeeded or Failed (K6), and at least one IP, every one parseable (K7). Host
+ * networking does not matter (K8). A pod read without its status (metadata only) is assumed to
+ * have one.
+ */
+export function hasWorkload(pod: Pod): boolean {
+  const status = pod.status;
+  if (status === undefined || status === null) return true;
+  if (status.phase === 'Succeeded' || status.phase === 'Failed') return false;
+  const ips =
+    status.podIPs !== undefined && status.podIPs !== null && status.podIPs.length > 0
+      ? status.podIPs.map((p) => p.ip)
+      : status.podIP
+        ? [status.podIP]
+        : [];
+  return ips.length > 0 && ips.every((ip) => isIP(ip) !== 0);
 }
 
 /** Whether a waypoint takes workload-addressed traffic (`workload` or `all`). */
@@ -417,8 +449,14 @@ export function hasOwnBinding(pod: Pod): boolean {
  * pods that carry `istio.io/use-waypoint` or `gateway.networking.k8s.io/gateway-name`. Every other
  * pod of the namespace is bound exactly as `namespaces[0]` says, so the form is exact for any pod
  * count. The snapshot may hold only those labelled pods (select them by label existence).
+ * With `lifecycle: false` (what the pipeline publishes) pods are bound by their labels whatever
+ * their phase, so the published changes do not flap while pods start and stop (ADR 0002).
  */
-export function computeNamespaceBindings(snapshot: ClusterSnapshot, namespace: string): BindingSet {
+export function computeNamespaceBindings(
+  snapshot: ClusterSnapshot,
+  namespace: string,
+  options: { readonly lifecycle?: boolean } = {},
+): BindingSet {
   const context = new BindingContext(snapshot);
   const inNamespace = (meta: ObjectMeta): boolean => (meta.namespace ?? '') === namespace;
   const services = snapshot.services
@@ -427,7 +465,7 @@ export function computeNamespaceBindings(snapshot: ClusterSnapshot, namespace: s
     .sort(byNamespaceAndName);
   const pods = snapshot.pods
     .filter((p) => inNamespace(p.metadata) && hasOwnBinding(p))
-    .map((p) => context.bindPod(p))
+    .map((p) => context.bindPod(p, options.lifecycle ?? true))
     .sort(byNamespaceAndName);
   return { services, pods, namespaces: [context.bindNamespace(namespace)] };
 }

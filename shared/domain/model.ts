@@ -43,6 +43,13 @@ export interface Service {
 
 export interface Pod {
   readonly metadata: ObjectMeta;
+  /** Read only where pods are read whole (a `-f` snapshot); a metadata-only read has none. */
+  readonly spec?: { readonly hostNetwork?: boolean | null } | null;
+  readonly status?: {
+    readonly phase?: string | null;
+    readonly podIP?: string | null;
+    readonly podIPs?: readonly { readonly ip: string }[] | null;
+  } | null;
 }
 
 export interface Listener {

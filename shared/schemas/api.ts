@@ -163,6 +163,10 @@ export const podBinding = z.object({
   name: z.string(),
   waypoint: waypointRef,
   via: z.enum(['pod', 'namespace']).nullable(),
+  workload: z
+    .literal(false)
+    .optional()
+    .describe('false: istiod builds no workload for the pod now (Succeeded, Failed, no IP).'),
 });
 export const namespaceBinding = z.object({
   namespace: z.string(),

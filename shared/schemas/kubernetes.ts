@@ -74,7 +74,18 @@ export const serviceSchema = z.object({
   /** istiod's `istio.io/WaypointBound` condition, for the drift diagnostic. */
   status: z.object({ conditions: z.array(condition).nullish() }).nullish(),
 });
-export const podSchema = z.object({ metadata: namespacedMeta });
+/** Pods keep what says whether istiod builds a workload for them (phase, IPs; §7 K6-K8). */
+export const podSchema = z.object({
+  metadata: namespacedMeta,
+  spec: z.object({ hostNetwork: z.boolean().nullish() }).nullish(),
+  status: z
+    .object({
+      phase: z.string().nullish(),
+      podIP: z.string().nullish(),
+      podIPs: z.array(z.object({ ip: z.string() })).nullish(),
+    })
+    .nullish(),
+});
 export const gatewaySchema = z.object({
   metadata: namespacedMeta,
   spec: z.object({ gatewayClassName: z.string(), listeners: z.array(listener) }),
