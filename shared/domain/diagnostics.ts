@@ -16,8 +16,11 @@ import {
 } from './bindings.ts';
 import { atLeast } from './istio-version.ts';
 import {
+  AGENTGATEWAY_WAYPOINT_CONTROLLER,
   DATAPLANE_MODE,
   DATAPLANE_MODE_AMBIENT,
+  GATEWAY_MANAGED,
+  GATEWAY_NAME,
   PROTECTED_NAMESPACES,
   USE_WAYPOINT,
   USE_WAYPOINT_CANARY,
@@ -36,7 +39,8 @@ export type DiagnosticCode =
   | 'protected-namespace'
   | 'canary-not-attached'
   | 'canary-ignored'
-  | 'drift';
+  | 'drift'
+  | 'waypoint-binds-itself';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -280,6 +284,31 @@ function checkIgnoredCanaries(scan: Scan, snapshot: ClusterSnapshot): void {
   }
 }
 
+/**
+ * The Service istiod deploys for an agentgateway waypoint is not exempt from binding
+ * (`fetchWaypointForService` exempts only the mesh and east-west controllers' Services, W8): bound
+ * to its own waypoint, traffic to the waypoint loops through it.
+ */
+function checkSelfBinding(scan: Scan, snapshot: ClusterSnapshot): void {
+  for (const service of snapshot.services) {
+    const labels = service.metadata.labels;
+    if (labels?.[GATEWAY_MANAGED] !== AGENTGATEWAY_WAYPOINT_CONTROLLER) continue;
+    const own = { namespace: service.metadata.namespace ?? '', name: labels[GATEWAY_NAME] ?? '' };
+    const binding = scan.context.bindService(service);
+    if (binding.waypoint === null || formatRef(binding.waypoint) !== formatRef(own)) continue;
+    const gateway = scan.gateways.get(formatRef(own));
+    scan.out.push(
+      finding(
+        'waypoint-binds-itself',
+        'error',
+        objectOf('Service', service.metadata),
+        own,
+        `is the Service of waypoint ${formatRef(own)} (${gateway?.spec.gatewayClassName ?? 'unknown class'}) and is bound to that waypoint itself (via ${binding.via}): Istio exempts only istio-waypoint and east-west Services, so traffic to the waypoint loops through it. Label the Service ${USE_WAYPOINT}=none.`,
+      ),
+    );
+  }
+}
+
 const WAYPOINT_BOUND = 'istio.io/WaypointBound';
 
 function observedCondition(service: Service): ObjectCondition | null {
@@ -353,6 +382,7 @@ export function diagnose(
   checkCanaries(scan, snapshot);
   checkIgnoredCanaries(scan, snapshot);
   checkDrift(scan, snapshot);
+  checkSelfBinding(scan, snapshot);
   return scan.out.sort(
     (a, b) =>
       SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||

@@ -30,6 +30,15 @@ export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 export const WAYPOINT_CLASS = 'istio-waypoint';
 /** The `controllerName` of the GatewayClasses istiod deploys waypoints for. */
 export const MESH_CONTROLLER_NAME = 'istio.io/mesh-controller';
+/** `AgentgatewayWaypointClassName` (1.31): agentgateway as a waypoint. */
+export const AGENTGATEWAY_WAYPOINT_CLASS = 'istio-agentgateway-waypoint';
+/** `ManagedAgentgatewayWaypointController`: the controller of that class. */
+export const AGENTGATEWAY_WAYPOINT_CONTROLLER_NAME = 'istio.io/agentgateway-waypoint-controller';
+/**
+ * `ManagedAgentgatewayWaypointControllerLabel`: stamped on what istiod deploys for an agentgateway
+ * waypoint; unlike {@link MESH_CONTROLLER} it does not exempt a Service from binding (W8).
+ */
+export const AGENTGATEWAY_WAYPOINT_CONTROLLER = 'istio.io-agentgateway-waypoint-controller';
 export const DEFAULT_WAYPOINT_NAME = 'waypoint';
 export const DATAPLANE_MODE_AMBIENT = 'ambient';
 /** The `use-waypoint` value that opts an object out; only this exact string. */
