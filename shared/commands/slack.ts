@@ -67,8 +67,8 @@ export const SLACK_HELP = `/waypoint COMMAND [flags]   (the same grammar as the 
   promote | rollback namespace [NS] | service NAME   the canary becomes the waypoint, or goes
   unenroll namespace [NS] | service NAME | pods -l SELECTOR [-n NS]
   delete NAME... | --all [-n NS] [--unenroll] [--force]
-Every command takes --cluster C and --dry-run. delete, unenroll and --overwrite ask for a
-confirmation first.`;
+Every command takes --cluster C and --dry-run. delete, unenroll, promote, rollback and
+--overwrite ask for a confirmation first.`;
 
 /** Escapes the three characters mrkdwn gives meaning to. */
 export function escapeMrkdwn(text: string): string {
@@ -187,6 +187,8 @@ function phoneLines(result: CommandResult): string[] | undefined {
     case 'apply':
     case 'enroll':
     case 'unenroll':
+    case 'promote':
+    case 'rollback':
       return [
         ...result.done,
         ...result.warnings.map((w) => `⚠ ${w}`),
@@ -263,7 +265,7 @@ export function slackHelp(): SlackMessage {
   };
 }
 
-const CHANGES = new Set(['apply', 'enroll', 'unenroll', 'delete']);
+const CHANGES = new Set(['apply', 'enroll', 'unenroll', 'delete', 'promote', 'rollback']);
 
 /** Whether a result changed a cluster (not a dry run), which the whole channel should see. */
 function changed(result: CommandResult | null): boolean {

@@ -202,3 +202,29 @@ describe('a waypoint used as a canary', () => {
     expect(outcome.error?.message).toContain('is still used by Service default/reviews (canary)');
   });
 });
+
+describe('canary commands in Slack', () => {
+  it.each([
+    'promote service reviews',
+    'rollback namespace default',
+    'enroll service reviews --canary v2',
+  ])('%s is checked at the door as a mutation of the namespace', async (text) => {
+    const { accessOf } = await import('../../functions/chatops/slack-payloads.ts');
+    const { parseCommand } = await import('../../shared/commands/grammar.ts');
+    expect(accessOf(parseCommand(text), 'prod', 'default')).toEqual({
+      action: 'mutate',
+      scope: { cluster: 'prod', namespace: 'default' },
+    });
+  });
+
+  it.each<[string, boolean]>([
+    ['promote service reviews', true],
+    ['rollback service reviews', true],
+    ['rollback service reviews --dry-run', false],
+    ['enroll service reviews --canary v2 --weight 5', false],
+  ])('%s asks for a confirmation: %s', async (text, expected) => {
+    const { isDestructive } = await import('../../functions/chatops/slack-payloads.ts');
+    const { parseCommand } = await import('../../shared/commands/grammar.ts');
+    expect(isDestructive(parseCommand(text))).toBe(expected);
+  });
+});
