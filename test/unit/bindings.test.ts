@@ -1069,6 +1069,18 @@ describe('canary binding of a Service (§5.1), keyed by the Istio version', () =
       },
     ],
     [
+      'N9 sidecar_interop_test.go TestWaypointInteropCanary (L108): ingress label and weight 20',
+      world('1.31'),
+      { [USE]: 'waypoint', [CANARY]: 'v2', 'istio.io/ingress-use-waypoint': 'true' },
+      { [WEIGHT]: '20' },
+      {
+        waypoint: 'waypoint',
+        canary: { waypoint: { namespace: 'default', name: 'v2' }, weight: 20 },
+        message:
+          'Successfully attached to waypoint default/waypoint. Ingress traffic will traverse the waypoint',
+      },
+    ],
+    [
       'N7 no canary is looked at while the primary is not bound',
       world('1.31'),
       { [USE]: 'missing', [CANARY]: 'v2' },
