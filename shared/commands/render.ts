@@ -8,7 +8,7 @@ import { formatRef } from '../domain/bindings.ts';
 import { type GoYamlValue, marshalGoYaml } from '../domain/go-yaml.ts';
 import type { CanaryTarget } from '../domain/plan.ts';
 import type { CommandOutcome } from '../ports.ts';
-import { formatBindings, formatChanges, formatDiagnostics } from './format.ts';
+import { canaryText, formatBindings, formatChanges, formatDiagnostics } from './format.ts';
 import type { Output } from './grammar.ts';
 import { tabwrite } from './tabwriter.ts';
 
@@ -82,6 +82,10 @@ function explainText(result: CommandResult & { verb: 'explain' }): string {
   const lines = [
     `${o.kind} ${o.namespace}/${o.name} (${result.traffic}-addressed traffic)`,
     `  waypoint:      ${result.waypoint === null ? '<none>' : formatRef(result.waypoint)}${result.via === null ? '' : ` via ${result.via}`}`,
+    ...(result.canary ? [`  canary:        ${canaryText(result)}`] : []),
+    ...(result.workload === false
+      ? ['  workload:      none (istiod builds no workload for it now)']
+      : []),
     `  decided by:    ${result.decidedBy}`,
     ...result.rules.map(
       (r, i) => `  ${i === 0 ? 'rules:        ' : '              '} ${r.id}  ${r.text}`,

@@ -228,3 +228,49 @@ describe('canary commands in Slack', () => {
     expect(isDestructive(parseCommand(text))).toBe(expected);
   });
 });
+
+describe('explain knows canaries', () => {
+  const run = async (snapshot: ClusterSnapshot, command: string) => {
+    const { renderOutcome } = await import('../../shared/commands/render.ts');
+    const outcome = await runCommand(
+      {
+        clusters: new StaticClusterRegistry({ c: new SnapshotCluster(snapshot) }),
+        authorizer: policyAuthorizer({
+          version: 1,
+          allowProtectedNamespaces: true,
+          rules: [{ subjects: ['*'], role: 'admin', clusters: ['*'], namespaces: ['*'] }],
+        }),
+      },
+      { cluster: 'c', caller: { id: 'local:t', kind: 'local' }, command },
+    );
+    return renderOutcome(outcome, 'table', '').stdout.split('\n');
+  };
+
+  it('N9 shows the canary, its rule, and promote and rollback', async () => {
+    const lines = await run(
+      world({ labels: { [CANARY]: 'v2' }, annotations: { [WEIGHT]: '5' } }),
+      'explain service/reviews -n default',
+    );
+    expect(lines).toContain('  canary:        default/v2 5%');
+    expect(lines.some((l) => l.includes('N9  a canary takes its weight'))).toBe(true);
+    expect(
+      lines.filter((l) => l.includes('waypointer promote') || l.includes('waypointer rollback')),
+    ).toEqual([
+      '                 waypointer promote service reviews -n default',
+      '                 waypointer rollback service reviews -n default',
+    ]);
+  });
+
+  it('N8 says why a canary is not attached', async () => {
+    const lines = await run(
+      world({ labels: { [CANARY]: 'v3' } }),
+      'explain service/reviews -n default',
+    );
+    expect(
+      lines.some((l) =>
+        l.includes('Canary waypoint not attached: waypoint "default/v3" is not ready'),
+      ),
+    ).toBe(true);
+    expect(lines.some((l) => l.includes('N8  a canary istiod cannot attach'))).toBe(true);
+  });
+});
