@@ -322,7 +322,7 @@ export async function deleteWaypoint(
   );
   if (
     gateway === undefined ||
-    !isWaypointClass(gateway.spec.gatewayClassName, before.gatewayClasses)
+    !isWaypointClass(gateway.spec.gatewayClassName, before.gatewayClasses, istioVersionOf(before))
   ) {
     throw new NotFoundError(`waypoint ${formatRef(ref)} not found`);
   }

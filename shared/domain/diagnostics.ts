@@ -208,7 +208,14 @@ function checkEnrollment(scan: Scan, snapshot: ClusterSnapshot): void {
 
 function checkWaypoints(scan: Scan, snapshot: ClusterSnapshot): void {
   for (const gateway of scan.gateways.values()) {
-    if (!isWaypointClass(gateway.spec.gatewayClassName, snapshot.gatewayClasses)) continue;
+    if (
+      !isWaypointClass(
+        gateway.spec.gatewayClassName,
+        snapshot.gatewayClasses,
+        scan.context.istioVersion,
+      )
+    )
+      continue;
     const object = objectOf('Gateway', gateway.metadata);
     const self = { namespace: object.namespace, name: object.name };
     if (isReady(gateway) && programmedStatus(gateway) !== 'True') {
@@ -290,6 +297,7 @@ function checkIgnoredCanaries(scan: Scan, snapshot: ClusterSnapshot): void {
  * to its own waypoint, traffic to the waypoint loops through it.
  */
 function checkSelfBinding(scan: Scan, snapshot: ClusterSnapshot): void {
+  if (!atLeast(scan.context.istioVersion, '1.31')) return;
   for (const service of snapshot.services) {
     const labels = service.metadata.labels;
     if (labels?.[GATEWAY_MANAGED] !== AGENTGATEWAY_WAYPOINT_CONTROLLER) continue;

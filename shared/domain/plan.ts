@@ -27,14 +27,15 @@ import {
   WAYPOINT_CLASS,
   WAYPOINT_FOR,
 } from './labels.ts';
-import type {
-  ClusterSnapshot,
-  Gateway,
-  Namespace,
-  ObjectMeta,
-  Pod,
-  Service,
-  StringMap,
+import {
+  type ClusterSnapshot,
+  type Gateway,
+  istioVersionOf,
+  type Namespace,
+  type ObjectMeta,
+  type Pod,
+  type Service,
+  type StringMap,
 } from './model.ts';
 import { isWaypointClass, trafficTypeOf } from './waypoints.ts';
 
@@ -396,7 +397,7 @@ function deleteWaypoint(
   const isTarget = (g: Gateway): boolean =>
     inNamespace(g.metadata, ref.namespace) &&
     g.metadata.name === ref.name &&
-    isWaypointClass(g.spec.gatewayClassName, snapshot.gatewayClasses);
+    isWaypointClass(g.spec.gatewayClassName, snapshot.gatewayClasses, istioVersionOf(snapshot));
   if (!snapshot.gateways.some(isTarget))
     throw new NotFoundError(`waypoint ${ref.namespace}/${ref.name} not found`);
   let next: ClusterSnapshot = {

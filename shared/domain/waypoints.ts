@@ -10,6 +10,7 @@ import {
   type Selector,
   selectorFromLabelSelector,
 } from '@waypointer/apimachinery/label-selector';
+import { atLeast, DEFAULT_ISTIO_VERSION, type IstioVersion } from './istio-version.ts';
 import {
   AGENTGATEWAY_WAYPOINT_CLASS,
   AGENTGATEWAY_WAYPOINT_CONTROLLER_NAME,
@@ -193,17 +194,23 @@ export function namespaceLabelsByName(
 }
 
 /**
- * A waypoint class: `istio-waypoint` or `istio-agentgateway-waypoint` (1.31, W8), or a class of
- * either controller, or one labelled for traffic.
+ * A waypoint class: `istio-waypoint` or, from Istio 1.31, `istio-agentgateway-waypoint` (W8), or a
+ * class of either controller, or one labelled for traffic.
  */
-export function isWaypointClass(name: string, classes: readonly GatewayClass[]): boolean {
-  if (name === WAYPOINT_CLASS || name === AGENTGATEWAY_WAYPOINT_CLASS) return true;
+export function isWaypointClass(
+  name: string,
+  classes: readonly GatewayClass[],
+  istioVersion: IstioVersion = DEFAULT_ISTIO_VERSION,
+): boolean {
+  const agentgateway = atLeast(istioVersion, '1.31');
+  if (name === WAYPOINT_CLASS || (agentgateway && name === AGENTGATEWAY_WAYPOINT_CLASS))
+    return true;
   const found = classes.find((c) => c.metadata.name === name);
   const controller = found?.spec?.controllerName;
   return (
     found !== undefined &&
     (found.metadata.labels?.[WAYPOINT_FOR] !== undefined ||
       controller === MESH_CONTROLLER_NAME ||
-      controller === AGENTGATEWAY_WAYPOINT_CONTROLLER_NAME)
+      (agentgateway && controller === AGENTGATEWAY_WAYPOINT_CONTROLLER_NAME))
   );
 }

@@ -43,6 +43,25 @@ describe('agentgateway waypoint class (W8)', () => {
     ],
   ])('%s', (_rule, name, classes, expected) => {
     expect(isWaypointClass(name, classes)).toBe(expected);
+    expect(isWaypointClass(name, classes, '1.31')).toBe(expected);
+  });
+
+  it.each([AGW, 'my-agw'])(
+    'W8 Istio 1.30 has no agentgateway waypoint class: %s is none',
+    (name) => {
+      const classes: GatewayClass[] = [
+        {
+          metadata: { name: 'my-agw' },
+          spec: { controllerName: 'istio.io/agentgateway-waypoint-controller' },
+        },
+      ];
+      expect(isWaypointClass(name, classes, '1.30')).toBe(false);
+    },
+  );
+
+  it('W8 Istio 1.30: no self-binding finding (the class is not a waypoint class there)', () => {
+    const old = { ...snapshot, istioVersion: '1.30' as const };
+    expect(diagnose(old).filter((d) => d.code === 'waypoint-binds-itself')).toEqual([]);
   });
 
   const snapshot: ClusterSnapshot = {
