@@ -184,6 +184,7 @@ function canaryRoutes<P extends NsParams>(
                 : { canaryNamespace: input.body.canaryNamespace }),
               ...(input.body.weight === undefined ? {} : { weight: input.body.weight }),
             },
+            overwrite: input.body.overwrite === true,
             dryRun: input.body.dryRun === true || input.query.dryRun === true,
           }),
         ),

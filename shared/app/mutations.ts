@@ -11,6 +11,7 @@ import {
   parseUseWaypoint,
   type WaypointRef,
 } from '../domain/bindings.ts';
+import { canaryRef } from '../domain/canary.ts';
 import { type BindingChange, diff } from '../domain/diff.ts';
 import {
   ConflictError,
@@ -21,7 +22,13 @@ import {
 } from '../domain/errors.ts';
 import { generateWaypoint, waypointManifest } from '../domain/generate.ts';
 import { USE_WAYPOINT, USE_WAYPOINT_NAMESPACE } from '../domain/labels.ts';
-import { type ClusterSnapshot, istioVersionOf, type Pod, type StringMap } from '../domain/model.ts';
+import {
+  type ClusterSnapshot,
+  istioVersionOf,
+  type ObjectMeta,
+  type Pod,
+  type StringMap,
+} from '../domain/model.ts';
 import {
   CANARY_CLEARED,
   canaryChanges,
@@ -618,7 +625,29 @@ function describeTarget(target: LabelTarget, names: readonly string[]): string {
 export interface CanaryInput extends Requested {
   readonly cluster: string;
   readonly mutation: Mutation & { op: 'enrollCanary' | 'promoteCanary' | 'rollbackCanary' };
+  /** enrollCanary: replace a different canary the target already has. */
+  readonly overwrite?: boolean;
   readonly dryRun?: boolean;
+}
+
+/** Refuses to replace a different canary than the one asked for, unless `overwrite` (409). */
+function checkCanaryOverwrite(input: CanaryInput, meta: ObjectMeta): void {
+  const { mutation } = input;
+  if (mutation.op !== 'enrollCanary' || input.overwrite === true) return;
+  const current = canaryRef(
+    { namespace: mutation.target.namespace, labels: meta.labels },
+    undefined,
+  );
+  const wanted = `${mutation.canaryNamespace ?? mutation.target.namespace}/${mutation.canary}`;
+  if (current === null || formatRef(current) === wanted) return;
+  const what =
+    mutation.target.kind === 'namespace'
+      ? `namespace ${mutation.target.namespace}`
+      : `service ${mutation.target.namespace}/${mutation.target.name}`;
+  throw new ConflictError(
+    `${what} already has canary ${formatRef(current)}: pass overwrite=true to replace it`,
+    { details: { canary: current } },
+  );
 }
 
 /** The values `keys` have in `map` now (null when absent): what puts them back. */
@@ -647,6 +676,7 @@ export async function changeCanary(deps: Deps, input: CanaryInput): Promise<Muta
   });
   const meta = canaryObject(snapshot, mutation.target);
   const changes = canaryChanges(mutation, meta);
+  checkCanaryOverwrite(input, meta);
   const planned = plan(snapshot, mutation);
   const warnings = [...planned.warnings];
   if (istioVersionOf(snapshot) === '1.30')

@@ -331,7 +331,12 @@ async function execute(u: CommandUseCases, c: Context, command: Command): Promis
         const mutation = enrollCanaryMutation(command, c.namespace);
         return {
           verb: 'enroll',
-          ...(await u.changeCanary({ ...base, mutation, dryRun: c.dryRun })),
+          ...(await u.changeCanary({
+            ...base,
+            mutation,
+            overwrite: command.overwrite,
+            dryRun: c.dryRun,
+          })),
         };
       }
       const result = await u.enroll({

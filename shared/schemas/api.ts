@@ -124,6 +124,7 @@ export const canaryBody = z.strictObject({
     .describe(
       "The canary's share of connections in percent (istio.io/use-waypoint-canary-weight); kept when absent.",
     ),
+  overwrite: z.boolean().optional().describe('Replace a different canary the object has.'),
   dryRun: z.boolean().optional(),
 });
 

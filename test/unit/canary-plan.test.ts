@@ -274,3 +274,44 @@ describe('explain knows canaries', () => {
     expect(lines.some((l) => l.includes('N8  a canary istiod cannot attach'))).toBe(true);
   });
 });
+
+describe('replacing a canary', () => {
+  const deps = (snapshot: ClusterSnapshot) => ({
+    clusters: new StaticClusterRegistry({ c: new SnapshotCluster(snapshot) }),
+    authorizer: policyAuthorizer({
+      version: 1,
+      allowProtectedNamespaces: true,
+      rules: [{ subjects: ['*'], role: 'admin', clusters: ['*'], namespaces: ['*'] }],
+    }),
+  });
+  const caller = { id: 'local:t', kind: 'local' as const };
+  const snapshot = world({ labels: { [CANARY]: 'v2' } });
+
+  it.each<[string, string, number, string | undefined]>([
+    [
+      'another canary needs --overwrite',
+      'enroll service reviews --canary v3 --dry-run',
+      1,
+      'service default/reviews already has canary default/v2: pass --overwrite to replace it',
+    ],
+    [
+      'with --overwrite it is replaced',
+      'enroll service reviews --canary v3 --overwrite --dry-run',
+      0,
+      undefined,
+    ],
+    [
+      'the same canary with a new weight needs none',
+      'enroll service reviews --canary v2 --weight 40 --dry-run',
+      0,
+      undefined,
+    ],
+  ])('%s', async (_name, command, exitCode, message) => {
+    const outcome = await runCommand(deps(snapshot), {
+      cluster: 'c',
+      caller,
+      command: `${command} -n default`,
+    });
+    expect([outcome.exitCode, outcome.error?.message]).toEqual([exitCode, message]);
+  });
+});

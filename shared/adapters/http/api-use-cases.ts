@@ -276,6 +276,7 @@ export function apiUseCases(client: ApiClient): CommandUseCases {
               canary: m.canary,
               ...(m.canaryNamespace === undefined ? {} : { canaryNamespace: m.canaryNamespace }),
               ...(m.weight === undefined ? {} : { weight: m.weight }),
+              overwrite: i.overwrite === true,
             }
           : undefined;
       const query = { dryRun: i.dryRun === true ? true : undefined };
