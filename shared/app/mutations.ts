@@ -292,14 +292,14 @@ function unenrollSteps(snapshot: ClusterSnapshot, objects: readonly Dependent[])
           : { kind: 'pods', namespace: d.namespace, names: [d.name] };
     if (d.canary !== true)
       return { target, labels: CLEARED, undo: restoring(found?.metadata.labels) };
-    const cleared = CANARY_CLEARED;
+    // A canary label names the waypoint: drop the canary (labels and weight), keep the waypoint.
     return {
       target,
-      labels: cleared.labels,
-      undo: current(found?.metadata.labels, cleared.labels),
+      labels: CANARY_CLEARED.labels,
+      undo: current(found?.metadata.labels, CANARY_CLEARED.labels),
       annotations: {
-        change: cleared.annotations,
-        undo: current(found?.metadata.annotations, cleared.annotations),
+        change: CANARY_CLEARED.annotations,
+        undo: current(found?.metadata.annotations, CANARY_CLEARED.annotations),
       },
     };
   });

@@ -987,5 +987,23 @@ describe('canary waypoints (Istio 1.31)', () => {
       body: { canary: 'canary-a', weight: 101 },
     });
     expect([heavy.status, heavy.json.errors?.[0]?.path]).toEqual([400, 'body.weight']);
+
+    // A waypoint a canary label names is in use: delete refuses, --unenroll drops the canary.
+    expect(
+      (await api.call('PUT', `${DETAILS}/canary`, { body: { canary: 'canary-a', weight: 10 } }))
+        .status,
+    ).toBe(200);
+    const refused = await api.call('DELETE', `${NS}/waypoints/canary-a`);
+    expect([refused.status, refused.json.detail]).toEqual([
+      409,
+      'waypoint default/canary-a is still used by Service default/details (canary): pass unenroll=true to remove their istio.io/use-waypoint labels too, or force=true to leave them dangling',
+    ]);
+    const deleted = await api.call('DELETE', `${NS}/waypoints/canary-a?unenroll=true`);
+    expect(deleted.status).toBe(200);
+    const left = await service();
+    expect(left.labels).toMatchObject({ 'istio.io/use-waypoint': 'canary-b' });
+    expect(left.labels).not.toHaveProperty('istio.io/use-waypoint-canary');
+    expect(left.annotations).not.toHaveProperty('istio.io/use-waypoint-canary-weight');
+    expect(await details()).toEqual({ waypoint: 'canary-b', canary: null });
   });
 });
