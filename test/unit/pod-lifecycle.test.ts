@@ -69,6 +69,16 @@ describe('pod lifecycle (workloads.go podWorkloadBuilder)', () => {
       { waypoint: null, via: null, workload: false },
     ],
     [
+      'K7 netip.ParseAddr refuses an IPv4 with a leading zero',
+      pod('p', { phase: 'Running', podIP: '010.0.0.7' }),
+      { waypoint: null, via: null, workload: false },
+    ],
+    [
+      'K7 an IPv6 with a zone parses',
+      pod('p', { phase: 'Running', podIPs: [{ ip: 'fe80::7%eth0' }] }),
+      { waypoint: 'w', via: 'pod' },
+    ],
+    [
       'K8 a host-network pod gets a workload, and its waypoint',
       pod('p', { phase: 'Running', podIP: '192.168.1.4' }, { hostNetwork: true }),
       { waypoint: 'w', via: 'pod' },
