@@ -234,6 +234,29 @@ describe('wide tables, as lines that read on a phone', () => {
     ]);
   });
 
+  it('bindings: a Service line names its canary and weight', () => {
+    const result: CommandResult = {
+      verb: 'bindings',
+      namespace: 'default',
+      services: [
+        {
+          namespace: 'default',
+          name: 'reviews',
+          waypoint,
+          canary: { waypoint: { namespace: 'default', name: 'reviews-v2' }, weight: 10 },
+          via: 'service',
+          condition: null,
+        },
+      ],
+      pods: [],
+      namespaces: [],
+      diagnostics: [],
+    };
+    expect(lines(result)).toEqual([
+      'Service default/reviews → default/reviews-svc-waypoint + canary default/reviews-v2 10% (via service)',
+    ]);
+  });
+
   it('plan: each step, its warnings and its changes', () => {
     const result: CommandResult = {
       verb: 'plan',
