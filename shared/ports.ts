@@ -105,11 +105,14 @@ export interface Cluster {
     name: string,
     options?: { readonly dryRun?: boolean } & WriteOptions,
   ): Promise<boolean>;
-  /** Sets and removes labels (JSON merge patch); returns the names of the objects changed. */
+  /**
+   * Sets and removes labels (JSON merge patch), and the annotations given in the same patch (a
+   * canary's weight); returns the names of the objects changed.
+   */
   setLabels(
     target: LabelTarget,
     labels: LabelChanges,
-    options?: { readonly dryRun?: boolean } & WriteOptions,
+    options?: { readonly dryRun?: boolean; readonly annotations?: LabelChanges } & WriteOptions,
   ): Promise<string[]>;
   /**
    * Resolves with the Gateway once its `Programmed` condition is True; rejects with TimeoutError

@@ -108,6 +108,8 @@ export function isDestructive(command: Command): boolean {
   switch (command.verb) {
     case 'delete':
     case 'unenroll':
+    case 'promote':
+    case 'rollback':
       return true;
     case 'enroll':
     case 'apply':
@@ -147,6 +149,8 @@ export function accessOf(
       return { action: 'mutate', scope: { cluster, namespace } };
     case 'enroll':
     case 'unenroll':
+    case 'promote':
+    case 'rollback':
       return {
         action: 'mutate',
         scope: { cluster, namespace: labelTarget(command.target, namespace).namespace },

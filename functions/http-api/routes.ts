@@ -7,7 +7,13 @@
 import type { z } from 'zod';
 import { z as zod } from 'zod';
 import type { Deadline, Requested } from '../../shared/app/deps.ts';
-import { applyWaypoint, deleteWaypoint, enroll, unenroll } from '../../shared/app/mutations.ts';
+import {
+  applyWaypoint,
+  changeCanary,
+  deleteWaypoint,
+  enroll,
+  unenroll,
+} from '../../shared/app/mutations.ts';
 import {
   getClusterBindings,
   getNamespaceBindings,
@@ -21,7 +27,7 @@ import {
   renderWaypointYaml,
   waypointManifest,
 } from '../../shared/domain/generate.ts';
-import type { LabelTarget } from '../../shared/domain/plan.ts';
+import type { CanaryTarget, LabelTarget } from '../../shared/domain/plan.ts';
 import type { Caller } from '../../shared/ports.ts';
 import * as api from '../../shared/schemas/api.ts';
 
@@ -131,6 +137,77 @@ function enrollmentRoutes<P extends NsParams>(
             dryRun: input.query.dryRun === true,
           }),
         ),
+    }),
+  ] as Route[];
+}
+
+/** Set (PUT), drop (DELETE: roll back) and promote (POST .../promote) the canary of a target. */
+function canaryRoutes<P extends NsParams>(
+  path: string,
+  noun: string,
+  params: z.ZodType<P>,
+  target: (input: RouteInput<P, unknown, unknown>) => CanaryTarget,
+): Route[] {
+  type Query = { dryRun?: boolean };
+  const run = (
+    deps: RouteDeps,
+    input: RouteInput<P, Query, unknown>,
+    op: 'promoteCanary' | 'rollbackCanary',
+  ) =>
+    changeCanary(deps, {
+      ...requested(input),
+      cluster: input.params.cluster,
+      mutation: { op, target: target(input) },
+      dryRun: input.query.dryRun === true,
+    });
+  return [
+    route<P, Query, z.infer<typeof api.canaryBody>>({
+      method: 'PUT',
+      path,
+      tag: 'enrollment',
+      summary: `Set the canary waypoint of ${noun} (Istio 1.31+): istio.io/use-waypoint-canary, -namespace and the weight annotation`,
+      params,
+      query: api.dryRunQuery,
+      body: api.canaryBody,
+      response: api.mutationResult,
+      run: async (deps, input) =>
+        ok(
+          await changeCanary(deps, {
+            ...requested(input),
+            cluster: input.params.cluster,
+            mutation: {
+              op: 'enrollCanary',
+              target: target(input),
+              canary: input.body.canary,
+              ...(input.body.canaryNamespace === undefined
+                ? {}
+                : { canaryNamespace: input.body.canaryNamespace }),
+              ...(input.body.weight === undefined ? {} : { weight: input.body.weight }),
+            },
+            overwrite: input.body.overwrite === true,
+            dryRun: input.body.dryRun === true || input.query.dryRun === true,
+          }),
+        ),
+    }),
+    route<P, Query, undefined>({
+      method: 'DELETE',
+      path,
+      tag: 'enrollment',
+      summary: `Roll back the canary of ${noun}: remove its canary labels and weight; the waypoint stays`,
+      params,
+      query: api.dryRunQuery,
+      response: api.mutationResult,
+      run: async (deps, input) => ok(await run(deps, input, 'rollbackCanary')),
+    }),
+    route<P, Query, undefined>({
+      method: 'POST',
+      path: `${path}/promote`,
+      tag: 'enrollment',
+      summary: `Promote the canary of ${noun}: it becomes istio.io/use-waypoint; the canary labels and weight go`,
+      params,
+      query: api.dryRunQuery,
+      response: api.mutationResult,
+      run: async (deps, input) => ok(await run(deps, input, 'promoteCanary')),
     }),
   ] as Route[];
 }
@@ -246,6 +323,15 @@ export const ROUTES: readonly Route[] = [
     run: async (deps, input) =>
       ok(await deleteWaypoint(deps, { ...requested(input), ...input.params, ...input.query })),
   }),
+  ...canaryRoutes(`${NS}/canary`, 'a namespace', api.namespaceParams, (i) => ({
+    kind: 'namespace',
+    namespace: i.params.namespace,
+  })),
+  ...canaryRoutes(`${NS}/services/{service}/canary`, 'a Service', api.serviceParams, (i) => ({
+    kind: 'service',
+    namespace: i.params.namespace,
+    name: (i.params as z.infer<typeof api.serviceParams>).service,
+  })),
   ...enrollmentRoutes(`${NS}/enrollment`, 'a namespace', api.namespaceParams, (i) => ({
     kind: 'namespace',
     namespace: i.params.namespace,

@@ -4,6 +4,7 @@
  * docs/istio-semantics.md), the `istio.io/WaypointBound` condition, and what to type to change it.
  */
 import {
+  type Canary,
   computeBindings,
   formatRef,
   parseUseWaypoint,
@@ -12,8 +13,13 @@ import {
 } from '../domain/bindings.ts';
 import { type Diagnostic, diagnose } from '../domain/diagnostics.ts';
 import { NotFoundError } from '../domain/errors.ts';
-import { GATEWAY_NAME, USE_WAYPOINT, USE_WAYPOINT_NAMESPACE } from '../domain/labels.ts';
-import type { ObjectMeta } from '../domain/model.ts';
+import {
+  GATEWAY_NAME,
+  USE_WAYPOINT,
+  USE_WAYPOINT_CANARY,
+  USE_WAYPOINT_NAMESPACE,
+} from '../domain/labels.ts';
+import { type ClusterSnapshot, istioVersionOf, type ObjectMeta } from '../domain/model.ts';
 import type { Deps, Requested } from './deps.ts';
 
 /** One of Istio's rules, by its id in docs/istio-semantics.md. */
@@ -38,6 +44,10 @@ export interface Explanation {
   /** Services: service-addressed traffic; Pods: workload-addressed traffic. */
   readonly traffic: 'service' | 'workload';
   readonly waypoint: WaypointRef | null;
+  /** Services: the canary beside the waypoint (Istio 1.31+, §5.1), or null. */
+  readonly canary: Canary | null;
+  /** Pods: false when istiod builds no workload for the pod now (§7 K6, K7). */
+  readonly workload?: false;
   /** Which label decided: the object's own (`service`, `pod`), its namespace's, or none. */
   readonly via: string | null;
   readonly labels: { readonly object: WaypointLabels; readonly namespace: WaypointLabels };
@@ -76,7 +86,35 @@ const RULE = {
   K3: 'a service waypoint (the default traffic type) never binds pods',
   K4: 'a pod labelled with a service-only waypoint gets no waypoint',
   K5: 'pods carry no WaypointBound condition',
+  K6: 'a Succeeded or Failed pod, or one without an IP, has no workload, so no waypoint',
+  N1: 'Istio 1.30 reads no canary labels (canary waypoints are 1.31+)',
+  N8: 'a canary istiod cannot attach leaves the Service on its waypoint alone, still WaypointBound=True',
+  N9: 'a canary takes its weight in percent of the connections, the waypoint the rest',
 } as const;
+
+/** The canary part of a Service's explanation (§5.1): rules and what to type. */
+function canaryPart(
+  snapshot: ClusterSnapshot,
+  found: ObjectMeta,
+  canary: Canary | null,
+  diagnostics: readonly Diagnostic[],
+  input: ExplainInput,
+): { rules: RuleApplied[]; fixes: string[] } {
+  const own = found.labels?.[USE_WAYPOINT_CANARY] !== undefined;
+  const target = `service ${input.name} -n ${input.namespace}`;
+  const rules: RuleApplied[] = [];
+  const fixes: string[] = [];
+  if (own && istioVersionOf(snapshot) === '1.30') rules.push(rule('N1'));
+  if (canary !== null) {
+    rules.push(rule('N9'));
+    if (own) fixes.push(`waypointer promote ${target}`, `waypointer rollback ${target}`);
+  }
+  if (diagnostics.some((d) => d.code === 'canary-not-attached')) {
+    rules.push(rule('N8'));
+    if (own) fixes.push(`waypointer rollback ${target}`);
+  }
+  return { rules, fixes };
+}
 
 function rule(id: keyof typeof RULE): RuleApplied {
   return { id, text: RULE[id] };
@@ -146,17 +184,28 @@ export async function explainBinding(deps: Deps, input: ExplainInput): Promise<E
     if (!dangling) rules.push(rule(own.kind === 'ref' ? 'K4' : 'K3'));
   }
   if (isPod) rules.push(rule('K5'));
+  const workload = entry !== undefined && 'workload' in entry ? entry.workload : undefined;
+  if (workload === false) rules.push(rule('K6'));
+  const canary = entry !== undefined && 'canary' in entry ? entry.canary : null;
+  const canaryFacts = isPod
+    ? { rules: [], fixes: [] }
+    : canaryPart(snapshot, found.metadata, canary, diagnostics, input);
   return {
     object: { kind: noun, namespace: ns, name: input.name },
     traffic: isPod ? 'workload' : 'service',
     waypoint: entry?.waypoint ?? null,
+    canary,
+    ...(workload === false ? { workload } : {}),
     via: entry?.via ?? null,
     labels,
     decidedBy,
-    rules,
+    rules: [...rules, ...canaryFacts.rules],
     condition,
     diagnostics,
-    fixes: fixesFor(input, named, entry?.waypoint ?? null, own.kind, reason, diagnostics),
+    fixes: [
+      ...fixesFor(input, named, entry?.waypoint ?? null, own.kind, reason, diagnostics),
+      ...canaryFacts.fixes,
+    ],
   };
 }
 

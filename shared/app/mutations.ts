@@ -11,6 +11,7 @@ import {
   parseUseWaypoint,
   type WaypointRef,
 } from '../domain/bindings.ts';
+import { canaryRef } from '../domain/canary.ts';
 import { type BindingChange, diff } from '../domain/diff.ts';
 import {
   ConflictError,
@@ -21,8 +22,21 @@ import {
 } from '../domain/errors.ts';
 import { generateWaypoint, waypointManifest } from '../domain/generate.ts';
 import { USE_WAYPOINT, USE_WAYPOINT_NAMESPACE } from '../domain/labels.ts';
-import type { ClusterSnapshot, Pod, StringMap } from '../domain/model.ts';
-import { type LabelTarget, type Mutation, plan } from '../domain/plan.ts';
+import {
+  type ClusterSnapshot,
+  istioVersionOf,
+  type ObjectMeta,
+  type Pod,
+  type StringMap,
+} from '../domain/model.ts';
+import {
+  CANARY_CLEARED,
+  canaryChanges,
+  canaryObject,
+  type LabelTarget,
+  type Mutation,
+  plan,
+} from '../domain/plan.ts';
 import { allowsAttachment, indexWaypoints, isWaypointClass } from '../domain/waypoints.ts';
 import type { Cluster, LabelChanges } from '../ports.ts';
 import { clusterFor, type Deps, type Requested, readable, waitSeconds } from './deps.ts';
@@ -160,7 +174,9 @@ export interface DeleteWaypointInput extends Requested {
 }
 
 function describeDependent(d: Dependent): string {
-  return d.kind === 'Namespace' ? `Namespace ${d.name}` : `${d.kind} ${d.namespace}/${d.name}`;
+  const what =
+    d.kind === 'Namespace' ? `Namespace ${d.name}` : `${d.kind} ${d.namespace}/${d.name}`;
+  return d.canary === true ? `${what} (canary)` : what;
 }
 
 /** One object's label change, and the change that puts its labels back. */
@@ -168,6 +184,13 @@ interface LabelStep {
   readonly target: LabelTarget;
   readonly labels: LabelChanges;
   readonly undo: LabelChanges;
+  /** Annotations changed in the same patch (a canary's weight), and what puts them back. */
+  readonly annotations?: { readonly change: LabelChanges; readonly undo: LabelChanges };
+}
+
+/** The setLabels options of a step (its annotations, if any) for `side`. */
+function patchOptions(step: LabelStep, side: 'change' | 'undo'): { annotations?: LabelChanges } {
+  return step.annotations === undefined ? {} : { annotations: step.annotations[side] };
 }
 
 const CLEARED: LabelChanges = { [USE_WAYPOINT]: null, [USE_WAYPOINT_NAMESPACE]: null };
@@ -210,7 +233,7 @@ async function relabel(
   try {
     for (const step of steps) {
       try {
-        await clusters.forward.setLabels(step.target, step.labels);
+        await clusters.forward.setLabels(step.target, step.labels, patchOptions(step, 'change'));
       } catch (error) {
         if (outcomeUnknown(error)) applied.push(step);
         throw error;
@@ -222,7 +245,7 @@ async function relabel(
     const failedUndo: string[] = [];
     for (const step of applied.reverse()) {
       await clusters.rollback
-        .setLabels(step.target, step.undo)
+        .setLabels(step.target, step.undo, patchOptions(step, 'undo'))
         .catch(() => failedUndo.push(JSON.stringify(step.target)));
     }
     if (failedUndo.length > 0 && error instanceof Error) {
@@ -267,7 +290,18 @@ function unenrollSteps(snapshot: ClusterSnapshot, objects: readonly Dependent[])
         : d.kind === 'Service'
           ? { kind: 'service', namespace: d.namespace, name: d.name }
           : { kind: 'pods', namespace: d.namespace, names: [d.name] };
-    return { target, labels: CLEARED, undo: restoring(found?.metadata.labels) };
+    if (d.canary !== true)
+      return { target, labels: CLEARED, undo: restoring(found?.metadata.labels) };
+    // A canary label names the waypoint: drop the canary (labels and weight), keep the waypoint.
+    return {
+      target,
+      labels: CANARY_CLEARED.labels,
+      undo: current(found?.metadata.labels, CANARY_CLEARED.labels),
+      annotations: {
+        change: CANARY_CLEARED.annotations,
+        undo: current(found?.metadata.annotations, CANARY_CLEARED.annotations),
+      },
+    };
   });
 }
 
@@ -295,7 +329,7 @@ export async function deleteWaypoint(
   );
   if (
     gateway === undefined ||
-    !isWaypointClass(gateway.spec.gatewayClassName, before.gatewayClasses)
+    !isWaypointClass(gateway.spec.gatewayClassName, before.gatewayClasses, istioVersionOf(before))
   ) {
     throw new NotFoundError(`waypoint ${formatRef(ref)} not found`);
   }
@@ -585,4 +619,95 @@ function describeTarget(target: LabelTarget, names: readonly string[]): string {
   return names.length === 0
     ? `no pods (none matched in ${target.namespace})`
     : `pods ${names.map((n) => `${target.namespace}/${n}`).join(', ')}`;
+}
+
+/** A canary change (`enroll --canary`, `promote`, `rollback`) as its use case takes it. */
+export interface CanaryInput extends Requested {
+  readonly cluster: string;
+  readonly mutation: Mutation & { op: 'enrollCanary' | 'promoteCanary' | 'rollbackCanary' };
+  /** enrollCanary: replace a different canary the target already has. */
+  readonly overwrite?: boolean;
+  readonly dryRun?: boolean;
+}
+
+/** Refuses to replace a different canary than the one asked for, unless `overwrite` (409). */
+function checkCanaryOverwrite(input: CanaryInput, meta: ObjectMeta): void {
+  const { mutation } = input;
+  if (mutation.op !== 'enrollCanary' || input.overwrite === true) return;
+  const current = canaryRef(
+    { namespace: mutation.target.namespace, labels: meta.labels },
+    undefined,
+  );
+  const wanted = `${mutation.canaryNamespace ?? mutation.target.namespace}/${mutation.canary}`;
+  if (current === null || formatRef(current) === wanted) return;
+  const what =
+    mutation.target.kind === 'namespace'
+      ? `namespace ${mutation.target.namespace}`
+      : `service ${mutation.target.namespace}/${mutation.target.name}`;
+  throw new ConflictError(
+    `${what} already has canary ${formatRef(current)}: pass overwrite=true to replace it`,
+    { details: { canary: current } },
+  );
+}
+
+/** The values `keys` have in `map` now (null when absent): what puts them back. */
+function current(
+  map: StringMap | undefined,
+  keys: Readonly<Record<string, unknown>>,
+): LabelChanges {
+  return Object.fromEntries(Object.keys(keys).map((k) => [k, map?.[k] ?? null]));
+}
+
+const CANARY_DONE: Readonly<Record<CanaryInput['mutation']['op'], string>> = {
+  enrollCanary: 'set the canary of',
+  promoteCanary: 'promoted the canary of',
+  rollbackCanary: 'removed the canary of',
+};
+
+/**
+ * Sets, promotes or drops the canary waypoint of a namespace or Service (Istio 1.31+, §5.1) in one
+ * merge patch of its labels and weight annotation; put back as it was when the patch fails.
+ */
+export async function changeCanary(deps: Deps, input: CanaryInput): Promise<MutationResult> {
+  const { mutation } = input;
+  const { cluster, clusters, snapshot } = await targetSnapshot(deps, {
+    ...input,
+    target: mutation.target,
+  });
+  const meta = canaryObject(snapshot, mutation.target);
+  const changes = canaryChanges(mutation, meta);
+  checkCanaryOverwrite(input, meta);
+  const planned = plan(snapshot, mutation);
+  const warnings = [...planned.warnings];
+  if (istioVersionOf(snapshot) === '1.30')
+    warnings.push('the cluster runs Istio 1.30, which reads no canary labels (1.31+)');
+  const dryRun = input.dryRun === true;
+  if (dryRun) return { dryRun, done: [], warnings, plan: planned.changes };
+  const { target } = mutation;
+  const undo = {
+    labels: current(meta.labels, changes.labels),
+    annotations: current(meta.annotations, changes.annotations),
+  };
+  try {
+    await clusters.forward.setLabels(target, changes.labels, { annotations: changes.annotations });
+  } catch (error) {
+    if (outcomeUnknown(error))
+      await clusters.rollback
+        .setLabels(target, undo.labels, { annotations: undo.annotations })
+        .catch(() => {
+          if (error instanceof Error) error.message += ' (and the labels could not be put back)';
+        });
+    throw error;
+  }
+  const what =
+    target.kind === 'namespace'
+      ? `namespace ${target.namespace}`
+      : `service ${target.namespace}/${target.name}`;
+  return {
+    dryRun,
+    done: [`${CANARY_DONE[mutation.op]} ${what}`],
+    plan: planned.changes,
+    ...(await observed(() => cluster.namespaceSnapshot(target.namespace), snapshot, warnings)),
+    warnings,
+  };
 }

@@ -253,6 +253,11 @@ async function untilCommitted(run: () => Promise<ReconcileResult>): Promise<Reco
   }
 }
 
+/** What is published for a namespace: its compact form, pods bound by labels alone (ADR 0002). */
+function published(snapshot: ClusterSnapshot, namespace: string): BindingSet {
+  return computeNamespaceBindings(snapshot, namespace, { lifecycle: false });
+}
+
 /** Recomputes one namespace from a fresh, constant-cost read of the cluster. */
 export function reconcileNamespace(
   deps: PipelineDeps,
@@ -262,7 +267,7 @@ export function reconcileNamespace(
     const observedAt = deps.clock.now();
     const snapshot = await deps.clusters.get(request.cluster).namespaceSnapshot(request.namespace);
     const exists = snapshot.namespaces.some((n) => n.metadata.name === request.namespace);
-    const after = exists ? computeNamespaceBindings(snapshot, request.namespace) : EMPTY_BINDINGS;
+    const after = exists ? published(snapshot, request.namespace) : EMPTY_BINDINGS;
     return reconcileAgainst(deps, request, { after, observedAt, pods: snapshot.pods });
   });
 }
@@ -299,9 +304,7 @@ export async function sweepCluster(
       actor: null,
       auditIds: [],
     };
-    const after = live.has(namespace)
-      ? computeNamespaceBindings(snapshot, namespace)
-      : EMPTY_BINDINGS;
+    const after = live.has(namespace) ? published(snapshot, namespace) : EMPTY_BINDINGS;
     // A conflict means a reconcile committed a newer read meanwhile: the retry then skips.
     const pods = snapshot.pods.filter((p) => p.metadata.namespace === namespace);
     results.push(

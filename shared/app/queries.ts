@@ -18,7 +18,7 @@ import {
 import { type Diagnostic, diagnose } from '../domain/diagnostics.ts';
 import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import { REVISION, WAYPOINT_FOR } from '../domain/labels.ts';
-import type { ClusterSnapshot, Gateway } from '../domain/model.ts';
+import { type ClusterSnapshot, type Gateway, istioVersionOf } from '../domain/model.ts';
 import {
   isWaypointClass,
   programmedCondition,
@@ -83,7 +83,7 @@ function summarize(
       // The namespaces enrolled on it, whatever traffic it serves: a service waypoint binds no
       // namespace default for pods, yet a namespace that names it uses it.
       namespaces: dependents(snapshot, { namespace, name }).filter(
-        (d) => d.kind === 'Namespace' && visible(d.namespace),
+        (d) => d.kind === 'Namespace' && d.canary !== true && visible(d.namespace),
       ).length,
     },
   };
@@ -99,7 +99,9 @@ export async function listWaypoints(
   const snapshot = await deps.clusters.get(cluster).clusterSnapshot();
   const bindings = computeBindings(snapshot);
   return snapshot.gateways
-    .filter((g) => isWaypointClass(g.spec.gatewayClassName, snapshot.gatewayClasses))
+    .filter((g) =>
+      isWaypointClass(g.spec.gatewayClassName, snapshot.gatewayClasses, istioVersionOf(snapshot)),
+    )
     .filter((g) => input.namespace === undefined || g.metadata.namespace === input.namespace)
     .filter((g) =>
       deps.authorizer.allows(caller, 'read', { cluster, namespace: g.metadata.namespace ?? '' }),
@@ -160,7 +162,11 @@ export async function waypointStatus(
   );
   if (
     gateway === undefined ||
-    !isWaypointClass(gateway.spec.gatewayClassName, snapshot.gatewayClasses)
+    !isWaypointClass(
+      gateway.spec.gatewayClassName,
+      snapshot.gatewayClasses,
+      istioVersionOf(snapshot),
+    )
   ) {
     throw new NotFoundError(`waypoint ${input.namespace}/${input.name} not found`);
   }

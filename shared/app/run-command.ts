@@ -6,7 +6,9 @@
 
 import {
   type Command,
+  canaryTarget,
   DEFAULT_NAMESPACE,
+  enrollCanaryMutation,
   labelTarget,
   namespaceOf,
   parseCommand,
@@ -21,6 +23,8 @@ import { type Explanation, explainBinding } from './explain.ts';
 import {
   type ApplyWaypointInput,
   applyWaypoint,
+  type CanaryInput,
+  changeCanary,
   type DeleteWaypointInput,
   deleteWaypoint,
   type EnrollInput,
@@ -51,6 +55,8 @@ export interface CommandUseCases {
   deleteWaypoint(input: DeleteWaypointInput): Promise<MutationResult>;
   enroll(input: EnrollInput): Promise<MutationResult>;
   unenroll(input: UnenrollInput): Promise<MutationResult>;
+  /** `enroll --canary`, `promote`, `rollback` (Istio 1.31+ canary waypoints). */
+  changeCanary(input: CanaryInput): Promise<MutationResult>;
   listWaypoints(input: Input<typeof listWaypoints>): Promise<WaypointSummary[]>;
   waypointStatus(input: Input<typeof waypointStatus>): Promise<WaypointStatus>;
   getNamespaceBindings(input: Input<typeof getNamespaceBindings>): Promise<BindingsPage>;
@@ -66,6 +72,7 @@ export function useCasesOf(deps: Deps): CommandUseCases {
     deleteWaypoint: (input) => deleteWaypoint(deps, input),
     enroll: (input) => enroll(deps, input),
     unenroll: (input) => unenroll(deps, input),
+    changeCanary: (input) => changeCanary(deps, input),
     listWaypoints: (input) => listWaypoints(deps, input),
     waypointStatus: (input) => waypointStatus(deps, input),
     getNamespaceBindings: (input) => getNamespaceBindings(deps, input),
@@ -87,7 +94,9 @@ export interface DeletedWaypoint {
 export type CommandResult =
   | { readonly verb: 'help'; readonly topic?: string }
   | { readonly verb: 'generate'; readonly gateway: Record<string, unknown> }
-  | ({ readonly verb: 'apply' | 'enroll' | 'unenroll' } & MutationResult)
+  | ({
+      readonly verb: 'apply' | 'enroll' | 'unenroll' | 'promote' | 'rollback';
+    } & MutationResult)
   | { readonly verb: 'delete'; readonly waypoints: readonly DeletedWaypoint[] }
   | {
       readonly verb: 'list';
@@ -318,10 +327,22 @@ async function execute(u: CommandUseCases, c: Context, command: Command): Promis
     case 'delete':
       return runDelete(u, c, command);
     case 'enroll': {
+      if (command.canary !== undefined) {
+        const mutation = enrollCanaryMutation(command, c.namespace);
+        return {
+          verb: 'enroll',
+          ...(await u.changeCanary({
+            ...base,
+            mutation,
+            overwrite: command.overwrite,
+            dryRun: c.dryRun,
+          })),
+        };
+      }
       const result = await u.enroll({
         ...base,
         target: labelTarget(command.target, c.namespace),
-        waypoint: command.waypoint,
+        waypoint: command.waypoint as string,
         ...(command.waypointNamespace === undefined
           ? {}
           : { waypointNamespace: command.waypointNamespace }),
@@ -334,6 +355,14 @@ async function execute(u: CommandUseCases, c: Context, command: Command): Promis
     case 'unenroll': {
       const target = labelTarget(command.target, c.namespace);
       return { verb: 'unenroll', ...(await u.unenroll({ ...base, target, dryRun: c.dryRun })) };
+    }
+    case 'promote':
+    case 'rollback': {
+      const target = canaryTarget(command.target, c.namespace);
+      const op = command.verb === 'promote' ? 'promoteCanary' : 'rollbackCanary';
+      const mutation = { op, target } as const;
+      const result = await u.changeCanary({ ...base, mutation, dryRun: c.dryRun });
+      return { verb: command.verb, ...result };
     }
     case 'list': {
       const namespace = command.allNamespaces ? undefined : c.namespace;

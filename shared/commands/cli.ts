@@ -10,7 +10,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { ApiClient, apiClusters, apiUseCases } from '../adapters/http/api-use-cases.ts';
 import { KubernetesCluster } from '../adapters/kubernetes/cluster.ts';
-import { StaticClusterRegistry } from '../adapters/kubernetes/registry.ts';
+import { StaticClusterRegistry, withIstioVersion } from '../adapters/kubernetes/registry.ts';
 import { type Policy, policyAuthorizer } from '../app/authorization.ts';
 import { type CommandUseCases, runCommandWith, useCasesOf } from '../app/run-command.ts';
 import { WaypointerError } from '../domain/errors.ts';
@@ -58,6 +58,11 @@ Commands (istioctl waypoint's words and flags where it has them):
       Delete waypoints; refused while objects use one, unless --unenroll (remove their labels) or --force.
   enroll namespace [NS] | service NAME | pod NAME... | pods -l SELECTOR  --waypoint W [--waypoint-namespace NS2] [-n NS] [--overwrite] [--force]
       Set istio.io/use-waypoint (and istio.io/use-waypoint-namespace); --waypoint none opts out.
+  enroll namespace [NS] | service NAME  --canary C [--canary-namespace NS2] [--weight N] [-n NS] [--overwrite]
+      Istio 1.31+: a canary waypoint beside the waypoint, taking N% of the connections
+      (istio.io/use-waypoint-canary, -namespace, annotation istio.io/use-waypoint-canary-weight).
+  promote | rollback  namespace [NS] | service NAME  [-n NS]
+      The canary becomes the waypoint (promote), or is dropped (rollback); its labels go.
   unenroll namespace [NS] | service NAME | pod NAME... | pods -l SELECTOR  [-n NS]
       Remove both labels.
   bindings [-n NS | -A]
@@ -82,6 +87,7 @@ Flags of every command:
   -c, --kubeconfig FILE   the kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
       --context CTX       the kubeconfig context (default: its current context)
       --api URL           a deployed waypointer's API instead (requests signed with SigV4)
+      --istio-version V   the Istio version whose rules apply: 1.30 or 1.31 (default 1.31)
   -f, --filename FILE|-   a snapshot instead: what \`kubectl get namespaces,services,pods,
                           gateways.gateway.networking.k8s.io,gatewayclasses.gateway.networking.k8s.io
                           -A -o json\` prints (read and preview only)
@@ -104,9 +110,11 @@ interface Target {
   readonly defaultNamespace: string;
 }
 
-function deps(name: string, cluster: Cluster): CommandUseCases {
+function deps(name: string, cluster: Cluster, connection: Connection): CommandUseCases {
+  const { istioVersion } = connection;
+  const versioned = istioVersion === undefined ? cluster : withIstioVersion(cluster, istioVersion);
   return useCasesOf({
-    clusters: new StaticClusterRegistry({ [name]: cluster }),
+    clusters: new StaticClusterRegistry({ [name]: versioned }),
     authorizer: policyAuthorizer(CLI_POLICY),
   });
 }
@@ -116,6 +124,10 @@ async function connect(command: Command, connection: Connection, io: CliIo): Pro
   if (connection.api !== undefined) {
     if (connection.kubeconfig !== undefined || connection.filename !== undefined)
       throw new UsageError('--api goes without --kubeconfig and -f');
+    if (connection.istioVersion !== undefined)
+      throw new UsageError(
+        "--api goes without --istio-version: the deployment's configuration names each cluster's version",
+      );
     const client = new ApiClient({
       url: connection.api,
       credentials: io.credentials ?? fromNodeProviderChain(),
@@ -139,7 +151,7 @@ async function connect(command: Command, connection: Connection, io: CliIo): Pro
       io.stderr(`note: ignored ${count} object(s) of kind ${kind}\n`);
     const cluster = command.cluster ?? 'file';
     return {
-      useCases: deps(cluster, new SnapshotCluster(parsed.snapshot)),
+      useCases: deps(cluster, new SnapshotCluster(parsed.snapshot), connection),
       cluster,
       defaultNamespace: DEFAULT_NAMESPACE,
     };
@@ -160,7 +172,7 @@ async function connect(command: Command, connection: Connection, io: CliIo): Pro
   const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace || DEFAULT_NAMESPACE;
   const cluster = command.cluster ?? (kc.getCurrentContext() || 'kubeconfig');
   return {
-    useCases: deps(cluster, new KubernetesCluster(kc, io.kubernetes ?? {})),
+    useCases: deps(cluster, new KubernetesCluster(kc, io.kubernetes ?? {}), connection),
     cluster,
     defaultNamespace: namespace,
   };

@@ -26,8 +26,9 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../domain/errors.ts';
+import { ISTIO_VERSIONS, type IstioVersion, isIstioVersion } from '../domain/istio-version.ts';
 import { DEFAULT_WAYPOINT_NAME } from '../domain/labels.ts';
-import type { LabelTarget, Mutation } from '../domain/plan.ts';
+import type { CanaryTarget, LabelTarget, Mutation } from '../domain/plan.ts';
 import { FlagError, type FlagSpec, type FlagValue, parsePflags } from './pflag.ts';
 
 /** The namespace a command acts on when neither `-n` nor the kubeconfig context names one. */
@@ -106,15 +107,56 @@ const targetSchema = z.discriminatedUnion('kind', [
 /** What `enroll` and `unenroll` label: a namespace, a Service, Pods by name, Pods by selector. */
 export type Target = z.infer<typeof targetSchema>;
 
-const enrollSchema = z.strictObject({
-  verb: z.literal('enroll'),
-  target: targetSchema,
-  waypoint: nonEmpty,
-  waypointNamespace: nonEmpty.optional(),
+const canaryTargetSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('namespace'), name: nonEmpty.optional() }),
+  z.strictObject({ kind: z.literal('service'), name: nonEmpty }),
+]);
+/** What a canary is set on: a namespace or a Service (Istio 1.31 reads canaries of nothing else). */
+export type CanaryTargetCommand = z.infer<typeof canaryTargetSchema>;
+
+const enrollSchema = z
+  .strictObject({
+    verb: z.literal('enroll'),
+    target: targetSchema,
+    /** The waypoint (`istio.io/use-waypoint`); `none` opts out. One of waypoint and canary. */
+    waypoint: nonEmpty.optional(),
+    waypointNamespace: nonEmpty.optional(),
+    /** The canary waypoint (`istio.io/use-waypoint-canary`, Istio 1.31+). */
+    canary: nonEmpty.optional(),
+    canaryNamespace: nonEmpty.optional(),
+    /** The canary's share of connections in percent (`istio.io/use-waypoint-canary-weight`). */
+    weight: z.number().int().min(0).max(100).optional(),
+    namespace,
+    overwrite: z.boolean().default(false),
+    /** Label even though the waypoint's allowedRoutes would deny the attachment. */
+    force: z.boolean().default(false),
+    ...common,
+  })
+  .superRefine((e, ctx) => {
+    const problem = (path: string, message: string): void => {
+      ctx.addIssue({ code: 'custom', path: [path], message });
+    };
+    if ((e.waypoint === undefined) === (e.canary === undefined))
+      problem('waypoint', 'give one of waypoint and canary');
+    if (e.canary === undefined) {
+      if (e.canaryNamespace !== undefined) problem('canaryNamespace', 'goes with canary');
+      if (e.weight !== undefined) problem('weight', 'goes with canary');
+    } else if (e.target.kind !== 'namespace' && e.target.kind !== 'service') {
+      problem('target', 'a canary is set on a namespace or a Service (Istio reads no other)');
+    }
+  });
+
+const promoteSchema = z.strictObject({
+  verb: z.literal('promote'),
+  target: canaryTargetSchema,
   namespace,
-  overwrite: z.boolean().default(false),
-  /** Label even though the waypoint's allowedRoutes would deny the attachment. */
-  force: z.boolean().default(false),
+  ...common,
+});
+
+const rollbackSchema = z.strictObject({
+  verb: z.literal('rollback'),
+  target: canaryTargetSchema,
+  namespace,
   ...common,
 });
 
@@ -163,6 +205,8 @@ const mutationSchema = z.discriminatedUnion('verb', [
   deleteSchema,
   enrollSchema,
   unenrollSchema,
+  promoteSchema,
+  rollbackSchema,
 ]);
 /** A command that changes a cluster (what `plan` previews). */
 export type MutationCommand = z.infer<typeof mutationSchema>;
@@ -188,6 +232,8 @@ const commandSchema = z.discriminatedUnion('verb', [
   deleteSchema,
   enrollSchema,
   unenrollSchema,
+  promoteSchema,
+  rollbackSchema,
   bindingsSchema,
   explainSchema,
   planSchema,
@@ -213,12 +259,14 @@ export const VERBS = [
   'delete',
   'enroll',
   'unenroll',
+  'promote',
+  'rollback',
   'bindings',
   'explain',
   'plan',
 ] as const;
 
-const MUTATION_VERBS = ['apply', 'delete', 'enroll', 'unenroll'] as const;
+const MUTATION_VERBS = ['apply', 'delete', 'enroll', 'unenroll', 'promote', 'rollback'] as const;
 
 /** Where the command line finds its cluster: never part of a Command (other surfaces name `cluster`). */
 export interface Connection {
@@ -226,6 +274,8 @@ export interface Connection {
   readonly context?: string;
   readonly api?: string;
   readonly filename?: string;
+  /** `--istio-version`: whose binding rules apply (default: the cluster's configured version, 1.31). */
+  readonly istioVersion?: IstioVersion;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -245,6 +295,7 @@ const CONNECTION_FLAGS: readonly FlagSpec[] = [
   flag('context', 'string'),
   flag('api', 'string'),
   flag('filename', 'string', 'f'),
+  flag('istio-version', 'string'),
 ];
 const NS = flag('namespace', 'string', 'n');
 const ALL_NS = flag('all-namespaces', 'bool', 'A');
@@ -280,10 +331,15 @@ const VERB_FLAGS: Readonly<Record<(typeof VERBS)[number], readonly FlagSpec[]>> 
     flag('selector', 'string', 'l'),
     flag('waypoint', 'string'),
     flag('waypoint-namespace', 'string'),
+    flag('canary', 'string'),
+    flag('canary-namespace', 'string'),
+    flag('weight', 'int'),
     flag('overwrite', 'bool'),
     flag('force', 'bool'),
   ],
   unenroll: [NS, flag('selector', 'string', 'l')],
+  promote: [NS],
+  rollback: [NS],
   bindings: [NS, ALL_NS],
   explain: [NS],
   plan: [],
@@ -346,6 +402,10 @@ const str = (values: Values, name: string): string | undefined => {
 const bool = (values: Values, name: string): boolean | undefined => {
   const value = values.get(name);
   return typeof value === 'boolean' ? value : undefined;
+};
+const int = (values: Values, name: string): number | undefined => {
+  const value = values.get(name);
+  return typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : undefined;
 };
 const seconds = (values: Values, name: string): number | undefined => {
   const value = values.get(name);
@@ -463,14 +523,23 @@ function fields(
       };
     }
     case 'enroll': {
-      const waypoint = str(v, 'waypoint');
+      const waypoint = str(v, 'waypoint') || undefined;
+      const canary = str(v, 'canary') || undefined;
       const t = target(verb, args, str(v, 'selector'));
-      if (waypoint === undefined || waypoint === '')
-        throw usage('enroll needs --waypoint NAME (or --waypoint none to opt out)', '--waypoint');
+      if (waypoint === undefined && canary === undefined)
+        throw usage(
+          'enroll needs --waypoint NAME (or --waypoint none to opt out), or --canary NAME',
+          '--waypoint',
+        );
+      if (waypoint !== undefined && canary !== undefined)
+        throw usage('give --waypoint or --canary, not both (enroll each on its own)', '--canary');
       return {
         target: t,
         waypoint,
         waypointNamespace: str(v, 'waypoint-namespace') || undefined,
+        canary,
+        canaryNamespace: str(v, 'canary-namespace') || undefined,
+        weight: int(v, 'weight'),
         namespace: ns,
         overwrite: bool(v, 'overwrite'),
         force: bool(v, 'force'),
@@ -478,6 +547,15 @@ function fields(
     }
     case 'unenroll':
       return { target: target(verb, args, str(v, 'selector')), namespace: ns };
+    case 'promote':
+    case 'rollback': {
+      const t = target(verb, args, undefined);
+      if (t.kind !== 'namespace' && t.kind !== 'service')
+        throw usage(
+          `${verb} takes namespace [NS] or service NAME: canaries are set on nothing else`,
+        );
+      return { target: t, namespace: ns };
+    }
     case 'explain': {
       const [subject, ...rest] = args;
       const match = /^(service|svc|pod)\/(.+)$/.exec(subject ?? '');
@@ -500,12 +578,22 @@ function commonFields(v: Values): Record<string, unknown> {
   return { cluster: str(v, 'cluster'), output: str(v, 'output'), dryRun: bool(v, 'dry-run') };
 }
 
+function istioVersionOf(v: Values): IstioVersion | undefined {
+  const version = str(v, 'istio-version');
+  if (version === undefined || isIstioVersion(version)) return version;
+  throw usage(
+    `--istio-version: unknown Istio version ${JSON.stringify(version)}: use ${ISTIO_VERSIONS.join(' or ')}`,
+    '--istio-version',
+  );
+}
+
 function connectionOf(v: Values): Connection {
   return defined({
     kubeconfig: str(v, 'kubeconfig'),
     context: str(v, 'context'),
     api: str(v, 'api'),
     filename: str(v, 'filename'),
+    istioVersion: istioVersionOf(v),
   }) as Connection;
 }
 
@@ -699,17 +787,43 @@ export function toMutation(step: MutationCommand, defaultNamespace: string): Mut
       return { op: 'deleteWaypoint', namespace: ns, name, unenroll: step.unenroll };
     }
     case 'enroll':
+      if (step.canary !== undefined) return enrollCanaryMutation(step, ns);
       return {
         op: 'enroll',
         target: labelTarget(step.target, ns),
-        waypoint: step.waypoint,
+        waypoint: step.waypoint as string,
         ...(step.waypointNamespace === undefined
           ? {}
           : { waypointNamespace: step.waypointNamespace }),
       };
     case 'unenroll':
       return { op: 'unenroll', target: labelTarget(step.target, ns) };
+    case 'promote':
+      return { op: 'promoteCanary', target: canaryTarget(step.target, ns) };
+    case 'rollback':
+      return { op: 'rollbackCanary', target: canaryTarget(step.target, ns) };
   }
+}
+
+/** A canary target of the grammar, as the use cases take it. */
+export function canaryTarget(t: Target, namespace: string): CanaryTarget {
+  if (t.kind === 'namespace') return { kind: 'namespace', namespace: t.name ?? namespace };
+  if (t.kind === 'service') return { kind: 'service', namespace, name: t.name };
+  throw usage('a canary is set on a namespace or a Service', 'target');
+}
+
+/** `enroll ... --canary NAME [--canary-namespace NS] [--weight N]` as the domain's mutation. */
+export function enrollCanaryMutation(
+  step: MutationCommand & { verb: 'enroll' },
+  namespace: string,
+): Mutation & { op: 'enrollCanary' } {
+  return {
+    op: 'enrollCanary',
+    target: canaryTarget(step.target, namespace),
+    canary: step.canary as string,
+    ...(step.canaryNamespace === undefined ? {} : { canaryNamespace: step.canaryNamespace }),
+    ...(step.weight === undefined ? {} : { weight: step.weight }),
+  };
 }
 
 /**

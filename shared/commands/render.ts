@@ -6,8 +6,9 @@
 import type { CommandResult } from '../app/run-command.ts';
 import { formatRef } from '../domain/bindings.ts';
 import { type GoYamlValue, marshalGoYaml } from '../domain/go-yaml.ts';
+import type { CanaryTarget } from '../domain/plan.ts';
 import type { CommandOutcome } from '../ports.ts';
-import { formatBindings, formatChanges, formatDiagnostics } from './format.ts';
+import { canaryText, formatBindings, formatChanges, formatDiagnostics } from './format.ts';
 import type { Output } from './grammar.ts';
 import { tabwrite } from './tabwriter.ts';
 
@@ -49,7 +50,9 @@ function statusText(result: CommandResult & { verb: 'status' }): string {
   return tabwrite(header + rows.join(''));
 }
 
-function mutationText(result: CommandResult & { verb: 'apply' | 'enroll' | 'unenroll' }): string {
+function mutationText(
+  result: CommandResult & { verb: 'apply' | 'enroll' | 'unenroll' | 'promote' | 'rollback' },
+): string {
   const lines = warnings(result.warnings);
   if (result.dryRun) return `${lines}${formatChanges(result.plan)}`;
   const done = result.done.map((d) => `${DONE}${d}\n`).join('');
@@ -79,6 +82,10 @@ function explainText(result: CommandResult & { verb: 'explain' }): string {
   const lines = [
     `${o.kind} ${o.namespace}/${o.name} (${result.traffic}-addressed traffic)`,
     `  waypoint:      ${result.waypoint === null ? '<none>' : formatRef(result.waypoint)}${result.via === null ? '' : ` via ${result.via}`}`,
+    ...(result.canary ? [`  canary:        ${canaryText(result)}`] : []),
+    ...(result.workload === false
+      ? ['  workload:      none (istiod builds no workload for it now)']
+      : []),
     `  decided by:    ${result.decidedBy}`,
     ...result.rules.map(
       (r, i) => `  ${i === 0 ? 'rules:        ' : '              '} ${r.id}  ${r.text}`,
@@ -127,7 +134,17 @@ function describe(
         ? `enroll ${what} with ${mutation.waypoint}`
         : `unenroll ${what}`;
     }
+    case 'enrollCanary':
+      return `enroll ${canaryWhat(mutation.target)} with canary ${mutation.canary}${mutation.weight === undefined ? '' : ` (${mutation.weight}%)`}`;
+    case 'promoteCanary':
+      return `promote the canary of ${canaryWhat(mutation.target)}`;
+    case 'rollbackCanary':
+      return `roll back the canary of ${canaryWhat(mutation.target)}`;
   }
+}
+
+function canaryWhat(t: CanaryTarget): string {
+  return t.kind === 'namespace' ? `namespace ${t.namespace}` : `service ${t.namespace}/${t.name}`;
 }
 
 /** The text form of a result. `help` is the caller's (it knows its surface). */
@@ -140,6 +157,8 @@ export function resultText(result: CommandResult, help: string): string {
     case 'apply':
     case 'enroll':
     case 'unenroll':
+    case 'promote':
+    case 'rollback':
       return mutationText(result);
     case 'delete':
       return deleteText(result);

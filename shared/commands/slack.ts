@@ -7,6 +7,7 @@
 import type { CommandResult } from '../app/run-command.ts';
 import type { BindingChange } from '../domain/diff.ts';
 import type { CommandOutcome } from '../ports.ts';
+import { canaryText } from './format.ts';
 import type { Output } from './grammar.ts';
 import { renderOutcome, resultText } from './render.ts';
 
@@ -62,10 +63,12 @@ export const SLACK_HELP = `/waypoint COMMAND [flags]   (the same grammar as the 
   plan MUTATION [; MUTATION]...           preview changes; nothing changes
   apply [-n NS] [--name N] [--for T] [--enroll-namespace] [--overwrite] [-w]
   enroll namespace [NS] | service NAME | pods -l SELECTOR --waypoint W [-n NS] [--overwrite]
+  enroll namespace [NS] | service NAME --canary C [--weight N]   a canary waypoint (Istio 1.31)
+  promote | rollback namespace [NS] | service NAME   the canary becomes the waypoint, or goes
   unenroll namespace [NS] | service NAME | pods -l SELECTOR [-n NS]
   delete NAME... | --all [-n NS] [--unenroll] [--force]
-Every command takes --cluster C and --dry-run. delete, unenroll and --overwrite ask for a
-confirmation first.`;
+Every command takes --cluster C and --dry-run. delete, unenroll, promote, rollback and
+--overwrite ask for a confirmation first.`;
 
 /** Escapes the three characters mrkdwn gives meaning to. */
 export function escapeMrkdwn(text: string): string {
@@ -158,7 +161,8 @@ function bindingLines(result: CommandResult & { verb: 'bindings' }): string[] {
   const via = (v: string | null): string => (v === null ? '' : ` (via ${v})`);
   return [
     ...result.services.map(
-      (b) => `Service ${b.namespace}/${b.name} → ${ref(b.waypoint)}${via(b.via)}`,
+      (b) =>
+        `Service ${b.namespace}/${b.name} → ${ref(b.waypoint)}${b.canary ? ` + canary ${canaryText(b)}` : ''}${via(b.via)}`,
     ),
     ...result.namespaces.map((b) => `Pods of ${b.namespace} → ${ref(b.waypoint)}${via(b.via)}`),
     ...result.pods.map((b) => `Pod ${b.namespace}/${b.name} → ${ref(b.waypoint)}${via(b.via)}`),
@@ -183,6 +187,8 @@ function phoneLines(result: CommandResult): string[] | undefined {
     case 'apply':
     case 'enroll':
     case 'unenroll':
+    case 'promote':
+    case 'rollback':
       return [
         ...result.done,
         ...result.warnings.map((w) => `⚠ ${w}`),
@@ -259,7 +265,7 @@ export function slackHelp(): SlackMessage {
   };
 }
 
-const CHANGES = new Set(['apply', 'enroll', 'unenroll', 'delete']);
+const CHANGES = new Set(['apply', 'enroll', 'unenroll', 'delete', 'promote', 'rollback']);
 
 /** Whether a result changed a cluster (not a dry run), which the whole channel should see. */
 function changed(result: CommandResult | null): boolean {

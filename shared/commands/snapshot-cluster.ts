@@ -34,6 +34,7 @@ export class SnapshotCluster implements Cluster {
       pods: inside(s.pods),
       gateways: s.gateways,
       gatewayClasses: s.gatewayClasses,
+      ...(s.istioVersion === undefined ? {} : { istioVersion: s.istioVersion }),
     };
   }
 

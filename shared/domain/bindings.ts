@@ -12,7 +12,9 @@
  * computed here. Lifecycle is left out so that a binding does not flap while pods start and stop.
  */
 
-import { goQuote } from '@waypointer/apimachinery/validation';
+import { isIP } from 'node:net';
+import { type Canary, type CanaryResolution, canaryRef, resolveCanary } from './canary.ts';
+import { atLeast, type IstioVersion } from './istio-version.ts';
 import {
   EAST_WEST_CONTROLLER,
   GATEWAY_MANAGED,
@@ -20,11 +22,26 @@ import {
   INGRESS_USE_WAYPOINT,
   MESH_CONTROLLER,
   NO_WAYPOINT,
-  type Traffic,
   USE_WAYPOINT,
   USE_WAYPOINT_NAMESPACE,
 } from './labels.ts';
-import type { ClusterSnapshot, ObjectMeta, Pod, Service, StringMap } from './model.ts';
+import {
+  type ClusterSnapshot,
+  istioVersionOf,
+  type ObjectMeta,
+  type Pod,
+  type Service,
+  type StringMap,
+} from './model.ts';
+import {
+  attachmentDenied,
+  type BindingError,
+  type BindingReason,
+  formatRef,
+  notReady,
+  unsupportedTrafficType,
+  type WaypointRef,
+} from './status.ts';
 import {
   allowsAttachment,
   indexWaypoints,
@@ -33,11 +50,8 @@ import {
   type WaypointIndex,
 } from './waypoints.ts';
 
-/** A waypoint by namespace and name. */
-export interface WaypointRef {
-  readonly namespace: string;
-  readonly name: string;
-}
+export type { BindingError, BindingReason, Canary, WaypointRef };
+export { formatRef };
 
 /** The `istio.io/WaypointBound` condition istiod writes on a Service. */
 export interface WaypointBoundCondition {
@@ -45,12 +59,6 @@ export interface WaypointBoundCondition {
   readonly reason: BindingReason;
   readonly message: string;
 }
-
-export type BindingReason =
-  | 'WaypointAccepted'
-  | 'WaypointIsNotReady'
-  | 'AttachmentDenied'
-  | 'UnsupportedTrafficType';
 
 /** Where the `istio.io/use-waypoint` label that decided a binding sits. */
 export type ServiceVia = 'service' | 'namespace';
@@ -61,6 +69,8 @@ export interface ServiceBinding {
   readonly namespace: string;
   readonly name: string;
   readonly waypoint: WaypointRef | null;
+  /** The canary beside `waypoint` (Istio 1.31+, §5.1), null when none applies. */
+  readonly canary: Canary | null;
   readonly via: ServiceVia | null;
   readonly condition: WaypointBoundCondition | null;
 }
@@ -71,6 +81,11 @@ export interface PodBinding {
   readonly name: string;
   readonly waypoint: WaypointRef | null;
   readonly via: PodVia | null;
+  /**
+   * `false` when istiod builds no workload for the pod now (Succeeded or Failed, or no IP; K6, K7):
+   * it is bound to nothing. Absent otherwise, and in the published (compact) form (ADR 0002).
+   */
+  readonly workload?: false;
 }
 
 /** The workload binding every pod of a namespace gets unless it carries its own label. */
@@ -97,15 +112,6 @@ export interface BindingSet {
  */
 export const EMPTY_BINDINGS: BindingSet = Object.freeze({ services: [], pods: [], namespaces: [] });
 
-/** A reference that could not be honoured, as istiod reports it (`StatusMessage`). */
-export interface BindingError {
-  readonly reason: Exclude<BindingReason, 'WaypointAccepted'>;
-  readonly message: string;
-  readonly waypoint: WaypointRef;
-  /** For `UnsupportedTrafficType`: the traffic the waypoint does not serve. */
-  readonly traffic?: Traffic;
-}
-
 /** The outcome of `fetchWaypointForTarget` for one object, with where the reference came from. */
 export interface Resolution {
   readonly waypoint: Waypoint | null;
@@ -127,11 +133,6 @@ export function parseUseWaypoint(
   return { kind: 'ref', ref: { namespace, name: value } };
 }
 
-/** `ns/name`, as istiod prints a waypoint's resource name. */
-export function formatRef(ref: WaypointRef): string {
-  return `${ref.namespace}/${ref.name}`;
-}
-
 /**
  * Whether `ref` is `waypoint` (same namespace and name); null is no waypoint.
  *
@@ -140,31 +141,6 @@ export function formatRef(ref: WaypointRef): string {
  */
 export function sameWaypoint(ref: WaypointRef | null, waypoint: WaypointRef): boolean {
   return ref !== null && ref.namespace === waypoint.namespace && ref.name === waypoint.name;
-}
-
-function notReady(ref: WaypointRef): BindingError {
-  return {
-    reason: 'WaypointIsNotReady',
-    message: `waypoint ${goQuote(formatRef(ref))} is not ready`,
-    waypoint: ref,
-  };
-}
-
-function attachmentDenied(ref: WaypointRef): BindingError {
-  return {
-    reason: 'AttachmentDenied',
-    message: `we are not permitted to attach to waypoint ${goQuote(formatRef(ref))} (missing allowedRoutes?)`,
-    waypoint: ref,
-  };
-}
-
-function unsupportedTrafficType(ref: WaypointRef, traffic: Traffic): BindingError {
-  return {
-    traffic,
-    reason: 'UnsupportedTrafficType',
-    message: `attempting to bind to traffic type ${goQuote(traffic)} which the waypoint ${goQuote(formatRef(ref))} does not support`,
-    waypoint: ref,
-  };
 }
 
 /**
@@ -178,11 +154,18 @@ function unsupportedTrafficType(ref: WaypointRef, traffic: Traffic): BindingErro
 export class BindingContext {
   readonly waypoints: WaypointIndex;
   readonly namespaceLabels: ReadonlyMap<string, StringMap>;
+  /** The Istio version whose rules apply (the snapshot's). */
+  readonly istioVersion: IstioVersion;
+  readonly #namespaceAnnotations: ReadonlyMap<string, StringMap>;
   readonly #namespaceDefaults = new Map<string, Resolution>();
 
   constructor(snapshot: ClusterSnapshot) {
     this.waypoints = indexWaypoints(snapshot.gateways, snapshot.gatewayClasses);
     this.namespaceLabels = namespaceLabelsByName(snapshot.namespaces);
+    this.istioVersion = istioVersionOf(snapshot);
+    this.#namespaceAnnotations = new Map(
+      snapshot.namespaces.map((n) => [n.metadata.name, n.metadata.annotations ?? {}]),
+    );
   }
 
   #lookup(ref: WaypointRef, fromNamespace: string, via: Resolution['via']): Resolution {
@@ -243,28 +226,64 @@ export class BindingContext {
     return { waypoint: null, via, error: unsupportedTrafficType(refOf(waypoint), 'service') };
   }
 
-  /** The waypoint for service-addressed traffic, with the condition istiod writes (§6, §9). */
+  /**
+   * The canary of a Service bound to `primary` (§5.1, N1-N9): none before Istio 1.31. The caller
+   * gives the object's meta, so a ServiceEntry resolves its canary the same way.
+   */
+  canaryOf(meta: ObjectMeta, primary: WaypointRef): CanaryResolution {
+    if (!atLeast(this.istioVersion, '1.31')) return { kind: 'none' };
+    const namespace = meta.namespace ?? '';
+    const labels = this.namespaceLabels.get(namespace);
+    return resolveCanary({
+      object: { namespace, labels: meta.labels, annotations: meta.annotations },
+      namespace:
+        labels === undefined
+          ? undefined
+          : { labels, annotations: this.#namespaceAnnotations.get(namespace) },
+      primary,
+      waypoints: this.waypoints,
+      namespaceLabels: (name) => this.namespaceLabels.get(name),
+    });
+  }
+
+  /** The waypoint for service-addressed traffic, with the condition istiod writes (§6, §9, §5.1). */
   bindService(service: Service): ServiceBinding {
     const { namespace = '', name } = service.metadata;
     const { waypoint, via, error } = this.serviceOutcome(service);
     if (error !== null) {
       const condition = { status: 'False', reason: error.reason, message: error.message } as const;
-      return { namespace, name, waypoint: null, via, condition };
+      return { namespace, name, waypoint: null, canary: null, via, condition };
     }
-    if (waypoint === null) return { namespace, name, waypoint: null, via, condition: null };
+    if (waypoint === null)
+      return { namespace, name, waypoint: null, canary: null, via, condition: null };
     const ref = refOf(waypoint);
+    const canary = this.canaryOf(service.metadata, ref);
     const message = acceptedMessage(
       ref,
       service.metadata.labels,
       this.namespaceLabels.get(namespace),
+      canary.kind === 'failed' ? canary.error : null,
     );
     const condition = { status: 'True', reason: 'WaypointAccepted', message } as const;
-    return { namespace, name, waypoint: ref, via, condition };
+    return {
+      namespace,
+      name,
+      waypoint: ref,
+      canary: canary.kind === 'canary' ? canary.canary : null,
+      via,
+      condition,
+    };
   }
 
-  /** The waypoint for workload-addressed traffic to a pod (§7). */
-  bindPod(pod: Pod): PodBinding {
+  /**
+   * The waypoint for workload-addressed traffic to a pod (§7). A pod istiod builds no workload for
+   * (K6, K7) is bound to nothing, unless `lifecycle` is false: then it gets the binding its
+   * workload has whenever it has one (the published form, ADR 0002).
+   */
+  bindPod(pod: Pod, lifecycle = true): PodBinding {
     const { namespace = '', name } = pod.metadata;
+    if (lifecycle && !hasWorkload(pod))
+      return { namespace, name, waypoint: null, via: null, workload: false };
     const { waypoint, via } = this.podOutcome(pod);
     return { namespace, name, waypoint: waypoint === null ? null : refOf(waypoint), via };
   }
@@ -303,6 +322,26 @@ function refOf(waypoint: Waypoint): WaypointRef {
   return { namespace: waypoint.namespace, name: waypoint.name };
 }
 
+/**
+ * Whether istiod builds a workload for `pod` (istio/istio 1.31.0-rc.0 `workloads.go
+ * podWorkloadBuilder` L690-707, `getPodIPs` L805-810; `pkg/kube/util.go CheckPodTerminal`
+ * L206-208): not Succeeded or Failed (K6), and at least one IP, every one parseable (K7). Host
+ * networking does not matter (K8). A pod read without its status (metadata only) is assumed to
+ * have one.
+ */
+export function hasWorkload(pod: Pod): boolean {
+  const status = pod.status;
+  if (status === undefined || status === null) return true;
+  if (status.phase === 'Succeeded' || status.phase === 'Failed') return false;
+  const ips =
+    status.podIPs !== undefined && status.podIPs !== null && status.podIPs.length > 0
+      ? status.podIPs.map((p) => p.ip)
+      : status.podIP
+        ? [status.podIP]
+        : [];
+  return ips.length > 0 && ips.every((ip) => isIP(ip) !== 0);
+}
+
 /** Whether a waypoint takes workload-addressed traffic (`workload` or `all`). */
 export function servesWorkloads(waypoint: Waypoint): boolean {
   return waypoint.trafficType === 'workload' || waypoint.trafficType === 'all';
@@ -327,17 +366,24 @@ function parseGoBool(value: string): boolean | undefined {
   return undefined;
 }
 
-/** `ServiceInfo.GetConditions` with `ingressUseWaypointFromLabels` (Service label, else Namespace). */
+/**
+ * `ServiceInfo.GetConditions` with `ingressUseWaypointFromLabels` (Service label, else Namespace),
+ * and the canary failure istiod appends (1.31+, N8; `service.go` L1384-1389).
+ */
 function acceptedMessage(
   ref: WaypointRef,
   serviceLabels: StringMap | undefined,
   namespaceLabels: StringMap | undefined,
+  canaryError: BindingError | null,
 ): string {
+  const canary =
+    canaryError === null ? '' : `. Canary waypoint not attached: ${canaryError.message}`;
   const base = `Successfully attached to waypoint ${formatRef(ref)}`;
   const value = serviceLabels?.[INGRESS_USE_WAYPOINT] ?? namespaceLabels?.[INGRESS_USE_WAYPOINT];
-  if (value === undefined) return base;
-  if (parseGoBool(value) === true) return `${base}. Ingress traffic will traverse the waypoint`;
-  return `${base}. Ingress traffic is not using the waypoint, set the istio.io/ingress-use-waypoint label to true if desired.`;
+  if (value === undefined) return `${base}${canary}`;
+  if (parseGoBool(value) === true)
+    return `${base}. Ingress traffic will traverse the waypoint${canary}`;
+  return `${base}. Ingress traffic is not using the waypoint, set the istio.io/ingress-use-waypoint label to true if desired.${canary}`;
 }
 
 /** Orders entries by namespace, then name (byte order, as kubectl sorts). */
@@ -403,8 +449,14 @@ export function hasOwnBinding(pod: Pod): boolean {
  * pods that carry `istio.io/use-waypoint` or `gateway.networking.k8s.io/gateway-name`. Every other
  * pod of the namespace is bound exactly as `namespaces[0]` says, so the form is exact for any pod
  * count. The snapshot may hold only those labelled pods (select them by label existence).
+ * With `lifecycle: false` (what the pipeline publishes) pods are bound by their labels whatever
+ * their phase, so the published changes do not flap while pods start and stop (ADR 0002).
  */
-export function computeNamespaceBindings(snapshot: ClusterSnapshot, namespace: string): BindingSet {
+export function computeNamespaceBindings(
+  snapshot: ClusterSnapshot,
+  namespace: string,
+  options: { readonly lifecycle?: boolean } = {},
+): BindingSet {
   const context = new BindingContext(snapshot);
   const inNamespace = (meta: ObjectMeta): boolean => (meta.namespace ?? '') === namespace;
   const services = snapshot.services
@@ -413,7 +465,7 @@ export function computeNamespaceBindings(snapshot: ClusterSnapshot, namespace: s
     .sort(byNamespaceAndName);
   const pods = snapshot.pods
     .filter((p) => inNamespace(p.metadata) && hasOwnBinding(p))
-    .map((p) => context.bindPod(p))
+    .map((p) => context.bindPod(p, options.lifecycle ?? true))
     .sort(byNamespaceAndName);
   return { services, pods, namespaces: [context.bindNamespace(namespace)] };
 }
@@ -465,49 +517,60 @@ export function alignPods(
   };
 }
 
-/** An object whose own `istio.io/use-waypoint` label names a waypoint (not `none`). */
+/**
+ * An object whose own `istio.io/use-waypoint` label names a waypoint (not `none`), or, with
+ * `canary: true`, whose own `istio.io/use-waypoint-canary` label does (§5.1).
+ */
 export interface WaypointReference {
   readonly kind: 'Namespace' | 'Service' | 'Pod';
   readonly namespace: string;
   readonly name: string;
   readonly ref: WaypointRef;
+  /** The reference is the object's canary label (Namespaces and Services only, N1). */
+  readonly canary?: true;
 }
 
 /**
- * Every `istio.io/use-waypoint` reference of a snapshot: namespaces, then Services, then Pods.
- * To ask which objects name one waypoint, use {@link dependents}.
+ * Every waypoint reference of a snapshot: namespaces, then Services, then Pods; an object's canary
+ * reference follows its `use-waypoint` one. To ask which objects name one waypoint, use
+ * {@link dependents}.
  *
  * @example
  * new Set([...waypointReferences(snapshot)].map((r) => r.namespace)) // namespaces that use waypoints
  */
 export function* waypointReferences(snapshot: ClusterSnapshot): Generator<WaypointReference> {
-  for (const { metadata } of snapshot.namespaces) {
-    const use = parseUseWaypoint(metadata.labels, metadata.name);
-    if (use.kind === 'ref')
-      yield { kind: 'Namespace', namespace: metadata.name, name: metadata.name, ref: use.ref };
-  }
   const objects: [WaypointReference['kind'], readonly { metadata: ObjectMeta }[]][] = [
+    ['Namespace', snapshot.namespaces],
     ['Service', snapshot.services],
     ['Pod', snapshot.pods],
   ];
   for (const [kind, list] of objects) {
-    for (const { metadata } of list) {
-      const namespace = metadata.namespace ?? '';
-      const use = parseUseWaypoint(metadata.labels, namespace);
-      if (use.kind === 'ref') yield { kind, namespace, name: metadata.name, ref: use.ref };
-    }
+    for (const { metadata } of list) yield* referencesOf(kind, metadata);
   }
 }
 
-/** An object that names a waypoint with its own `istio.io/use-waypoint` label. */
+function* referencesOf(
+  kind: WaypointReference['kind'],
+  metadata: ObjectMeta,
+): Generator<WaypointReference> {
+  const namespace = kind === 'Namespace' ? metadata.name : (metadata.namespace ?? '');
+  const use = parseUseWaypoint(metadata.labels, namespace);
+  if (use.kind === 'ref') yield { kind, namespace, name: metadata.name, ref: use.ref };
+  // N1: Pods never have a canary.
+  const canary =
+    kind === 'Pod' ? null : canaryRef({ namespace, labels: metadata.labels }, undefined);
+  if (canary !== null) yield { kind, namespace, name: metadata.name, ref: canary, canary: true };
+}
+
+/** An object that names a waypoint with its own `istio.io/use-waypoint` (or canary) label. */
 export type Dependent = Omit<WaypointReference, 'ref'>;
 
 /** Dependents of each waypoint (`ns/name`) of a snapshot, built once per snapshot. */
 const dependentsIndex = new WeakMap<ClusterSnapshot, ReadonlyMap<string, readonly Dependent[]>>();
 
 /**
- * The objects whose own `istio.io/use-waypoint` label names `waypoint` (rules P1-P5): namespaces,
- * then Services, then Pods. What deleting the waypoint leaves dangling, what `unenroll` clears,
+ * The objects whose own `istio.io/use-waypoint` label names `waypoint` (rules P1-P5), or whose
+ * canary label does (`canary: true`, §5.1): namespaces, then Services, then Pods. What deleting the waypoint leaves dangling, what `unenroll` clears,
  * and what a waypoint's status lists as `referencedBy`. A namespace's label counts once, on the
  * namespace, not on each of its objects.
  *

@@ -14,13 +14,18 @@ import {
   type WaypointRef,
   waypointReferences,
 } from './bindings.ts';
+import { atLeast } from './istio-version.ts';
 import {
+  AGENTGATEWAY_WAYPOINT_CONTROLLER,
   DATAPLANE_MODE,
   DATAPLANE_MODE_AMBIENT,
+  GATEWAY_MANAGED,
+  GATEWAY_NAME,
   PROTECTED_NAMESPACES,
   USE_WAYPOINT,
+  USE_WAYPOINT_CANARY,
 } from './labels.ts';
-import type { ClusterSnapshot, Gateway, ObjectMeta } from './model.ts';
+import type { ClusterSnapshot, Gateway, ObjectCondition, ObjectMeta, Service } from './model.ts';
 import { isReady, isWaypointClass, programmedStatus } from './waypoints.ts';
 
 export type DiagnosticCode =
@@ -31,7 +36,11 @@ export type DiagnosticCode =
   | 'traffic-type-mismatch'
   | 'unused-waypoint'
   | 'namespace-not-ambient'
-  | 'protected-namespace';
+  | 'protected-namespace'
+  | 'canary-not-attached'
+  | 'canary-ignored'
+  | 'drift'
+  | 'waypoint-binds-itself';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -199,7 +208,14 @@ function checkEnrollment(scan: Scan, snapshot: ClusterSnapshot): void {
 
 function checkWaypoints(scan: Scan, snapshot: ClusterSnapshot): void {
   for (const gateway of scan.gateways.values()) {
-    if (!isWaypointClass(gateway.spec.gatewayClassName, snapshot.gatewayClasses)) continue;
+    if (
+      !isWaypointClass(
+        gateway.spec.gatewayClassName,
+        snapshot.gatewayClasses,
+        scan.context.istioVersion,
+      )
+    )
+      continue;
     const object = objectOf('Gateway', gateway.metadata);
     const self = { namespace: object.namespace, name: object.name };
     if (isReady(gateway) && programmedStatus(gateway) !== 'True') {
@@ -227,6 +243,130 @@ function checkWaypoints(scan: Scan, snapshot: ClusterSnapshot): void {
   }
 }
 
+/**
+ * A canary istiod does not attach, while the Service stays `WaypointBound=True` (N7, N8): only the
+ * end of the condition's message says so.
+ */
+function checkCanaries(scan: Scan, snapshot: ClusterSnapshot): void {
+  const { context, out } = scan;
+  if (!atLeast(context.istioVersion, '1.31')) return;
+  for (const service of snapshot.services) {
+    const { waypoint, error } = context.serviceOutcome(service);
+    if (waypoint === null || error !== null) continue;
+    const primary = { namespace: waypoint.namespace, name: waypoint.name };
+    const canary = context.canaryOf(service.metadata, primary);
+    if (canary.kind !== 'failed') continue;
+    out.push(
+      finding(
+        'canary-not-attached',
+        'warning',
+        objectOf('Service', service.metadata),
+        canary.waypoint,
+        `is bound to waypoint ${formatRef(primary)} (WaypointBound=True), but its canary ${formatRef(canary.waypoint)} is not attached: ${canary.error.message}. Every connection goes to ${formatRef(primary)}; fix the canary or roll it back.`,
+      ),
+    );
+  }
+}
+
+/** Canary labels on a cluster whose Istio (1.30) does not read them (N1). */
+function checkIgnoredCanaries(scan: Scan, snapshot: ClusterSnapshot): void {
+  if (atLeast(scan.context.istioVersion, '1.31')) return;
+  const objects: [DiagnosticObject['kind'], readonly { metadata: ObjectMeta }[]][] = [
+    ['Namespace', snapshot.namespaces],
+    ['Service', snapshot.services],
+  ];
+  for (const [kind, list] of objects) {
+    for (const { metadata } of list) {
+      if (metadata.labels?.[USE_WAYPOINT_CANARY] === undefined) continue;
+      scan.out.push(
+        finding(
+          'canary-ignored',
+          'info',
+          objectOf(kind, metadata),
+          null,
+          `carries ${USE_WAYPOINT_CANARY}, which Istio ${scan.context.istioVersion} does not read (canary waypoints are 1.31+): every connection goes to its waypoint.`,
+        ),
+      );
+    }
+  }
+}
+
+/**
+ * The Service istiod deploys for an agentgateway waypoint is not exempt from binding
+ * (`fetchWaypointForService` exempts only the mesh and east-west controllers' Services, W8): bound
+ * to its own waypoint, traffic to the waypoint loops through it.
+ */
+function checkSelfBinding(scan: Scan, snapshot: ClusterSnapshot): void {
+  if (!atLeast(scan.context.istioVersion, '1.31')) return;
+  for (const service of snapshot.services) {
+    const labels = service.metadata.labels;
+    if (labels?.[GATEWAY_MANAGED] !== AGENTGATEWAY_WAYPOINT_CONTROLLER) continue;
+    const own = { namespace: service.metadata.namespace ?? '', name: labels[GATEWAY_NAME] ?? '' };
+    const binding = scan.context.bindService(service);
+    if (binding.waypoint === null || formatRef(binding.waypoint) !== formatRef(own)) continue;
+    const gateway = scan.gateways.get(formatRef(own));
+    scan.out.push(
+      finding(
+        'waypoint-binds-itself',
+        'error',
+        objectOf('Service', service.metadata),
+        own,
+        `is the Service of waypoint ${formatRef(own)} (${gateway?.spec.gatewayClassName ?? 'unknown class'}) and is bound to that waypoint itself (via ${binding.via}): Istio exempts only istio-waypoint and east-west Services, so traffic to the waypoint loops through it. Label the Service ${USE_WAYPOINT}=none.`,
+      ),
+    );
+  }
+}
+
+const WAYPOINT_BOUND = 'istio.io/WaypointBound';
+
+function observedCondition(service: Service): ObjectCondition | null {
+  return service.status?.conditions?.find((c) => c.type === WAYPOINT_BOUND) ?? null;
+}
+
+function describeCondition(condition: {
+  readonly status: string;
+  readonly reason?: string | undefined;
+  readonly message?: string | undefined;
+}): string {
+  return `${condition.status} (${condition.reason ?? ''}: ${condition.message ?? ''})`;
+}
+
+/**
+ * The `istio.io/WaypointBound` condition istiod wrote on a Service that differs from the one the
+ * labels and waypoints give (§9). A missing condition counts only in a cluster where istiod writes
+ * them (some Service has one): with `AMBIENT_ENABLE_STATUS` off there are none at all.
+ */
+function checkDrift(scan: Scan, snapshot: ClusterSnapshot): void {
+  const writes = snapshot.services.some((s) => observedCondition(s) !== null);
+  if (!writes) return;
+  for (const service of snapshot.services) {
+    const observed = observedCondition(service);
+    const computed = scan.context.bindService(service).condition;
+    const same =
+      observed === null
+        ? computed === null
+        : computed !== null &&
+          observed.status === computed.status &&
+          (observed.reason ?? '') === computed.reason &&
+          (observed.message ?? '') === computed.message;
+    if (same) continue;
+    const reported =
+      observed === null
+        ? 'istiod reports no WaypointBound condition'
+        : `istiod reports WaypointBound=${describeCondition(observed)}`;
+    const expected = computed === null ? 'no condition' : describeCondition(computed);
+    scan.out.push(
+      finding(
+        'drift',
+        'warning',
+        objectOf('Service', service.metadata),
+        null,
+        `${reported}, but the labels and waypoints give ${expected}; istiod has not caught up, or it runs another Istio version than the one configured.`,
+      ),
+    );
+  }
+}
+
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
 /**
@@ -247,6 +387,10 @@ export function diagnose(
   checkObjects(scan, snapshot);
   checkEnrollment(scan, snapshot);
   checkWaypoints(scan, snapshot);
+  checkCanaries(scan, snapshot);
+  checkIgnoredCanaries(scan, snapshot);
+  checkDrift(scan, snapshot);
+  checkSelfBinding(scan, snapshot);
   return scan.out.sort(
     (a, b) =>
       SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||

@@ -12,6 +12,12 @@ export const INGRESS_USE_WAYPOINT = 'istio.io/ingress-use-waypoint';
 export const GATEWAY_MANAGED = 'gateway.istio.io/managed';
 export const GATEWAY_NAME = 'gateway.networking.k8s.io/gateway-name';
 export const INBOUND_BINDING = 'ambient.istio.io/waypoint-inbound-binding';
+/** Label (1.31+, alpha): a second, canary waypoint of a Service, ServiceEntry or Namespace. */
+export const USE_WAYPOINT_CANARY = 'istio.io/use-waypoint-canary';
+/** Label (1.31+, alpha): the canary waypoint's namespace, read beside the canary label. */
+export const USE_WAYPOINT_CANARY_NAMESPACE = 'istio.io/use-waypoint-canary-namespace';
+/** Annotation (1.31+, alpha): the canary's share of connections, an integer in [0,100]. */
+export const USE_WAYPOINT_CANARY_WEIGHT = 'istio.io/use-waypoint-canary-weight';
 
 /** `ManagedGatewayMeshControllerLabel`: stamped on everything istiod deploys for a waypoint. */
 export const MESH_CONTROLLER = 'istio.io-mesh-controller';
@@ -24,6 +30,15 @@ export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 export const WAYPOINT_CLASS = 'istio-waypoint';
 /** The `controllerName` of the GatewayClasses istiod deploys waypoints for. */
 export const MESH_CONTROLLER_NAME = 'istio.io/mesh-controller';
+/** `AgentgatewayWaypointClassName` (1.31): agentgateway as a waypoint. */
+export const AGENTGATEWAY_WAYPOINT_CLASS = 'istio-agentgateway-waypoint';
+/** `ManagedAgentgatewayWaypointController`: the controller of that class. */
+export const AGENTGATEWAY_WAYPOINT_CONTROLLER_NAME = 'istio.io/agentgateway-waypoint-controller';
+/**
+ * `ManagedAgentgatewayWaypointControllerLabel`: stamped on what istiod deploys for an agentgateway
+ * waypoint; unlike {@link MESH_CONTROLLER} it does not exempt a Service from binding (W8).
+ */
+export const AGENTGATEWAY_WAYPOINT_CONTROLLER = 'istio.io-agentgateway-waypoint-controller';
 export const DEFAULT_WAYPOINT_NAME = 'waypoint';
 export const DATAPLANE_MODE_AMBIENT = 'ambient';
 /** The `use-waypoint` value that opts an object out; only this exact string. */

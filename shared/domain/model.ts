@@ -6,6 +6,7 @@
  */
 
 import type { LabelSelector } from '@waypointer/apimachinery/label-selector';
+import { DEFAULT_ISTIO_VERSION, type IstioVersion } from './istio-version.ts';
 
 export type { LabelSelector };
 
@@ -25,13 +26,30 @@ export interface Namespace {
   readonly metadata: ObjectMeta;
 }
 
+/** A status condition as the API server returns it (`metav1.Condition`). */
+export interface ObjectCondition {
+  readonly type: string;
+  readonly status: string;
+  readonly reason?: string;
+  readonly message?: string;
+}
+
 export interface Service {
   readonly metadata: ObjectMeta;
   readonly spec?: { readonly type?: string };
+  /** The conditions istiod wrote (`istio.io/WaypointBound`), when they were read. */
+  readonly status?: { readonly conditions?: readonly ObjectCondition[] | null } | null;
 }
 
 export interface Pod {
   readonly metadata: ObjectMeta;
+  /** Read only where pods are read whole (a `-f` snapshot); a metadata-only read has none. */
+  readonly spec?: { readonly hostNetwork?: boolean | null } | null;
+  readonly status?: {
+    readonly phase?: string | null;
+    readonly podIP?: string | null;
+    readonly podIPs?: readonly { readonly ip: string }[] | null;
+  } | null;
 }
 
 export interface Listener {
@@ -77,4 +95,11 @@ export interface ClusterSnapshot {
   readonly pods: readonly Pod[];
   readonly gateways: readonly Gateway[];
   readonly gatewayClasses: readonly GatewayClass[];
+  /** The Istio version the cluster runs, whose rules apply (default {@link DEFAULT_ISTIO_VERSION}). */
+  readonly istioVersion?: IstioVersion;
+}
+
+/** The Istio version whose binding rules apply to `snapshot`. */
+export function istioVersionOf(snapshot: ClusterSnapshot): IstioVersion {
+  return snapshot.istioVersion ?? DEFAULT_ISTIO_VERSION;
 }

@@ -20,18 +20,22 @@ import {
   NO_WAYPOINT,
   REVISION,
   USE_WAYPOINT,
+  USE_WAYPOINT_CANARY,
+  USE_WAYPOINT_CANARY_NAMESPACE,
+  USE_WAYPOINT_CANARY_WEIGHT,
   USE_WAYPOINT_NAMESPACE,
   WAYPOINT_CLASS,
   WAYPOINT_FOR,
 } from './labels.ts';
-import type {
-  ClusterSnapshot,
-  Gateway,
-  Namespace,
-  ObjectMeta,
-  Pod,
-  Service,
-  StringMap,
+import {
+  type ClusterSnapshot,
+  type Gateway,
+  istioVersionOf,
+  type Namespace,
+  type ObjectMeta,
+  type Pod,
+  type Service,
+  type StringMap,
 } from './model.ts';
 import { isWaypointClass, trafficTypeOf } from './waypoints.ts';
 
@@ -74,7 +78,30 @@ export type Mutation =
       /** Set for a waypoint in another namespace (`istio.io/use-waypoint-namespace`). */
       readonly waypointNamespace?: string;
     }
-  | { readonly op: 'unenroll'; readonly target: LabelTarget };
+  | { readonly op: 'unenroll'; readonly target: LabelTarget }
+  | {
+      readonly op: 'enrollCanary';
+      readonly target: CanaryTarget;
+      /** The canary waypoint's name (`istio.io/use-waypoint-canary`). */
+      readonly canary: string;
+      /** Set for a canary in another namespace (`istio.io/use-waypoint-canary-namespace`). */
+      readonly canaryNamespace?: string;
+      /** The canary's share, 0-100 (`istio.io/use-waypoint-canary-weight`); kept when absent. */
+      readonly weight?: number;
+    }
+  /** The canary becomes the waypoint; the canary labels and weight go. */
+  | { readonly op: 'promoteCanary'; readonly target: CanaryTarget }
+  /** The canary labels and weight go; the waypoint stays. */
+  | { readonly op: 'rollbackCanary'; readonly target: CanaryTarget };
+
+/** What a canary is set on: a namespace or a Service (Istio reads canaries of nothing else, N1). */
+export type CanaryTarget = LabelTarget & { readonly kind: 'namespace' | 'service' };
+
+/** Label and annotation changes of one object (null removes the key). */
+export interface MetaChanges {
+  readonly labels: Readonly<Record<string, string | null>>;
+  readonly annotations: Readonly<Record<string, string | null>>;
+}
 
 /** A mutation applied in memory: the new snapshot and what a user should be told. */
 export interface Applied {
@@ -370,7 +397,7 @@ function deleteWaypoint(
   const isTarget = (g: Gateway): boolean =>
     inNamespace(g.metadata, ref.namespace) &&
     g.metadata.name === ref.name &&
-    isWaypointClass(g.spec.gatewayClassName, snapshot.gatewayClasses);
+    isWaypointClass(g.spec.gatewayClassName, snapshot.gatewayClasses, istioVersionOf(snapshot));
   if (!snapshot.gateways.some(isTarget))
     throw new NotFoundError(`waypoint ${ref.namespace}/${ref.name} not found`);
   let next: ClusterSnapshot = {
@@ -378,16 +405,30 @@ function deleteWaypoint(
     gateways: snapshot.gateways.filter((g) => !isTarget(g)),
   };
   if (mutation.unenroll === true) {
-    const named = new Set(
-      dependents(snapshot, ref).map((d) => `${d.kind} ${d.namespace}/${d.name}`),
-    );
-    const drop = <T extends { metadata: ObjectMeta }>(kind: string, o: T, ns: string): T =>
-      named.has(`${kind} ${ns}/${o.metadata.name}`)
-        ? withLabels(o, (labels) => {
-            delete labels[USE_WAYPOINT];
-            delete labels[USE_WAYPOINT_NAMESPACE];
-          })
-        : o;
+    const found = dependents(snapshot, ref);
+    const key = (d: { kind: string; namespace: string; name: string }): string =>
+      `${d.kind} ${d.namespace}/${d.name}`;
+    const named = new Set(found.filter((d) => d.canary !== true).map(key));
+    const canaries = new Set(found.filter((d) => d.canary === true).map(key));
+    const drop = <T extends { metadata: ObjectMeta }>(kind: string, o: T, ns: string): T => {
+      const k = key({ kind, namespace: ns, name: o.metadata.name });
+      let out = o;
+      if (named.has(k))
+        out = withLabels(out, (labels) => {
+          delete labels[USE_WAYPOINT];
+          delete labels[USE_WAYPOINT_NAMESPACE];
+        });
+      if (canaries.has(k))
+        out = {
+          ...out,
+          metadata: {
+            ...out.metadata,
+            labels: edited(out.metadata.labels, CANARY_CLEARED.labels),
+            annotations: edited(out.metadata.annotations, CANARY_CLEARED.annotations),
+          },
+        };
+      return out;
+    };
     next = {
       ...next,
       namespaces: next.namespaces.map((n) => drop('Namespace', n, n.metadata.name)),
@@ -396,6 +437,127 @@ function deleteWaypoint(
     };
   }
   return { snapshot: next, warnings: [] };
+}
+
+type CanaryMutation = Mutation & { op: 'enrollCanary' | 'promoteCanary' | 'rollbackCanary' };
+
+function describeCanaryTarget(target: CanaryTarget): string {
+  return target.kind === 'namespace'
+    ? `namespace ${target.namespace}`
+    : `service ${target.namespace}/${target.name}`;
+}
+
+/** The object a canary mutation changes; NotFoundError when it does not exist. */
+export function canaryObject(snapshot: ClusterSnapshot, target: CanaryTarget): ObjectMeta {
+  requireNamespace(snapshot, target.namespace);
+  if (target.kind === 'namespace') return requireNamespace(snapshot, target.namespace).metadata;
+  const found = snapshot.services.find(
+    (s) => inNamespace(s.metadata, target.namespace) && s.metadata.name === target.name,
+  );
+  if (found === undefined) throw new NotFoundError(`services "${target.name}" not found`);
+  return found.metadata;
+}
+
+function checkWeight(weight: number): void {
+  if (!Number.isInteger(weight) || weight < 0 || weight > 100) {
+    const message = 'must be an integer from 0 to 100';
+    throw new ValidationError(`invalid weight ${weight}: ${message}`, [
+      { path: 'weight', message },
+    ]);
+  }
+}
+
+/** The changes that remove an object's canary: its two labels and the weight annotation. */
+export const CANARY_CLEARED: MetaChanges = {
+  labels: { [USE_WAYPOINT_CANARY]: null, [USE_WAYPOINT_CANARY_NAMESPACE]: null },
+  annotations: { [USE_WAYPOINT_CANARY_WEIGHT]: null },
+};
+
+/**
+ * The label and annotation changes of a canary mutation on `meta` (§5.1): enroll sets the canary
+ * (and the weight when given); promote makes the canary the waypoint and clears the canary;
+ * rollback clears the canary. Promote and rollback need a canary label on the object itself.
+ *
+ * @example
+ * canaryChanges({ op: 'rollbackCanary', target }, reviews.metadata);
+ * // => { labels: { 'istio.io/use-waypoint-canary': null, ... }, annotations: { ...weight: null } }
+ */
+export function canaryChanges(mutation: CanaryMutation, meta: ObjectMeta): MetaChanges {
+  if (mutation.op === 'enrollCanary') {
+    checkLabelValue('canary', mutation.canary);
+    if (mutation.canaryNamespace !== undefined)
+      checkLabelValue('canaryNamespace', mutation.canaryNamespace);
+    if (mutation.weight !== undefined) checkWeight(mutation.weight);
+    return {
+      labels: {
+        [USE_WAYPOINT_CANARY]: mutation.canary,
+        [USE_WAYPOINT_CANARY_NAMESPACE]: mutation.canaryNamespace ?? null,
+      },
+      annotations:
+        mutation.weight === undefined
+          ? {}
+          : { [USE_WAYPOINT_CANARY_WEIGHT]: String(mutation.weight) },
+    };
+  }
+  const canary = meta.labels?.[USE_WAYPOINT_CANARY];
+  if (canary === undefined || canary === '' || canary === NO_WAYPOINT) {
+    const message = `${describeCanaryTarget(mutation.target)} has no canary of its own (label ${USE_WAYPOINT_CANARY})`;
+    throw new ValidationError(message, [{ path: 'target', message }]);
+  }
+  if (mutation.op === 'rollbackCanary') return CANARY_CLEARED;
+  return {
+    labels: {
+      [USE_WAYPOINT]: canary,
+      [USE_WAYPOINT_NAMESPACE]: meta.labels?.[USE_WAYPOINT_CANARY_NAMESPACE] ?? null,
+      ...CANARY_CLEARED.labels,
+    },
+    annotations: CANARY_CLEARED.annotations,
+  };
+}
+
+function edited(
+  map: StringMap | undefined,
+  changes: Readonly<Record<string, string | null>>,
+): Labels {
+  const out: Labels = { ...map };
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === null) delete out[key];
+    else out[key] = value;
+  }
+  return out;
+}
+
+function applyCanary(snapshot: ClusterSnapshot, mutation: CanaryMutation): Applied {
+  const { target } = mutation;
+  const changes = canaryChanges(mutation, canaryObject(snapshot, target));
+  const edit = <T extends { metadata: ObjectMeta }>(o: T): T => ({
+    ...o,
+    metadata: {
+      ...o.metadata,
+      labels: edited(o.metadata.labels, changes.labels),
+      annotations: edited(o.metadata.annotations, changes.annotations),
+    },
+  });
+  if (target.kind === 'namespace') {
+    return {
+      snapshot: {
+        ...snapshot,
+        namespaces: snapshot.namespaces.map((n) =>
+          n.metadata.name === target.namespace ? edit(n) : n,
+        ),
+      },
+      warnings: [],
+    };
+  }
+  return {
+    snapshot: {
+      ...snapshot,
+      services: snapshot.services.map((s) =>
+        inNamespace(s.metadata, target.namespace) && s.metadata.name === target.name ? edit(s) : s,
+      ),
+    },
+    warnings: [],
+  };
 }
 
 /**
@@ -412,6 +574,10 @@ export function applyMutation(snapshot: ClusterSnapshot, mutation: Mutation): Ap
       return enroll(snapshot, mutation);
     case 'unenroll':
       return unenroll(snapshot, mutation.target);
+    case 'enrollCanary':
+    case 'promoteCanary':
+    case 'rollbackCanary':
+      return applyCanary(snapshot, mutation);
   }
 }
 

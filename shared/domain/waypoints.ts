@@ -10,7 +10,15 @@ import {
   type Selector,
   selectorFromLabelSelector,
 } from '@waypointer/apimachinery/label-selector';
-import { INBOUND_BINDING, MESH_CONTROLLER_NAME, WAYPOINT_CLASS, WAYPOINT_FOR } from './labels.ts';
+import { atLeast, DEFAULT_ISTIO_VERSION, type IstioVersion } from './istio-version.ts';
+import {
+  AGENTGATEWAY_WAYPOINT_CLASS,
+  AGENTGATEWAY_WAYPOINT_CONTROLLER_NAME,
+  INBOUND_BINDING,
+  MESH_CONTROLLER_NAME,
+  WAYPOINT_CLASS,
+  WAYPOINT_FOR,
+} from './labels.ts';
 import type {
   Gateway,
   GatewayClass,
@@ -185,13 +193,24 @@ export function namespaceLabelsByName(
   return new Map(namespaces.map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
 }
 
-/** A waypoint class: `istio-waypoint`, or a class of istiod's mesh controller, or one labelled for traffic. */
-export function isWaypointClass(name: string, classes: readonly GatewayClass[]): boolean {
-  if (name === WAYPOINT_CLASS) return true;
+/**
+ * A waypoint class: `istio-waypoint` or, from Istio 1.31, `istio-agentgateway-waypoint` (W8), or a
+ * class of either controller, or one labelled for traffic.
+ */
+export function isWaypointClass(
+  name: string,
+  classes: readonly GatewayClass[],
+  istioVersion: IstioVersion = DEFAULT_ISTIO_VERSION,
+): boolean {
+  const agentgateway = atLeast(istioVersion, '1.31');
+  if (name === WAYPOINT_CLASS || (agentgateway && name === AGENTGATEWAY_WAYPOINT_CLASS))
+    return true;
   const found = classes.find((c) => c.metadata.name === name);
+  const controller = found?.spec?.controllerName;
   return (
     found !== undefined &&
     (found.metadata.labels?.[WAYPOINT_FOR] !== undefined ||
-      found.spec?.controllerName === MESH_CONTROLLER_NAME)
+      controller === MESH_CONTROLLER_NAME ||
+      (agentgateway && controller === AGENTGATEWAY_WAYPOINT_CONTROLLER_NAME))
   );
 }

@@ -110,6 +110,24 @@ export const enrollBody = z.strictObject({
   dryRun: z.boolean().optional(),
 });
 
+export const canaryBody = z.strictObject({
+  canary: waypointName.describe('The canary waypoint (istio.io/use-waypoint-canary).'),
+  canaryNamespace: namespaceName
+    .optional()
+    .describe('The canary is in another namespace (istio.io/use-waypoint-canary-namespace).'),
+  weight: z
+    .number()
+    .int()
+    .min(0)
+    .max(100)
+    .optional()
+    .describe(
+      "The canary's share of connections in percent (istio.io/use-waypoint-canary-weight); kept when absent.",
+    ),
+  overwrite: z.boolean().optional().describe('Replace a different canary the object has.'),
+  dryRun: z.boolean().optional(),
+});
+
 export const dryRunQuery = z.strictObject({ dryRun: flag.optional() });
 export const podSelectorQuery = z.strictObject({ selector, dryRun: flag.optional() });
 export const waypointsQuery = z.strictObject({ namespace: namespaceName.optional() });
@@ -129,6 +147,13 @@ export const serviceBinding = z.object({
   namespace: z.string(),
   name: z.string(),
   waypoint: waypointRef,
+  canary: z
+    .object({
+      waypoint: z.object({ namespace: z.string(), name: z.string() }),
+      weight: z.number().int(),
+    })
+    .nullable()
+    .describe('The canary beside the waypoint (Istio 1.31+) and its share in percent.'),
   via: z.enum(['service', 'namespace']).nullable(),
   condition: z
     .object({ status: z.enum(['True', 'False']), reason: z.string(), message: z.string() })
@@ -139,6 +164,10 @@ export const podBinding = z.object({
   name: z.string(),
   waypoint: waypointRef,
   via: z.enum(['pod', 'namespace']).nullable(),
+  workload: z
+    .literal(false)
+    .optional()
+    .describe('false: istiod builds no workload for the pod now (Succeeded, Failed, no IP).'),
 });
 export const namespaceBinding = z.object({
   namespace: z.string(),

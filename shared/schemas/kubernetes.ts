@@ -61,11 +61,31 @@ const listener = z.object({
 });
 
 export const namespaceSchema = z.object({ metadata: objectMeta });
+const condition = z.object({
+  type: z.string(),
+  status: z.string(),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+});
+
 export const serviceSchema = z.object({
   metadata: namespacedMeta,
   spec: z.object({ type: z.string().optional() }).optional(),
+  /** istiod's `istio.io/WaypointBound` condition, for the drift diagnostic. */
+  status: z.object({ conditions: z.array(condition).nullish() }).nullish(),
 });
-export const podSchema = z.object({ metadata: namespacedMeta });
+/** Pods keep what says whether istiod builds a workload for them (phase, IPs; §7 K6-K8). */
+export const podSchema = z.object({
+  metadata: namespacedMeta,
+  spec: z.object({ hostNetwork: z.boolean().nullish() }).nullish(),
+  status: z
+    .object({
+      phase: z.string().nullish(),
+      podIP: z.string().nullish(),
+      podIPs: z.array(z.object({ ip: z.string() })).nullish(),
+    })
+    .nullish(),
+});
 export const gatewaySchema = z.object({
   metadata: namespacedMeta,
   spec: z.object({ gatewayClassName: z.string(), listeners: z.array(listener) }),
@@ -96,7 +116,7 @@ export const gatewayClassSchema = z.object({
 
 const GATEWAY_GROUP = 'gateway.networking.k8s.io/';
 
-type Bucket = keyof ClusterSnapshot;
+type Bucket = Exclude<keyof ClusterSnapshot, 'istioVersion'>;
 const kinds: Record<string, { bucket: Bucket; schema: z.ZodType; core: boolean }> = {
   Namespace: { bucket: 'namespaces', schema: namespaceSchema, core: true },
   Service: { bucket: 'services', schema: serviceSchema, core: true },

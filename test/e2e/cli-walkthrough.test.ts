@@ -238,6 +238,27 @@ describe('--api: the same commands through a deployed API', () => {
       (await withRegion(['bindings', '-n', 'default', '-o', 'json'])).stdout,
     ).services.find((b: { name: string }) => b.name === 'ratings');
     expect(ratings.via).not.toBe('service');
+    // Canary commands over the API's canary routes (dry run, then a refusal the API explains).
+    const canary = await withRegion([
+      'enroll',
+      'service',
+      'ratings',
+      '-n',
+      'default',
+      '--canary',
+      'reviews-svc-waypoint',
+      '--weight',
+      '5',
+      '--dry-run',
+    ]);
+    expect([canary.code, canary.stderr]).toEqual([0, '']);
+    expect(canary.stdout).toMatch(/\+ canary default\/reviews-svc-waypoint 5%/);
+    expect(await withRegion(['promote', 'service', 'ratings', '-n', 'default'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'Error: service default/ratings has no canary of its own (label istio.io/use-waypoint-canary)\n',
+    });
     const two = await withRegion(['plan', 'unenroll service reviews ; unenroll service ratings']);
     expect(two.code).toBe(1);
     expect(two.stderr).toMatch(/^Error: over --api, plan previews one mutation/);

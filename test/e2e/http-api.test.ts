@@ -145,7 +145,7 @@ describe('meta and generate', () => {
         'GET /v1/openapi.json',
       ]),
     );
-    expect(operations).toHaveLength(19);
+    expect(operations).toHaveLength(25);
   });
 
   it('POST /v1/generate answers JSON, or istioctl YAML when asked', async () => {
@@ -909,5 +909,101 @@ describe('authorization', () => {
       403,
       'caller arn:aws:iam::000000000000:user/local-developer may not mutate namespace kube-system: it is protected (set allowProtectedNamespaces in the policy to allow it)',
     ]);
+  });
+});
+
+describe('canary waypoints (Istio 1.31)', () => {
+  const DETAILS = `${NS}/services/details`;
+  const service = async (): Promise<{ labels: object; annotations: object }> => {
+    const got = await raw(api.local, 'GET', '/api/v1/namespaces/default/services/details');
+    return {
+      labels: got.json.metadata.labels ?? {},
+      annotations: got.json.metadata.annotations ?? {},
+    };
+  };
+  const details = async (): Promise<unknown> => {
+    const { json } = await api.call('GET', `${NS}/bindings`);
+    const found = json.services.find((s: any) => s.name === 'details');
+    return { waypoint: found.waypoint?.name ?? null, canary: found.canary };
+  };
+
+  it('sets a canary with its weight, promotes it, and refuses what Istio would not read', async () => {
+    for (const name of ['canary-a', 'canary-b'])
+      expect(
+        (await api.call('PUT', `${NS}/waypoints/${name}`, { body: { wait: true } })).status,
+      ).toBe(200);
+    expect(
+      (
+        await api.call('PUT', `${DETAILS}/enrollment`, {
+          body: { waypoint: 'canary-a', overwrite: true },
+        })
+      ).status,
+    ).toBe(200);
+
+    const set = await api.call('PUT', `${DETAILS}/canary`, {
+      body: { canary: 'canary-b', weight: 20 },
+    });
+    expect([set.status, set.json.done]).toEqual([
+      200,
+      ['set the canary of service default/details'],
+    ]);
+    expect(set.json.plan.map((c: any) => c.after.canary)).toEqual([
+      { waypoint: { namespace: 'default', name: 'canary-b' }, weight: 20 },
+    ]);
+    expect(await service()).toMatchObject({
+      labels: { 'istio.io/use-waypoint': 'canary-a', 'istio.io/use-waypoint-canary': 'canary-b' },
+      annotations: { 'istio.io/use-waypoint-canary-weight': '20' },
+    });
+    expect(await details()).toEqual({
+      waypoint: 'canary-a',
+      canary: { waypoint: { namespace: 'default', name: 'canary-b' }, weight: 20 },
+    });
+
+    const preview = await api.call('POST', `${DETAILS}/canary/promote?dryRun=true`);
+    expect([preview.status, preview.json.done, preview.json.plan.length]).toEqual([200, [], 1]);
+    expect(await details()).toMatchObject({ waypoint: 'canary-a' });
+
+    const promoted = await api.call('POST', `${DETAILS}/canary/promote`);
+    expect(promoted.status).toBe(200);
+    expect(await details()).toEqual({ waypoint: 'canary-b', canary: null });
+    const after = await service();
+    expect(after.labels).toMatchObject({ 'istio.io/use-waypoint': 'canary-b' });
+    expect(after.labels).not.toHaveProperty('istio.io/use-waypoint-canary');
+    expect(after.annotations).not.toHaveProperty('istio.io/use-waypoint-canary-weight');
+
+    const nothing = await api.call('DELETE', `${DETAILS}/canary`);
+    expect([nothing.status, nothing.type, nothing.json.errors]).toEqual([
+      422,
+      'application/problem+json',
+      [
+        {
+          path: 'target',
+          message:
+            'service default/details has no canary of its own (label istio.io/use-waypoint-canary)',
+        },
+      ],
+    ]);
+    const heavy = await api.call('PUT', `${DETAILS}/canary`, {
+      body: { canary: 'canary-a', weight: 101 },
+    });
+    expect([heavy.status, heavy.json.errors?.[0]?.path]).toEqual([400, 'body.weight']);
+
+    // A waypoint a canary label names is in use: delete refuses, --unenroll drops the canary.
+    expect(
+      (await api.call('PUT', `${DETAILS}/canary`, { body: { canary: 'canary-a', weight: 10 } }))
+        .status,
+    ).toBe(200);
+    const refused = await api.call('DELETE', `${NS}/waypoints/canary-a`);
+    expect([refused.status, refused.json.detail]).toEqual([
+      409,
+      'waypoint default/canary-a is still used by Service default/details (canary): pass unenroll=true to remove their istio.io/use-waypoint labels too, or force=true to leave them dangling',
+    ]);
+    const deleted = await api.call('DELETE', `${NS}/waypoints/canary-a?unenroll=true`);
+    expect(deleted.status).toBe(200);
+    const left = await service();
+    expect(left.labels).toMatchObject({ 'istio.io/use-waypoint': 'canary-b' });
+    expect(left.labels).not.toHaveProperty('istio.io/use-waypoint-canary');
+    expect(left.annotations).not.toHaveProperty('istio.io/use-waypoint-canary-weight');
+    expect(await details()).toEqual({ waypoint: 'canary-b', canary: null });
   });
 });

@@ -50,15 +50,18 @@ describe('flags, as pflag parses them', () => {
     [['delete', 'w', '--all'], 'cannot specify waypoint names when deleting all waypoints'],
     [
       ['enroll', 'service', 'reviews'],
-      'enroll needs --waypoint NAME (or --waypoint none to opt out)',
+      'enroll needs --waypoint NAME (or --waypoint none to opt out), or --canary NAME',
     ],
     [
       ['explain', 'deployment/x'],
       'explain takes one object: service/NAME or pod/NAME, as in: explain service/reviews -n default',
     ],
     [['list', '-o', 'xml'], 'unknown output format "xml": use table, json or yaml'],
-    [['plan'], 'missing a mutation: apply, delete, enroll, unenroll'],
-    [['plan', 'list'], 'unknown mutation "list": use apply, delete, enroll, unenroll'],
+    [['plan'], 'missing a mutation: apply, delete, enroll, unenroll, promote, rollback'],
+    [
+      ['plan', 'list'],
+      'unknown mutation "list": use apply, delete, enroll, unenroll, promote, rollback',
+    ],
     [['bogus'], 'unknown command "bogus" for "waypointer"; run `waypointer help`'],
   ])('%j is refused: %s', (words, message) => {
     let thrown: unknown;

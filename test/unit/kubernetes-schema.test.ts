@@ -23,7 +23,12 @@ describe('parseSnapshot', () => {
     ]).toEqual([3, 7, 9, 3, 1]);
     expect(ignored.size).toBe(0);
     const pod = snapshot.pods[0] as unknown as Record<string, unknown>;
-    expect(Object.keys(pod)).toEqual(['metadata']);
+    expect(Object.keys(pod)).toEqual(['metadata', 'spec', 'status']);
+    // Of spec and status only what says whether istiod builds a workload (K6-K8).
+    expect(Object.keys(pod.spec as object).every((k) => k === 'hostNetwork')).toBe(true);
+    expect(
+      Object.keys(pod.status as object).every((k) => ['phase', 'podIP', 'podIPs'].includes(k)),
+    ).toBe(true);
     expect(snapshot.gateways[0]?.status?.addresses?.[0]?.type).toBe('Hostname');
   });
 

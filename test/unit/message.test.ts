@@ -61,6 +61,7 @@ function serviceBinding(
     namespace: 'default',
     name,
     waypoint,
+    canary: null,
     via: 'service',
     condition: { status: 'True', reason: 'WaypointAccepted', message },
   } satisfies ServiceBinding;
@@ -100,6 +101,7 @@ const changes: BindingChange[] = [
       namespace: 'default',
       name: 'details',
       waypoint: null,
+      canary: null,
       via: 'service',
       condition: {
         status: 'False',
@@ -226,6 +228,42 @@ describe('bindingChangeMessages', () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  it('publishes a Service canary, schema-valid, and accepts a stored binding without one', () => {
+    const canary = { waypoint: { namespace: 'default', name: 'waypoint-v2' }, weight: 5 };
+    const stored = { ...serviceBinding('reviews') } as Record<string, unknown>;
+    delete stored.canary;
+    const [message] = bindingChangeMessages({
+      ...base,
+      changes: [
+        {
+          kind: 'Service',
+          namespace: 'default',
+          name: 'reviews',
+          traffic: 'service',
+          before: stored as unknown as ServiceBinding,
+          after: { ...serviceBinding('reviews'), canary },
+        },
+      ],
+    });
+    const event = parse(message as BindingChangeMessage);
+    expectValid(event);
+    expect(event.data.changes[0]?.before).toMatchObject({ canary: null });
+    expect(event.data.changes[0]?.after).toMatchObject({ canary });
+    const bad = {
+      ...event,
+      data: {
+        ...event.data,
+        changes: [
+          {
+            ...event.data.changes[0],
+            after: { ...serviceBinding('reviews'), canary: { ...canary, weight: 101 } },
+          },
+        ],
+      },
+    };
+    expect(validate(bad)).toBe(false);
   });
 
   it('publishes nothing for no changes', () => {

@@ -212,7 +212,14 @@ describe('wide tables, as lines that read on a phone', () => {
       verb: 'bindings',
       namespace: 'default',
       services: [
-        { namespace: 'default', name: 'reviews', waypoint, via: 'service', condition: null },
+        {
+          namespace: 'default',
+          name: 'reviews',
+          waypoint,
+          canary: null,
+          via: 'service',
+          condition: null,
+        },
       ],
       pods: [
         { namespace: 'default', name: 'reviews-v2-6f85cb9b7c-9jbd8', waypoint: null, via: null },
@@ -224,6 +231,29 @@ describe('wide tables, as lines that read on a phone', () => {
       'Service default/reviews → default/reviews-svc-waypoint (via service)',
       'Pods of default → none',
       'Pod default/reviews-v2-6f85cb9b7c-9jbd8 → none',
+    ]);
+  });
+
+  it('bindings: a Service line names its canary and weight', () => {
+    const result: CommandResult = {
+      verb: 'bindings',
+      namespace: 'default',
+      services: [
+        {
+          namespace: 'default',
+          name: 'reviews',
+          waypoint,
+          canary: { waypoint: { namespace: 'default', name: 'reviews-v2' }, weight: 10 },
+          via: 'service',
+          condition: null,
+        },
+      ],
+      pods: [],
+      namespaces: [],
+      diagnostics: [],
+    };
+    expect(lines(result)).toEqual([
+      'Service default/reviews → default/reviews-svc-waypoint + canary default/reviews-v2 10% (via service)',
     ]);
   });
 
@@ -249,6 +279,7 @@ describe('wide tables, as lines that read on a phone', () => {
                 namespace: 'default',
                 name: 'reviews',
                 waypoint: { namespace: 'default', name: 'waypoint' },
+                canary: null,
                 via: 'namespace',
                 condition: null,
               },
@@ -256,6 +287,7 @@ describe('wide tables, as lines that read on a phone', () => {
                 namespace: 'default',
                 name: 'reviews',
                 waypoint,
+                canary: null,
                 via: 'service',
                 condition: null,
               },

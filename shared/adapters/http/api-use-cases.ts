@@ -8,6 +8,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { CanaryInput } from '../../app/mutations.ts';
 import type { CommandUseCases } from '../../app/run-command.ts';
 import {
   ConflictError,
@@ -195,7 +196,26 @@ function dryRunOf(
       return useCases.enroll({ ...base, ...m });
     case 'unenroll':
       return useCases.unenroll({ ...base, ...m });
+    case 'enrollCanary':
+    case 'promoteCanary':
+    case 'rollbackCanary':
+      return useCases.changeCanary({ ...base, mutation: m });
   }
+}
+
+/** The canary route of a target and the call a canary mutation makes to it. */
+function canaryCall(
+  cluster: string,
+  mutation: CanaryInput['mutation'],
+): [method: 'PUT' | 'DELETE' | 'POST', path: string] {
+  const t = mutation.target;
+  const base =
+    t.kind === 'namespace'
+      ? `${ns(cluster, t.namespace)}/canary`
+      : `${ns(cluster, t.namespace)}/services/${enc(t.name)}/canary`;
+  if (mutation.op === 'enrollCanary') return ['PUT', base];
+  if (mutation.op === 'rollbackCanary') return ['DELETE', base];
+  return ['POST', `${base}/promote`];
 }
 
 export function apiUseCases(client: ApiClient): CommandUseCases {
@@ -247,6 +267,21 @@ export function apiUseCases(client: ApiClient): CommandUseCases {
           ),
         ),
       ),
+    changeCanary: async (i) => {
+      const [method, path] = canaryCall(i.cluster, i.mutation);
+      const m = i.mutation;
+      const body =
+        m.op === 'enrollCanary'
+          ? {
+              canary: m.canary,
+              ...(m.canaryNamespace === undefined ? {} : { canaryNamespace: m.canaryNamespace }),
+              ...(m.weight === undefined ? {} : { weight: m.weight }),
+              overwrite: i.overwrite === true,
+            }
+          : undefined;
+      const query = { dryRun: i.dryRun === true ? true : undefined };
+      return (await client.call(method, path, query, body)) as never;
+    },
     listWaypoints: async (i) =>
       (
         (await client.call('GET', `/v1/clusters/${enc(i.cluster)}/waypoints`, {

@@ -655,9 +655,10 @@ export class KubernetesCluster implements Cluster {
   async setLabels(
     target: LabelTarget,
     labels: LabelChanges,
-    options: { dryRun?: boolean } & WriteOptions = {},
+    options: { dryRun?: boolean; annotations?: LabelChanges } & WriteOptions = {},
   ): Promise<string[]> {
-    const body = { metadata: { labels } };
+    const { annotations } = options;
+    const body = { metadata: { labels, ...(annotations === undefined ? {} : { annotations }) } };
     const dryRun = options.dryRun === true ? { dryRun: 'All' } : {};
     const headers = { 'Content-Type': MERGE, ...actorHeader(options) };
     switch (target.kind) {
