@@ -145,7 +145,8 @@ export function meshConfigOf(snapshot: ClusterSnapshot): MeshConfig {
 
 /**
  * The snapshot as istiod sees it (M2, M4): objects of namespaces it does not discover are gone
- * (Namespaces by their own name; GatewayClasses, cluster-scoped, stay), and ServiceEntries and
+ * (Namespaces by their own name, their labels from `namespaces` and `peerNamespaces`;
+ * GatewayClasses, cluster-scoped, stay), and ServiceEntries and
  * WorkloadEntries of another revision are gone. Returns `snapshot` itself when nothing is dropped.
  *
  * @example
@@ -155,7 +156,7 @@ export function istiodView(snapshot: ClusterSnapshot): ClusterSnapshot {
   const mesh = meshConfigOf(snapshot);
   if (mesh.discoverySelectors.length === 0 && mesh.revision === '') return snapshot;
   const discovered = new Set(
-    snapshot.namespaces
+    [...snapshot.namespaces, ...(snapshot.peerNamespaces ?? [])]
       .filter((n) => isDiscovered(mesh, n.metadata.labels))
       .map((n) => n.metadata.name),
   );

@@ -129,4 +129,9 @@ export interface ClusterSnapshot {
   readonly workloadEntries?: readonly WorkloadEntry[];
   /** Absent or null: istiod's defaults (every namespace, no revision, Public ServiceEntries). */
   readonly meshConfig?: MeshConfig | null;
+  /**
+   * Namespaces besides `namespaces` whose labels decide what istiod discovers: a namespace's
+   * snapshot carries every other Namespace here when the MeshConfig has discovery selectors.
+   */
+  readonly peerNamespaces?: readonly Namespace[];
 }
