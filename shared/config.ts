@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { DENY_ALL, type Policy, parsePolicy } from './app/authorization.ts';
 import { ValidationError } from './domain/errors.ts';
+import { ISTIO_VERSIONS } from './domain/istio-version.ts';
 import { clusterName } from './schemas/api.ts';
 
 /**
@@ -11,18 +12,24 @@ import { clusterName } from './schemas/api.ts';
  * writes): only their User-Agent is believed to name the caller a change was made for.
  */
 const identities = z.array(z.string().min(1)).optional();
+/** The Istio version the cluster runs (`1.30` or `1.31`; default `1.31`): whose binding rules apply. */
+const istioVersion = z.enum(ISTIO_VERSIONS).optional();
 
-const clusterConfig = z.union([
+const clusterConnection = z.union([
   z.strictObject({
     eks: z.strictObject({ name: z.string().min(1), region: z.string().min(1) }),
     identities,
+    istioVersion,
   }),
   z.strictObject({
     kubeconfig: z.string().min(1).optional(),
     context: z.string().min(1).optional(),
     identities,
+    istioVersion,
   }),
 ]);
+// The version is checked first, so that a wrong one is named (a union only says "Invalid input").
+const clusterConfig = z.looseObject({ istioVersion }).pipe(clusterConnection);
 
 /** `WAYPOINTER_CLUSTERS`: the clusters by the name used in API paths (the API's cluster name rule). */
 export const clustersSchema = z.record(clusterName, clusterConfig);

@@ -10,7 +10,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { ApiClient, apiClusters, apiUseCases } from '../adapters/http/api-use-cases.ts';
 import { KubernetesCluster } from '../adapters/kubernetes/cluster.ts';
-import { StaticClusterRegistry } from '../adapters/kubernetes/registry.ts';
+import { StaticClusterRegistry, withIstioVersion } from '../adapters/kubernetes/registry.ts';
 import { type Policy, policyAuthorizer } from '../app/authorization.ts';
 import { type CommandUseCases, runCommandWith, useCasesOf } from '../app/run-command.ts';
 import { WaypointerError } from '../domain/errors.ts';
@@ -82,6 +82,7 @@ Flags of every command:
   -c, --kubeconfig FILE   the kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
       --context CTX       the kubeconfig context (default: its current context)
       --api URL           a deployed waypointer's API instead (requests signed with SigV4)
+      --istio-version V   the Istio version whose rules apply: 1.30 or 1.31 (default 1.31)
   -f, --filename FILE|-   a snapshot instead: what \`kubectl get namespaces,services,pods,
                           gateways.gateway.networking.k8s.io,gatewayclasses.gateway.networking.k8s.io
                           -A -o json\` prints (read and preview only)
@@ -104,9 +105,11 @@ interface Target {
   readonly defaultNamespace: string;
 }
 
-function deps(name: string, cluster: Cluster): CommandUseCases {
+function deps(name: string, cluster: Cluster, connection: Connection): CommandUseCases {
+  const { istioVersion } = connection;
+  const versioned = istioVersion === undefined ? cluster : withIstioVersion(cluster, istioVersion);
   return useCasesOf({
-    clusters: new StaticClusterRegistry({ [name]: cluster }),
+    clusters: new StaticClusterRegistry({ [name]: versioned }),
     authorizer: policyAuthorizer(CLI_POLICY),
   });
 }
@@ -116,6 +119,10 @@ async function connect(command: Command, connection: Connection, io: CliIo): Pro
   if (connection.api !== undefined) {
     if (connection.kubeconfig !== undefined || connection.filename !== undefined)
       throw new UsageError('--api goes without --kubeconfig and -f');
+    if (connection.istioVersion !== undefined)
+      throw new UsageError(
+        "--api goes without --istio-version: the deployment's configuration names each cluster's version",
+      );
     const client = new ApiClient({
       url: connection.api,
       credentials: io.credentials ?? fromNodeProviderChain(),
@@ -139,7 +146,7 @@ async function connect(command: Command, connection: Connection, io: CliIo): Pro
       io.stderr(`note: ignored ${count} object(s) of kind ${kind}\n`);
     const cluster = command.cluster ?? 'file';
     return {
-      useCases: deps(cluster, new SnapshotCluster(parsed.snapshot)),
+      useCases: deps(cluster, new SnapshotCluster(parsed.snapshot), connection),
       cluster,
       defaultNamespace: DEFAULT_NAMESPACE,
     };
@@ -160,7 +167,7 @@ async function connect(command: Command, connection: Connection, io: CliIo): Pro
   const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace || DEFAULT_NAMESPACE;
   const cluster = command.cluster ?? (kc.getCurrentContext() || 'kubeconfig');
   return {
-    useCases: deps(cluster, new KubernetesCluster(kc, io.kubernetes ?? {})),
+    useCases: deps(cluster, new KubernetesCluster(kc, io.kubernetes ?? {}), connection),
     cluster,
     defaultNamespace: namespace,
   };

@@ -3,6 +3,7 @@
  */
 import {
   type BindingSet,
+  type Canary,
   formatRef,
   type NamespaceBinding,
   type PodBinding,
@@ -34,6 +35,12 @@ function ref(waypoint: WaypointRef | null): string {
   return waypoint === null ? '<none>' : formatRef(waypoint);
 }
 
+/** A Service's canary (`ns/name 5%`), `-` when it has none (or was stored before canaries). */
+export function canaryText(entry: { readonly canary?: Canary | null }): string {
+  const canary = entry.canary ?? null;
+  return canary === null ? '-' : `${formatRef(canary.waypoint)} ${canary.weight}%`;
+}
+
 /** The bindings report as JSON: one entry per Service and Pod, and the diagnostics. */
 export interface BindingsReport {
   readonly services: readonly ServiceBinding[];
@@ -50,14 +57,19 @@ export function bindingsReport(
   return { services: bindings.services, pods: bindings.pods, diagnostics };
 }
 
-/** The bindings report as tables: Services, Pods, then diagnostics. */
+/**
+ * The bindings report as tables: Services, Pods, then diagnostics. The Services table has a CANARY
+ * column only when one of its Services has a canary (Istio 1.31+).
+ */
 export function formatBindings(report: BindingsReport): string {
+  const canaries = report.services.some((s) => (s.canary ?? null) !== null);
   const services = formatTable(
-    ['NAMESPACE', 'SERVICE', 'WAYPOINT', 'VIA', 'REASON'],
+    ['NAMESPACE', 'SERVICE', 'WAYPOINT', ...(canaries ? ['CANARY'] : []), 'VIA', 'REASON'],
     report.services.map((s) => [
       s.namespace,
       s.name,
       ref(s.waypoint),
+      ...(canaries ? [canaryText(s)] : []),
       s.via ?? '-',
       s.condition?.reason ?? '-',
     ]),
@@ -90,7 +102,8 @@ function describeBinding(entry: BindingChange['before']): string {
   const via = entry.via === null ? '' : ` via ${entry.via}`;
   const condition = 'condition' in entry ? entry.condition : null;
   const failed = condition !== null && condition.status === 'False' ? ` (${condition.reason})` : '';
-  return `${ref(entry.waypoint)}${via}${failed}`;
+  const canary = 'canary' in entry && entry.canary ? ` + canary ${canaryText(entry)}` : '';
+  return `${ref(entry.waypoint)}${canary}${via}${failed}`;
 }
 
 /** Binding changes as a table, or a line saying there are none. */

@@ -26,6 +26,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../domain/errors.ts';
+import { ISTIO_VERSIONS, type IstioVersion, isIstioVersion } from '../domain/istio-version.ts';
 import { DEFAULT_WAYPOINT_NAME } from '../domain/labels.ts';
 import type { LabelTarget, Mutation } from '../domain/plan.ts';
 import { FlagError, type FlagSpec, type FlagValue, parsePflags } from './pflag.ts';
@@ -226,6 +227,8 @@ export interface Connection {
   readonly context?: string;
   readonly api?: string;
   readonly filename?: string;
+  /** `--istio-version`: whose binding rules apply (default: the cluster's configured version, 1.31). */
+  readonly istioVersion?: IstioVersion;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -245,6 +248,7 @@ const CONNECTION_FLAGS: readonly FlagSpec[] = [
   flag('context', 'string'),
   flag('api', 'string'),
   flag('filename', 'string', 'f'),
+  flag('istio-version', 'string'),
 ];
 const NS = flag('namespace', 'string', 'n');
 const ALL_NS = flag('all-namespaces', 'bool', 'A');
@@ -500,12 +504,22 @@ function commonFields(v: Values): Record<string, unknown> {
   return { cluster: str(v, 'cluster'), output: str(v, 'output'), dryRun: bool(v, 'dry-run') };
 }
 
+function istioVersionOf(v: Values): IstioVersion | undefined {
+  const version = str(v, 'istio-version');
+  if (version === undefined || isIstioVersion(version)) return version;
+  throw usage(
+    `--istio-version: unknown Istio version ${JSON.stringify(version)}: use ${ISTIO_VERSIONS.join(' or ')}`,
+    '--istio-version',
+  );
+}
+
 function connectionOf(v: Values): Connection {
   return defined({
     kubeconfig: str(v, 'kubeconfig'),
     context: str(v, 'context'),
     api: str(v, 'api'),
     filename: str(v, 'filename'),
+    istioVersion: istioVersionOf(v),
   }) as Connection;
 }
 

@@ -7,6 +7,7 @@
 import type { CommandResult } from '../app/run-command.ts';
 import type { BindingChange } from '../domain/diff.ts';
 import type { CommandOutcome } from '../ports.ts';
+import { canaryText } from './format.ts';
 import type { Output } from './grammar.ts';
 import { renderOutcome, resultText } from './render.ts';
 
@@ -158,7 +159,8 @@ function bindingLines(result: CommandResult & { verb: 'bindings' }): string[] {
   const via = (v: string | null): string => (v === null ? '' : ` (via ${v})`);
   return [
     ...result.services.map(
-      (b) => `Service ${b.namespace}/${b.name} → ${ref(b.waypoint)}${via(b.via)}`,
+      (b) =>
+        `Service ${b.namespace}/${b.name} → ${ref(b.waypoint)}${b.canary ? ` + canary ${canaryText(b)}` : ''}${via(b.via)}`,
     ),
     ...result.namespaces.map((b) => `Pods of ${b.namespace} → ${ref(b.waypoint)}${via(b.via)}`),
     ...result.pods.map((b) => `Pod ${b.namespace}/${b.name} → ${ref(b.waypoint)}${via(b.via)}`),

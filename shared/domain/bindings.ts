@@ -12,7 +12,8 @@
  * computed here. Lifecycle is left out so that a binding does not flap while pods start and stop.
  */
 
-import { goQuote } from '@waypointer/apimachinery/validation';
+import { type Canary, type CanaryResolution, resolveCanary } from './canary.ts';
+import { atLeast, type IstioVersion } from './istio-version.ts';
 import {
   EAST_WEST_CONTROLLER,
   GATEWAY_MANAGED,
@@ -20,11 +21,26 @@ import {
   INGRESS_USE_WAYPOINT,
   MESH_CONTROLLER,
   NO_WAYPOINT,
-  type Traffic,
   USE_WAYPOINT,
   USE_WAYPOINT_NAMESPACE,
 } from './labels.ts';
-import type { ClusterSnapshot, ObjectMeta, Pod, Service, StringMap } from './model.ts';
+import {
+  type ClusterSnapshot,
+  istioVersionOf,
+  type ObjectMeta,
+  type Pod,
+  type Service,
+  type StringMap,
+} from './model.ts';
+import {
+  attachmentDenied,
+  type BindingError,
+  type BindingReason,
+  formatRef,
+  notReady,
+  unsupportedTrafficType,
+  type WaypointRef,
+} from './status.ts';
 import {
   allowsAttachment,
   indexWaypoints,
@@ -33,11 +49,8 @@ import {
   type WaypointIndex,
 } from './waypoints.ts';
 
-/** A waypoint by namespace and name. */
-export interface WaypointRef {
-  readonly namespace: string;
-  readonly name: string;
-}
+export type { BindingError, BindingReason, Canary, WaypointRef };
+export { formatRef };
 
 /** The `istio.io/WaypointBound` condition istiod writes on a Service. */
 export interface WaypointBoundCondition {
@@ -45,12 +58,6 @@ export interface WaypointBoundCondition {
   readonly reason: BindingReason;
   readonly message: string;
 }
-
-export type BindingReason =
-  | 'WaypointAccepted'
-  | 'WaypointIsNotReady'
-  | 'AttachmentDenied'
-  | 'UnsupportedTrafficType';
 
 /** Where the `istio.io/use-waypoint` label that decided a binding sits. */
 export type ServiceVia = 'service' | 'namespace';
@@ -61,6 +68,8 @@ export interface ServiceBinding {
   readonly namespace: string;
   readonly name: string;
   readonly waypoint: WaypointRef | null;
+  /** The canary beside `waypoint` (Istio 1.31+, §5.1), null when none applies. */
+  readonly canary: Canary | null;
   readonly via: ServiceVia | null;
   readonly condition: WaypointBoundCondition | null;
 }
@@ -97,15 +106,6 @@ export interface BindingSet {
  */
 export const EMPTY_BINDINGS: BindingSet = Object.freeze({ services: [], pods: [], namespaces: [] });
 
-/** A reference that could not be honoured, as istiod reports it (`StatusMessage`). */
-export interface BindingError {
-  readonly reason: Exclude<BindingReason, 'WaypointAccepted'>;
-  readonly message: string;
-  readonly waypoint: WaypointRef;
-  /** For `UnsupportedTrafficType`: the traffic the waypoint does not serve. */
-  readonly traffic?: Traffic;
-}
-
 /** The outcome of `fetchWaypointForTarget` for one object, with where the reference came from. */
 export interface Resolution {
   readonly waypoint: Waypoint | null;
@@ -127,11 +127,6 @@ export function parseUseWaypoint(
   return { kind: 'ref', ref: { namespace, name: value } };
 }
 
-/** `ns/name`, as istiod prints a waypoint's resource name. */
-export function formatRef(ref: WaypointRef): string {
-  return `${ref.namespace}/${ref.name}`;
-}
-
 /**
  * Whether `ref` is `waypoint` (same namespace and name); null is no waypoint.
  *
@@ -140,31 +135,6 @@ export function formatRef(ref: WaypointRef): string {
  */
 export function sameWaypoint(ref: WaypointRef | null, waypoint: WaypointRef): boolean {
   return ref !== null && ref.namespace === waypoint.namespace && ref.name === waypoint.name;
-}
-
-function notReady(ref: WaypointRef): BindingError {
-  return {
-    reason: 'WaypointIsNotReady',
-    message: `waypoint ${goQuote(formatRef(ref))} is not ready`,
-    waypoint: ref,
-  };
-}
-
-function attachmentDenied(ref: WaypointRef): BindingError {
-  return {
-    reason: 'AttachmentDenied',
-    message: `we are not permitted to attach to waypoint ${goQuote(formatRef(ref))} (missing allowedRoutes?)`,
-    waypoint: ref,
-  };
-}
-
-function unsupportedTrafficType(ref: WaypointRef, traffic: Traffic): BindingError {
-  return {
-    traffic,
-    reason: 'UnsupportedTrafficType',
-    message: `attempting to bind to traffic type ${goQuote(traffic)} which the waypoint ${goQuote(formatRef(ref))} does not support`,
-    waypoint: ref,
-  };
 }
 
 /**
@@ -178,11 +148,18 @@ function unsupportedTrafficType(ref: WaypointRef, traffic: Traffic): BindingErro
 export class BindingContext {
   readonly waypoints: WaypointIndex;
   readonly namespaceLabels: ReadonlyMap<string, StringMap>;
+  /** The Istio version whose rules apply (the snapshot's). */
+  readonly istioVersion: IstioVersion;
+  readonly #namespaceAnnotations: ReadonlyMap<string, StringMap>;
   readonly #namespaceDefaults = new Map<string, Resolution>();
 
   constructor(snapshot: ClusterSnapshot) {
     this.waypoints = indexWaypoints(snapshot.gateways, snapshot.gatewayClasses);
     this.namespaceLabels = namespaceLabelsByName(snapshot.namespaces);
+    this.istioVersion = istioVersionOf(snapshot);
+    this.#namespaceAnnotations = new Map(
+      snapshot.namespaces.map((n) => [n.metadata.name, n.metadata.annotations ?? {}]),
+    );
   }
 
   #lookup(ref: WaypointRef, fromNamespace: string, via: Resolution['via']): Resolution {
@@ -243,23 +220,53 @@ export class BindingContext {
     return { waypoint: null, via, error: unsupportedTrafficType(refOf(waypoint), 'service') };
   }
 
-  /** The waypoint for service-addressed traffic, with the condition istiod writes (§6, §9). */
+  /**
+   * The canary of a Service bound to `primary` (§5.1, N1-N9): none before Istio 1.31. The caller
+   * gives the object's meta, so a ServiceEntry resolves its canary the same way.
+   */
+  canaryOf(meta: ObjectMeta, primary: WaypointRef): CanaryResolution {
+    if (!atLeast(this.istioVersion, '1.31')) return { kind: 'none' };
+    const namespace = meta.namespace ?? '';
+    const labels = this.namespaceLabels.get(namespace);
+    return resolveCanary({
+      object: { namespace, labels: meta.labels, annotations: meta.annotations },
+      namespace:
+        labels === undefined
+          ? undefined
+          : { labels, annotations: this.#namespaceAnnotations.get(namespace) },
+      primary,
+      waypoints: this.waypoints,
+      namespaceLabels: (name) => this.namespaceLabels.get(name),
+    });
+  }
+
+  /** The waypoint for service-addressed traffic, with the condition istiod writes (§6, §9, §5.1). */
   bindService(service: Service): ServiceBinding {
     const { namespace = '', name } = service.metadata;
     const { waypoint, via, error } = this.serviceOutcome(service);
     if (error !== null) {
       const condition = { status: 'False', reason: error.reason, message: error.message } as const;
-      return { namespace, name, waypoint: null, via, condition };
+      return { namespace, name, waypoint: null, canary: null, via, condition };
     }
-    if (waypoint === null) return { namespace, name, waypoint: null, via, condition: null };
+    if (waypoint === null)
+      return { namespace, name, waypoint: null, canary: null, via, condition: null };
     const ref = refOf(waypoint);
+    const canary = this.canaryOf(service.metadata, ref);
     const message = acceptedMessage(
       ref,
       service.metadata.labels,
       this.namespaceLabels.get(namespace),
+      canary.kind === 'failed' ? canary.error : null,
     );
     const condition = { status: 'True', reason: 'WaypointAccepted', message } as const;
-    return { namespace, name, waypoint: ref, via, condition };
+    return {
+      namespace,
+      name,
+      waypoint: ref,
+      canary: canary.kind === 'canary' ? canary.canary : null,
+      via,
+      condition,
+    };
   }
 
   /** The waypoint for workload-addressed traffic to a pod (§7). */
@@ -327,17 +334,24 @@ function parseGoBool(value: string): boolean | undefined {
   return undefined;
 }
 
-/** `ServiceInfo.GetConditions` with `ingressUseWaypointFromLabels` (Service label, else Namespace). */
+/**
+ * `ServiceInfo.GetConditions` with `ingressUseWaypointFromLabels` (Service label, else Namespace),
+ * and the canary failure istiod appends (1.31+, N8; `service.go` L1384-1389).
+ */
 function acceptedMessage(
   ref: WaypointRef,
   serviceLabels: StringMap | undefined,
   namespaceLabels: StringMap | undefined,
+  canaryError: BindingError | null,
 ): string {
+  const canary =
+    canaryError === null ? '' : `. Canary waypoint not attached: ${canaryError.message}`;
   const base = `Successfully attached to waypoint ${formatRef(ref)}`;
   const value = serviceLabels?.[INGRESS_USE_WAYPOINT] ?? namespaceLabels?.[INGRESS_USE_WAYPOINT];
-  if (value === undefined) return base;
-  if (parseGoBool(value) === true) return `${base}. Ingress traffic will traverse the waypoint`;
-  return `${base}. Ingress traffic is not using the waypoint, set the istio.io/ingress-use-waypoint label to true if desired.`;
+  if (value === undefined) return `${base}${canary}`;
+  if (parseGoBool(value) === true)
+    return `${base}. Ingress traffic will traverse the waypoint${canary}`;
+  return `${base}. Ingress traffic is not using the waypoint, set the istio.io/ingress-use-waypoint label to true if desired.${canary}`;
 }
 
 /** Orders entries by namespace, then name (byte order, as kubectl sorts). */

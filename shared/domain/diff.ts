@@ -19,11 +19,20 @@ export interface BindingChange {
 
 type Entry = ServiceBinding | PodBinding | NamespaceBinding;
 
+/** The canary of a Service entry as a comparable string; entries stored before canaries have none. */
+function canaryKey(entry: Entry): string {
+  const canary = 'canary' in entry ? (entry.canary ?? null) : null;
+  return canary === null
+    ? ''
+    : `${canary.waypoint.namespace}/${canary.waypoint.name}@${canary.weight}`;
+}
+
 function sameBinding(a: Entry, b: Entry): boolean {
   return (
     a.via === b.via &&
     a.waypoint?.namespace === b.waypoint?.namespace &&
     a.waypoint?.name === b.waypoint?.name &&
+    canaryKey(a) === canaryKey(b) &&
     JSON.stringify('condition' in a ? a.condition : null) ===
       JSON.stringify('condition' in b ? b.condition : null)
   );

@@ -12,6 +12,12 @@ export const INGRESS_USE_WAYPOINT = 'istio.io/ingress-use-waypoint';
 export const GATEWAY_MANAGED = 'gateway.istio.io/managed';
 export const GATEWAY_NAME = 'gateway.networking.k8s.io/gateway-name';
 export const INBOUND_BINDING = 'ambient.istio.io/waypoint-inbound-binding';
+/** Label (1.31+, alpha): a second, canary waypoint of a Service, ServiceEntry or Namespace. */
+export const USE_WAYPOINT_CANARY = 'istio.io/use-waypoint-canary';
+/** Label (1.31+, alpha): the canary waypoint's namespace, read beside the canary label. */
+export const USE_WAYPOINT_CANARY_NAMESPACE = 'istio.io/use-waypoint-canary-namespace';
+/** Annotation (1.31+, alpha): the canary's share of connections, an integer in [0,100]. */
+export const USE_WAYPOINT_CANARY_WEIGHT = 'istio.io/use-waypoint-canary-weight';
 
 /** `ManagedGatewayMeshControllerLabel`: stamped on everything istiod deploys for a waypoint. */
 export const MESH_CONTROLLER = 'istio.io-mesh-controller';

@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import type {
+  Canary,
   NamespaceBinding,
   PodBinding,
   ServiceBinding,
@@ -264,6 +265,13 @@ function waypointJson(ref: WaypointRef | null): WaypointRef | null {
   return ref === null ? null : { namespace: ref.namespace, name: ref.name };
 }
 
+/** The canary of a Service entry (none on entries stored before canaries existed). */
+function canaryJson(entry: Entry): Canary | null {
+  const canary = 'canary' in entry ? (entry.canary ?? null) : null;
+  if (canary === null) return null;
+  return { waypoint: waypointJson(canary.waypoint) as WaypointRef, weight: canary.weight };
+}
+
 function conditionJson(entry: Entry): WaypointBoundCondition | null {
   const condition = 'condition' in entry ? entry.condition : null;
   if (condition === null || condition === undefined) return null;
@@ -287,7 +295,8 @@ function bindingJson(change: BindingChange, entry: Entry | null): PublishedBindi
     return { namespace, name, waypoint, via: entry.via as PodBinding['via'] };
   }
   const via = entry.via as ServiceBinding['via'];
-  return { namespace, name, waypoint, via, condition: conditionJson(entry) };
+  const canary = canaryJson(entry);
+  return { namespace, name, waypoint, canary, via, condition: conditionJson(entry) };
 }
 
 function publishedChange(change: BindingChange, namespace: string): PublishedChange {

@@ -6,6 +6,7 @@
  */
 
 import type { LabelSelector } from '@waypointer/apimachinery/label-selector';
+import { DEFAULT_ISTIO_VERSION, type IstioVersion } from './istio-version.ts';
 
 export type { LabelSelector };
 
@@ -134,4 +135,11 @@ export interface ClusterSnapshot {
    * snapshot carries every other Namespace here when the MeshConfig has discovery selectors.
    */
   readonly peerNamespaces?: readonly Namespace[];
+  /** The Istio version the cluster runs, whose rules apply (default {@link DEFAULT_ISTIO_VERSION}). */
+  readonly istioVersion?: IstioVersion;
+}
+
+/** The Istio version whose binding rules apply to `snapshot`. */
+export function istioVersionOf(snapshot: ClusterSnapshot): IstioVersion {
+  return snapshot.istioVersion ?? DEFAULT_ISTIO_VERSION;
 }

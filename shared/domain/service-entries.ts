@@ -13,7 +13,14 @@
  */
 
 import { goQuote } from '@waypointer/apimachinery/validation';
-import { BindingContext, byNamespaceAndName, formatRef, type WaypointRef } from './bindings.ts';
+import {
+  BindingContext,
+  byNamespaceAndName,
+  type Canary,
+  formatRef,
+  type WaypointRef,
+} from './bindings.ts';
+import { atLeast } from './istio-version.ts';
 import {
   istiodView,
   meshConfigOf,
@@ -21,13 +28,14 @@ import {
   visibilityConfigured,
   visibilityFor,
 } from './mesh-config.ts';
-import type {
-  ClusterSnapshot,
-  MeshConfig,
-  ObjectMeta,
-  ServiceEntry,
-  StringMap,
-  WorkloadEntry,
+import {
+  type ClusterSnapshot,
+  istioVersionOf,
+  type MeshConfig,
+  type ObjectMeta,
+  type ServiceEntry,
+  type StringMap,
+  type WorkloadEntry,
 } from './model.ts';
 
 export const WAYPOINT_BOUND = 'istio.io/WaypointBound';
@@ -59,7 +67,7 @@ export interface ServiceEntryBinding {
   readonly waypoint: WaypointRef | null;
   readonly via: ServiceEntryVia | null;
   /** The canary waypoint beside the primary; not resolved for ServiceEntries yet. */
-  readonly canary: null;
+  readonly canary: Canary | null;
   readonly conditions: EntryConditions;
 }
 
@@ -182,29 +190,48 @@ function unconfigured(entry: ServiceEntry): ServiceEntryBinding {
   return { namespace, name, waypoint: null, via: null, canary: null, conditions: {} };
 }
 
+/**
+ * The visibility rules in force: `serviceEntryVisibility` exists from Istio 1.31 (S2, S3, S8);
+ * before, every ServiceEntry is Public and no `VisibilityApplied` is written.
+ */
+interface VisibilityRules {
+  readonly of: (namespace: string) => Visibility;
+  readonly configured: boolean;
+}
+
+function visibilityRules(snapshot: ClusterSnapshot, context: BindingContext): VisibilityRules {
+  const mesh: MeshConfig = meshConfigOf(snapshot);
+  if (!atLeast(istioVersionOf(snapshot), '1.31')) return { of: () => 'Public', configured: false };
+  return {
+    of: (namespace) => visibilityFor(mesh, context.namespaceLabels.get(namespace)),
+    configured: visibilityConfigured(mesh),
+  };
+}
+
 /** S1, S2, S6-S8 for a ServiceEntry istiod configures, keeping `hosts`. */
 function bindServiceEntry(
   context: BindingContext,
-  mesh: MeshConfig,
+  rules: VisibilityRules,
   entry: ServiceEntry,
   hosts: readonly string[],
 ): ServiceEntryBinding {
   const { namespace = '', name } = entry.metadata;
-  const visibility = visibilityFor(mesh, context.namespaceLabels.get(namespace));
+  const visibility = rules.of(namespace);
   const service = context.bindService({ metadata: entry.metadata });
-  let waypoint = service.waypoint;
+  let { waypoint, canary } = service;
   let bound: EntryCondition | null = service.condition;
   if (waypoint !== null && visibility === 'Namespace' && waypoint.namespace !== namespace) {
     bound = forbidden(waypoint);
     waypoint = null;
+    canary = null;
   }
   const conditions: Record<string, EntryCondition> = {};
   if (bound !== null) conditions[WAYPOINT_BOUND] = bound;
   const missing = waypoint === null ? missingCondition(entry, hosts) : undefined;
   if (missing !== undefined) conditions[WAYPOINT_MISSING] = missing;
-  if (visibilityConfigured(mesh)) conditions[VISIBILITY_APPLIED] = visibilityCondition(visibility);
+  if (rules.configured) conditions[VISIBILITY_APPLIED] = visibilityCondition(visibility);
   const via = service.via === 'service' ? 'serviceentry' : service.via;
-  return { namespace, name, waypoint, via, canary: null, conditions };
+  return { namespace, name, waypoint, via, canary, conditions };
 }
 
 /** E2/E3: `computeWaypoint` on a workload's meta, with the condition istiod writes. */
@@ -278,20 +305,18 @@ function serviceHostsOf(snapshot: ClusterSnapshot): Set<string> {
  */
 export function computeEntryBindings(snapshot: ClusterSnapshot, namespace?: string): EntryBindings {
   const view = istiodView(snapshot);
-  const mesh = meshConfigOf(snapshot);
   const context = new BindingContext(view);
+  const rules = visibilityRules(snapshot, context);
   const inScope = (meta: ObjectMeta): boolean =>
     namespace === undefined || (meta.namespace ?? '') === namespace;
   const entries = (view.serviceEntries ?? []).filter((e) => inScope(e.metadata));
-  const configured = entries.filter(
-    (e) => visibilityFor(mesh, context.namespaceLabels.get(e.metadata.namespace ?? '')) !== 'None',
-  );
+  const configured = entries.filter((e) => rules.of(e.metadata.namespace ?? '') !== 'None');
   const kept = keptHosts(configured, serviceHostsOf(view));
   const serviceEntries = entries.map((entry) => {
     const hosts = kept.get(entry);
     return hosts === undefined
       ? unconfigured(entry)
-      : bindServiceEntry(context, mesh, entry, hosts);
+      : bindServiceEntry(context, rules, entry, hosts);
   });
   const workloads = (view.workloadEntries ?? [])
     .filter((e) => inScope(e.metadata))

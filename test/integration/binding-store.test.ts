@@ -26,6 +26,7 @@ const set = (pods: number, waypoint = 'w'): BindingSet => ({
       namespace: 'ns',
       name: 'svc',
       waypoint: { namespace: 'ns', name: waypoint },
+      canary: null,
       via: 'namespace',
       condition: null,
     },

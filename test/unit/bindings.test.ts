@@ -999,3 +999,117 @@ describe('W3 Programmed is for display and waits, not binding', () => {
     expect(programmedStatus(given)).toBe(expected);
   });
 });
+
+describe('canary binding of a Service (§5.1), keyed by the Istio version', () => {
+  const CANARY = 'istio.io/use-waypoint-canary';
+  const WEIGHT = 'istio.io/use-waypoint-canary-weight';
+  const world = (version?: '1.30' | '1.31', ns: Namespace = namespace('default')) => ({
+    namespaces: [ns],
+    gateways: [gateway('default', 'waypoint'), gateway('default', 'v2')],
+    version,
+  });
+  function bind(
+    w: ReturnType<typeof world>,
+    labels: Record<string, string>,
+    annotations: Record<string, string> = {},
+  ) {
+    const target: Service = { metadata: { name: 's', namespace: 'default', labels, annotations } };
+    const snapshot = { ...snapshotOf(w, [target]), ...(w.version && { istioVersion: w.version }) };
+    const b = new BindingContext(snapshot).bindService(target);
+    return { waypoint: b.waypoint?.name ?? null, canary: b.canary, message: b.condition?.message };
+  }
+
+  it.each<
+    [string, ReturnType<typeof world>, Record<string, string>, Record<string, string>, object]
+  >([
+    [
+      'N9 a valid canary takes its weight (1.31 by default)',
+      world(),
+      { [USE]: 'waypoint', [CANARY]: 'v2' },
+      { [WEIGHT]: '5' },
+      {
+        waypoint: 'waypoint',
+        canary: { waypoint: { namespace: 'default', name: 'v2' }, weight: 5 },
+        message: 'Successfully attached to waypoint default/waypoint',
+      },
+    ],
+    [
+      'N1 Istio 1.30 reads no canary label',
+      world('1.30'),
+      { [USE]: 'waypoint', [CANARY]: 'v2' },
+      { [WEIGHT]: '5' },
+      {
+        waypoint: 'waypoint',
+        canary: null,
+        message: 'Successfully attached to waypoint default/waypoint',
+      },
+    ],
+    [
+      'N8 a failed canary keeps the primary and is appended to the accepted condition',
+      world('1.31'),
+      { [USE]: 'waypoint', [CANARY]: 'v3' },
+      {},
+      {
+        waypoint: 'waypoint',
+        canary: null,
+        message:
+          'Successfully attached to waypoint default/waypoint. Canary waypoint not attached: waypoint "default/v3" is not ready',
+      },
+    ],
+    [
+      'N8 the canary sentence comes after the ingress sentence',
+      world('1.31'),
+      { [USE]: 'waypoint', [CANARY]: 'waypoint', 'istio.io/ingress-use-waypoint': 'true' },
+      {},
+      {
+        waypoint: 'waypoint',
+        canary: null,
+        message:
+          'Successfully attached to waypoint default/waypoint. Ingress traffic will traverse the waypoint. Canary waypoint not attached: canary waypoint "default/waypoint" must differ from the primary waypoint',
+      },
+    ],
+    [
+      'N7 no canary is looked at while the primary is not bound',
+      world('1.31'),
+      { [USE]: 'missing', [CANARY]: 'v2' },
+      {},
+      { waypoint: null, canary: null, message: 'waypoint "default/missing" is not ready' },
+    ],
+    [
+      'N2 a namespace primary brings the namespace canary and weight',
+      world('1.31', {
+        metadata: {
+          name: 'default',
+          labels: { [USE]: 'waypoint', [CANARY]: 'v2' },
+          annotations: { [WEIGHT]: '20' },
+        },
+      }),
+      {},
+      {},
+      {
+        waypoint: 'waypoint',
+        canary: { waypoint: { namespace: 'default', name: 'v2' }, weight: 20 },
+        message: 'Successfully attached to waypoint default/waypoint',
+      },
+    ],
+  ])('%s', (_rule, w, labels, annotations, expected) => {
+    expect(bind(w, labels, annotations)).toEqual(expected);
+  });
+
+  it('N1 pods never get a canary', () => {
+    const target = pod('default', 'p', { [USE]: 'waypoint', [CANARY]: 'v2' });
+    const b = new BindingContext(
+      snapshotOf(
+        { gateways: [gateway('default', 'waypoint', { labels: { [FOR]: 'all' } })] },
+        [],
+        [target],
+      ),
+    ).bindPod(target);
+    expect(b).toEqual({
+      namespace: 'default',
+      name: 'p',
+      waypoint: { namespace: 'default', name: 'waypoint' },
+      via: 'pod',
+    });
+  });
+});

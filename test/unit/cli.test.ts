@@ -30,6 +30,7 @@ describe('waypointer bindings', () => {
       namespace: 'default',
       name: 'reviews',
       waypoint: { namespace: 'default', name: 'reviews-svc-waypoint' },
+      canary: null,
       via: 'service',
       condition: {
         status: 'True',
@@ -44,6 +45,50 @@ describe('waypointer bindings', () => {
       via: 'pod',
     });
     expect(report.diagnostics).toEqual([]);
+  });
+
+  it.each<[string, string[], object]>([
+    [
+      'N9 Istio 1.31 (the default) shows the canary of a Service',
+      [],
+      { waypoint: 'reviews-svc-waypoint', canary: { waypoint: 'waypoint', weight: 10 } },
+    ],
+    [
+      'N1 --istio-version 1.30 reads no canary label',
+      ['--istio-version', '1.30'],
+      { waypoint: 'reviews-svc-waypoint', canary: null },
+    ],
+    [
+      'N9 --istio-version 1.31 names the default',
+      ['--istio-version=1.31'],
+      { waypoint: 'reviews-svc-waypoint', canary: { waypoint: 'waypoint', weight: 10 } },
+    ],
+  ])('%s', async (_rule, flags, expected) => {
+    const snapshot = JSON.parse(readFileSync(WALKTHROUGH, 'utf8'));
+    const reviews = snapshot.items.find(
+      (o: { kind: string; metadata: { name: string } }) =>
+        o.kind === 'Service' && o.metadata.name === 'reviews',
+    );
+    reviews.metadata.labels['istio.io/use-waypoint-canary'] = 'waypoint';
+    reviews.metadata.annotations = { 'istio.io/use-waypoint-canary-weight': '10' };
+    const { code, stdout, stderr } = await cli(
+      ['bindings', '-n', 'default', '-f', '-', '-o', 'json', ...flags],
+      JSON.stringify(snapshot),
+    );
+    expect([code, stderr]).toEqual([0, '']);
+    const found = JSON.parse(stdout).services.find((s: { name: string }) => s.name === 'reviews');
+    expect({
+      waypoint: found.waypoint.name,
+      canary: found.canary && { waypoint: found.canary.waypoint.name, weight: found.canary.weight },
+    }).toEqual(expected);
+  });
+
+  it('refuses an Istio version it does not know', async () => {
+    const { code, stderr } = await cli(['bindings', '-f', WALKTHROUGH, '--istio-version', '1.29']);
+    expect([code, stderr]).toEqual([
+      1,
+      'Error: --istio-version: unknown Istio version "1.29": use 1.30 or 1.31\n',
+    ]);
   });
 
   it('reads standard input with -f -, in YAML', async () => {

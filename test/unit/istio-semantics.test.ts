@@ -42,7 +42,7 @@ const RULES = new Set([...SEMANTICS.matchAll(/^\| ([A-Z]\d+) \|/gm)].map((m) => 
  */
 const CITATION = /(?:\b(DESIGN|RFC \d+)\s+)?§\d+(?:\.\d+)?(?:\s*,\s*§\d+(?:\.\d+)?)*/g;
 /** A rule id opening a test name, in a list or a range: `'W1 ..`, `(R1, R2)`, `A1-A5`, `K4/§9`. */
-const RULE_ID = /(?<=['"`(/ ,-])([WPARK]\d{1,2})(?=[ /,)-])/g;
+const RULE_ID = /(?<=['"`(/ ,-])([WPARKN]\d{1,2})(?=[ /,)-])/g;
 
 function citedSections(text: string): string[] {
   const cited: string[] = [];
@@ -58,7 +58,7 @@ describe('citations of docs/istio-semantics.md', () => {
 
   it('finds the sections and rule tables it checks against', () => {
     expect([...SECTIONS]).toEqual(expect.arrayContaining(['1', '5', '10', '11.2', '14']));
-    expect([...RULES]).toEqual(expect.arrayContaining(['W1', 'P5', 'A5', 'R7', 'K5']));
+    expect([...RULES]).toEqual(expect.arrayContaining(['W1', 'P5', 'A5', 'R7', 'K5', 'N1', 'N9']));
   });
 
   it('reads section ids as they are cited, and skips other documents', () => {

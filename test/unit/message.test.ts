@@ -61,6 +61,7 @@ function serviceBinding(
     namespace: 'default',
     name,
     waypoint,
+    canary: null,
     via: 'service',
     condition: { status: 'True', reason: 'WaypointAccepted', message },
   } satisfies ServiceBinding;
@@ -100,6 +101,7 @@ const changes: BindingChange[] = [
       namespace: 'default',
       name: 'details',
       waypoint: null,
+      canary: null,
       via: 'service',
       condition: {
         status: 'False',

@@ -341,6 +341,39 @@ describe('ServiceEntry binding (§15.2)', () => {
   });
 });
 
+describe('ServiceEntries by Istio version', () => {
+  it('S2/S8 Istio 1.30 has no serviceEntryVisibility: the cross-namespace waypoint binds, no VisibilityApplied', () => {
+    const snapshot = {
+      ...snapshotOf({
+        gateways: [crossNsWaypoint],
+        entries: [entry('ns', 'se', { labels: { [USE]: 'waypoint', [USE_NS]: 'other' } })],
+        mesh: namespaceVisibility,
+      }),
+      istioVersion: '1.30' as const,
+    };
+    const [b] = computeEntryBindings(snapshot).serviceEntries;
+    expect([b?.waypoint, Object.keys(b?.conditions ?? {})]).toEqual([
+      { namespace: 'other', name: 'waypoint' },
+      ['istio.io/WaypointBound'],
+    ]);
+  });
+
+  it("1.31 resolves a ServiceEntry's canary as a Service's (waypoints.go L320-352, services.go L489)", () => {
+    const canary = gateway('ns', 'canary');
+    const se = entry('ns', 'se', {
+      labels: { [USE]: 'waypoint', 'istio.io/use-waypoint-canary': 'canary' },
+      annotations: { 'istio.io/use-waypoint-canary-weight': '10' },
+    });
+    const [b] = computeEntryBindings(
+      snapshotOf({ gateways: [svcWaypoint, canary], entries: [se] }),
+    ).serviceEntries;
+    expect([b?.waypoint, b?.canary]).toEqual([
+      { namespace: 'ns', name: 'waypoint' },
+      { waypoint: { namespace: 'ns', name: 'canary' }, weight: 10 },
+    ]);
+  });
+});
+
 describe('ServiceEntry conditions (§15.2 S6-S8)', () => {
   const conditions = (world: World): EntryConditions =>
     computeEntryBindings(snapshotOf(world)).serviceEntries[0]?.conditions ?? {};

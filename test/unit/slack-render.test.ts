@@ -212,7 +212,14 @@ describe('wide tables, as lines that read on a phone', () => {
       verb: 'bindings',
       namespace: 'default',
       services: [
-        { namespace: 'default', name: 'reviews', waypoint, via: 'service', condition: null },
+        {
+          namespace: 'default',
+          name: 'reviews',
+          waypoint,
+          canary: null,
+          via: 'service',
+          condition: null,
+        },
       ],
       pods: [
         { namespace: 'default', name: 'reviews-v2-6f85cb9b7c-9jbd8', waypoint: null, via: null },
@@ -249,6 +256,7 @@ describe('wide tables, as lines that read on a phone', () => {
                 namespace: 'default',
                 name: 'reviews',
                 waypoint: { namespace: 'default', name: 'waypoint' },
+                canary: null,
                 via: 'namespace',
                 condition: null,
               },
@@ -256,6 +264,7 @@ describe('wide tables, as lines that read on a phone', () => {
                 namespace: 'default',
                 name: 'reviews',
                 waypoint,
+                canary: null,
                 via: 'service',
                 condition: null,
               },

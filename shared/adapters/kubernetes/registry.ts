@@ -5,6 +5,7 @@
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { ClusterConfig } from '../../config.ts';
 import { NotFoundError } from '../../domain/errors.ts';
+import type { IstioVersion } from '../../domain/istio-version.ts';
 import type { Cluster, ClusterRegistry } from '../../ports.ts';
 import { KubernetesCluster, type KubernetesClusterOptions } from './cluster.ts';
 import { EksTokenSource } from './eks-auth.ts';
@@ -64,6 +65,32 @@ class LazyCluster implements Cluster {
     (await this.#get()).waitForProgrammed(...a);
 }
 
+/**
+ * `cluster`, whose snapshots say which Istio version runs there (the binding rules differ by
+ * version); every other call goes through unchanged.
+ *
+ * @example
+ * withIstioVersion(new KubernetesCluster(kc), '1.30').clusterSnapshot(); // { ..., istioVersion: '1.30' }
+ */
+export function withIstioVersion(cluster: Cluster, istioVersion: IstioVersion): Cluster {
+  return {
+    namespaceSnapshot: async (...a) => ({
+      ...(await cluster.namespaceSnapshot(...a)),
+      istioVersion,
+    }),
+    clusterSnapshot: async (...a) => ({ ...(await cluster.clusterSnapshot(...a)), istioVersion }),
+    getNamespace: (...a) => cluster.getNamespace(...a),
+    podsOf: (...a) => cluster.podsOf(...a),
+    existingPods: (...a) => cluster.existingPods(...a),
+    getGateway: (...a) => cluster.getGateway(...a),
+    listGateways: (...a) => cluster.listGateways(...a),
+    applyGateway: (...a) => cluster.applyGateway(...a),
+    deleteGateway: (...a) => cluster.deleteGateway(...a),
+    setLabels: (...a) => cluster.setLabels(...a),
+    waitForProgrammed: (...a) => cluster.waitForProgrammed(...a),
+  };
+}
+
 /** The registry of configured clusters (`WAYPOINTER_CLUSTERS`). */
 export function configuredClusters(
   clusters: Readonly<Record<string, ClusterConfig>>,
@@ -71,7 +98,7 @@ export function configuredClusters(
 ): ClusterRegistry {
   const built: Record<string, Cluster> = {};
   for (const [name, config] of Object.entries(clusters)) {
-    built[name] =
+    const cluster =
       'eks' in config
         ? new LazyCluster(() =>
             KubernetesCluster.fromEks(
@@ -86,6 +113,8 @@ export function configuredClusters(
             ),
           )
         : KubernetesCluster.fromKubeconfig(config.kubeconfig, config.context, options);
+    built[name] =
+      config.istioVersion === undefined ? cluster : withIstioVersion(cluster, config.istioVersion);
   }
   return new StaticClusterRegistry(built);
 }
