@@ -4,6 +4,7 @@
  * line (istio/istio master 86c9f01), or the Istio test case it reproduces.
  */
 import { describe, expect, it } from 'vitest';
+import { BindingContext } from '../../shared/domain/bindings.ts';
 import { ValidationError } from '../../shared/domain/errors.ts';
 import {
   checkMeshConfig,
@@ -187,6 +188,50 @@ describe('istiodView (M2)', () => {
       view.gateways.map((g) => g.metadata.name),
       view.gatewayClasses.length,
     ]).toEqual([['mesh'], ['a'], ['p'], ['w'], 1]);
+  });
+});
+
+describe('the binding engine sees what istiod sees (M2)', () => {
+  it('M2 a waypoint outside the discovery selectors is a dangling reference', () => {
+    const selectors = [{ matchLabels: { mesh: 'on' } }];
+    const snapshot = {
+      namespaces: [
+        namespace('app', { mesh: 'on', 'istio.io/use-waypoint': 'w' }),
+        namespace('outside'),
+      ],
+      services: [
+        service('app', 'a'),
+        service('app', 'b', {
+          'istio.io/use-waypoint': 'x',
+          'istio.io/use-waypoint-namespace': 'outside',
+        }),
+      ],
+      pods: [],
+      gateways: [
+        gateway('app', 'w', { labels: { 'istio.io/waypoint-for': 'all' } }),
+        gateway('outside', 'x', {
+          listeners: [
+            {
+              name: 'mesh',
+              port: 15008,
+              protocol: 'HBONE',
+              allowedRoutes: { namespaces: { from: 'All' } },
+            },
+          ],
+        }),
+      ],
+      gatewayClasses: [gatewayClass('istio-waypoint')],
+      meshConfig: mesh({ discoverySelectors: selectors }),
+    };
+    const context = new BindingContext(snapshot);
+    expect(snapshot.services.map((s) => context.bindService(s).condition?.reason)).toEqual([
+      'WaypointAccepted',
+      'WaypointIsNotReady',
+    ]);
+    const unfiltered = new BindingContext({ ...snapshot, meshConfig: null });
+    expect(unfiltered.bindService(snapshot.services[1] as never).condition?.reason).toBe(
+      'WaypointAccepted',
+    );
   });
 });
 
