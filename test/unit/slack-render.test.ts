@@ -226,6 +226,8 @@ describe('wide tables, as lines that read on a phone', () => {
       ],
       namespaces: [{ namespace: 'default', waypoint: null, via: null }],
       diagnostics: [],
+      serviceEntries: [],
+      workloadEntries: [],
     };
     expect(lines(result)).toEqual([
       'Service default/reviews → default/reviews-svc-waypoint (via service)',
