@@ -294,24 +294,20 @@ function serviceHostsOf(snapshot: ClusterSnapshot): Set<string> {
   return hosts;
 }
 
-/**
- * The bindings of every ServiceEntry, WorkloadEntry and inline endpoint of a snapshot (of one
- * namespace when `namespace` is given), sorted by namespace and name. Objects istiod does not see
- * (M2, M4) are absent; a ServiceEntry it sees but does not configure (S3, S5) has no waypoint and
- * no condition.
- *
- * @example
- * computeEntryBindings(snapshot).serviceEntries[0].conditions['istio.io/WaypointBound']?.reason; // 'WaypointAccepted'
- */
-export function computeEntryBindings(snapshot: ClusterSnapshot, namespace?: string): EntryBindings {
+interface Computed extends EntryBindings {
+  /** `namespace/name` of the ServiceEntries istiod configures (S3, S5 aside). */
+  readonly configured: ReadonlySet<string>;
+}
+
+function compute(snapshot: ClusterSnapshot, namespace: string | undefined): Computed {
   const view = istiodView(snapshot);
   const context = new BindingContext(view);
   const rules = visibilityRules(snapshot, context);
   const inScope = (meta: ObjectMeta): boolean =>
     namespace === undefined || (meta.namespace ?? '') === namespace;
   const entries = (view.serviceEntries ?? []).filter((e) => inScope(e.metadata));
-  const configured = entries.filter((e) => rules.of(e.metadata.namespace ?? '') !== 'None');
-  const kept = keptHosts(configured, serviceHostsOf(view));
+  const visible = entries.filter((e) => rules.of(e.metadata.namespace ?? '') !== 'None');
+  const kept = keptHosts(visible, serviceHostsOf(view));
   const serviceEntries = entries.map((entry) => {
     const hosts = kept.get(entry);
     return hosts === undefined
@@ -329,8 +325,62 @@ export function computeEntryBindings(snapshot: ClusterSnapshot, namespace?: stri
   const endpoints = entries
     .filter((entry) => kept.has(entry))
     .flatMap((entry) => bindEndpoints(context, entry));
+  const configured = new Set(
+    [...kept.keys()].map((e) => `${e.metadata.namespace ?? ''}/${e.metadata.name}`),
+  );
   return {
     serviceEntries: serviceEntries.sort(byNamespaceAndName),
     workloadEntries: [...workloads, ...endpoints].sort(byNamespaceAndName),
+    configured,
   };
+}
+
+/**
+ * The bindings of every ServiceEntry, WorkloadEntry and inline endpoint of a snapshot (of one
+ * namespace when `namespace` is given), sorted by namespace and name. Objects istiod does not see
+ * (M2, M4) are absent; a ServiceEntry it sees but does not configure (S3, S5) has no waypoint and
+ * no condition.
+ *
+ * @example
+ * computeEntryBindings(snapshot).serviceEntries[0].conditions['istio.io/WaypointBound']?.reason; // 'WaypointAccepted'
+ */
+export function computeEntryBindings(snapshot: ClusterSnapshot, namespace?: string): EntryBindings {
+  const { serviceEntries, workloadEntries } = compute(snapshot, namespace);
+  return { serviceEntries, workloadEntries };
+}
+
+/** The conditions istiod's status queue writes on one object: all of its types, set or removed. */
+export interface EntryStatus {
+  readonly kind: 'ServiceEntry' | 'WorkloadEntry';
+  readonly namespace: string;
+  readonly name: string;
+  readonly conditions: EntryConditions;
+}
+
+/**
+ * What istiod writes on ServiceEntries and WorkloadEntries (S6-S8, E3): one status per object it
+ * configures, whose condition types not listed are removed. A ServiceEntry it does not configure
+ * (NONE visibility, every host lost) gets none, so its old conditions stay, as in istiod (Istio
+ * issue 60908); inline endpoints have no object to write to (E4).
+ */
+export function entryStatuses(snapshot: ClusterSnapshot): EntryStatus[] {
+  const { serviceEntries, workloadEntries, configured } = compute(snapshot, undefined);
+  return [
+    ...serviceEntries
+      .filter((b) => configured.has(`${b.namespace}/${b.name}`))
+      .map((b) => ({
+        kind: 'ServiceEntry' as const,
+        namespace: b.namespace,
+        name: b.name,
+        conditions: b.conditions,
+      })),
+    ...workloadEntries
+      .filter((b) => b.serviceEntryEndpoint === undefined)
+      .map((b) => ({
+        kind: 'WorkloadEntry' as const,
+        namespace: b.namespace,
+        name: b.name,
+        conditions: b.conditions,
+      })),
+  ];
 }

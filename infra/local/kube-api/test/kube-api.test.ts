@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NAMESPACES } from '../src/api.ts';
 import type { LocalCluster } from '../src/cluster.ts';
+import type { EntryStatus } from '../src/istiod.ts';
 import { KubeApiServer } from '../src/server.ts';
 import { cluster, eventually, eventuallyAsync, raw, watch } from '../src/testing.ts';
 
@@ -853,6 +854,72 @@ describe('istiod, simulated', () => {
       await raw(local, 'GET', `${PODS}?labelSelector=gateway.networking.k8s.io/gateway-name%3Dsim`)
     ).json.items;
     expect(pods).toHaveLength(1);
+  });
+
+  it("writes the entries' conditions its rules give, removes those they drop and keeps the others", async () => {
+    const ENTRIES = '/apis/networking.istio.io/v1/namespaces/default/serviceentries';
+    const body = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'ServiceEntry',
+      metadata: { name: 'status-probe' },
+      spec: { hosts: ['probe.example.com'] },
+    };
+    expect((await raw(local, 'POST', ENTRIES, { body })).status).toBe(201);
+    const foreign = { type: 'example.com/Other', status: 'True', reason: 'Mine', message: 'kept' };
+    await raw(local, 'PATCH', `${ENTRIES}/status-probe/status`, {
+      contentType: 'application/merge-patch+json',
+      body: { status: { conditions: [foreign] } },
+    });
+    // Rules that bind an entry while it carries the label `bound`, and say why not otherwise.
+    type Conditions = EntryStatus['conditions'];
+    local.istiod.entryRules = (objects) =>
+      (objects.serviceentries ?? [])
+        .filter((o) => o.metadata.name === 'status-probe')
+        .map((o) => ({
+          kind: 'ServiceEntry' as const,
+          namespace: o.metadata.namespace ?? '',
+          name: o.metadata.name,
+          conditions: (o.metadata.labels?.bound === 'yes'
+            ? {
+                'istio.io/WaypointBound': {
+                  status: 'True',
+                  reason: 'WaypointAccepted',
+                  message: 'bound',
+                },
+              }
+            : {
+                'istio.io/WaypointMissing': {
+                  status: 'True',
+                  reason: 'NoWaypointForWildcardService',
+                  message: 'missing',
+                },
+              }) as Conditions,
+        }));
+    const conditionsOf = async (): Promise<string[]> =>
+      ((await raw(local, 'GET', `${ENTRIES}/status-probe`)).json.status?.conditions ?? []).map(
+        (c: { type: string; reason: string; observedGeneration?: number }) =>
+          `${c.type}=${c.reason}@${c.observedGeneration ?? '-'}`,
+      );
+    expect(
+      await eventuallyAsync(async () => {
+        const c = await conditionsOf();
+        return c.length === 2 ? c : undefined;
+      }),
+    ).toEqual([
+      'example.com/Other=Mine@-',
+      'istio.io/WaypointMissing=NoWaypointForWildcardService@1',
+    ]);
+    await raw(local, 'PATCH', `${ENTRIES}/status-probe`, {
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { labels: { bound: 'yes' } } },
+    });
+    expect(
+      await eventuallyAsync(async () => {
+        const c = await conditionsOf();
+        return c.some((x) => x.startsWith('istio.io/WaypointBound')) ? c : undefined;
+      }),
+    ).toEqual(['example.com/Other=Mine@-', 'istio.io/WaypointBound=WaypointAccepted@1']);
+    local.istiod.entryRules = undefined;
   });
 
   it('keeps a waypoint unready on request, and collects its objects when it is deleted', async () => {
