@@ -234,6 +234,35 @@ export function parseMeshConfig(text: string, revision: string, source = 'mesh')
   return mesh;
 }
 
+/**
+ * A MeshConfig file: the MeshConfig YAML itself (`data.mesh`, no revision), or the `istio`
+ * ConfigMap (YAML or JSON) that holds it, with the revision it names. Errors name `source` and the
+ * field at fault.
+ *
+ * @example
+ * parseMeshConfigFile('serviceEntryVisibility: {defaultVisibility: NAMESPACE}\n', 'mesh.yaml');
+ */
+export function parseMeshConfigFile(text: string, source: string): MeshConfig {
+  let value: unknown;
+  try {
+    value = parseYaml(text, { maxAliasCount: MAX_ALIAS_COUNT });
+  } catch {
+    value = undefined;
+  }
+  const object = value as { kind?: unknown } | null | undefined;
+  if (object === null || typeof object !== 'object' || object.kind !== 'ConfigMap') {
+    return parseMeshConfig(text, '', source);
+  }
+  const parsed = configMapSchema.safeParse(value);
+  const mesh = parsed.success ? parsed.data.data?.mesh : undefined;
+  if (!parsed.success || mesh === undefined) {
+    throw new ValidationError(`${source}: a ConfigMap without data.mesh`, [
+      { path: `${source}.data.mesh`, message: 'Required' },
+    ]);
+  }
+  return parseMeshConfig(mesh, revisionOfMeshConfigMap(parsed.data), `${source}.data.mesh`);
+}
+
 /** The MeshConfig of the ConfigMaps a snapshot input carries, if it has the mesh one. */
 function meshConfigFrom(configMaps: readonly ConfigMap[], source: string): MeshConfig | undefined {
   const found = configMaps.find(

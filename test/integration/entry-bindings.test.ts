@@ -185,6 +185,28 @@ describe('waypointer bindings -o json: ServiceEntries and WorkloadEntries', () =
     }).toEqual(expectedEntries);
   });
 
+  it("takes the MeshConfig of --mesh-config instead of the cluster's", async () => {
+    const mesh = join(kubeconfig, '..', 'mesh.yaml');
+    await writeFile(mesh, 'serviceEntryVisibility: {defaultVisibility: PUBLIC}\n');
+    const { code, stdout, stderr } = await cli([
+      'bindings',
+      '-n',
+      'default',
+      '--kubeconfig',
+      kubeconfig,
+      '--mesh-config',
+      mesh,
+      '-o',
+      'json',
+    ]);
+    expect([code, stderr]).toEqual([0, '']);
+    const api = JSON.parse(stdout).serviceEntries[0];
+    expect([api.name, api.conditions['istio.io/VisibilityApplied']?.reason]).toEqual([
+      'api',
+      'Public',
+    ]);
+  });
+
   it('reads them from a snapshot file, the MeshConfig ConfigMap included', async () => {
     const items = [
       ...(await raw(local, 'GET', '/api/v1/namespaces')).json.items.map((o: object) => ({

@@ -93,6 +93,11 @@ export interface KubernetesClusterOptions extends RetryOptions {
    */
   readonly clock?: Clock;
   /**
+   * istiod's MeshConfig, given instead of the one the cluster's `istio` ConfigMap holds (the CLI's
+   * `--mesh-config`); null for istiod's defaults.
+   */
+  readonly meshConfig?: MeshConfig | null;
+  /**
    * Called once when a request is answered 401 (e.g. to renew a bearer token); the request is then
    * made once more. Without it a 401 fails at once.
    */
@@ -529,6 +534,7 @@ export class KubernetesCluster implements Cluster {
    * the ConfigMap and the field (§15.1 M3).
    */
   async meshConfig(options: CallOptions = {}): Promise<MeshConfig | null> {
+    if (this.#options.meshConfig !== undefined) return this.#options.meshConfig;
     const configMap = await this.#orNull(
       () =>
         this.#call(
