@@ -302,6 +302,22 @@ describe('parseMeshConfig (data.mesh of the istio ConfigMap)', () => {
     expect(() => parseMeshConfig(text, '')).toThrow(message);
   });
 
+  it('M3 checkMeshConfig passes over policies without rules and rules without a matcher', () => {
+    const config = mesh({
+      serviceEntryVisibility: {
+        policies: [{ visibility: 'NONE' }, { matchingRules: [{}, { namespaceSelector: null }] }],
+      },
+    });
+    expect(checkMeshConfig(config)).toEqual([]);
+  });
+
+  it('M3 a discovery selector that does not parse matches no namespace', () => {
+    const bad = mesh({
+      discoverySelectors: [{ matchExpressions: [{ key: 'a', operator: 'Is' }] }],
+    });
+    expect(isDiscovered(bad, { a: 'x' })).toBe(false);
+  });
+
   it('M3 checkMeshConfig names a bad visibility selector', () => {
     const config = mesh({
       serviceEntryVisibility: {

@@ -341,6 +341,64 @@ describe('ServiceEntry binding (§15.2)', () => {
   });
 });
 
+describe('edge cases of the input', () => {
+  const winner = (a: ServiceEntry, b: ServiceEntry): string[] =>
+    computeEntryBindings(snapshotOf({ gateways: [svcWaypoint], entries: [a, b] }))
+      .serviceEntries.filter((e) => e.waypoint !== null)
+      .map((e) => e.name);
+  const labelled = { [USE]: 'waypoint' };
+  const withTime = (name: string, created: string | Date | undefined): ServiceEntry => {
+    const e = entry('ns', name, { labels: labelled, hosts: ['same.example.com'] });
+    const { creationTimestamp: _, ...meta } = e.metadata;
+    return {
+      ...e,
+      metadata: created === undefined ? meta : { ...meta, creationTimestamp: created },
+    };
+  };
+
+  it.each<[string, string | Date | undefined, string | Date | undefined, string[]]>([
+    [
+      'S4 a creation time as a Date (client-node) counts as one',
+      new Date('2026-01-01T00:00:00Z'),
+      '2026-02-01T00:00:00Z',
+      ['x'],
+    ],
+    [
+      'S4 an entry without a creation time loses to one with',
+      undefined,
+      '2026-02-01T00:00:00Z',
+      ['y'],
+    ],
+    [
+      'S4 an unreadable creation time loses to a readable one',
+      'yesterday',
+      '2026-02-01T00:00:00Z',
+      ['y'],
+    ],
+  ])('%s', (_rule, x, y, expected) => {
+    expect(winner(withTime('x', x), withTime('y', y))).toEqual(expected);
+  });
+
+  it('a snapshot that read no entries has none', () => {
+    const { serviceEntries: _s, workloadEntries: _w, ...bare } = snapshotOf({});
+    expect(computeEntryBindings(bare)).toEqual({ serviceEntries: [], workloadEntries: [] });
+  });
+
+  it('E1 a WorkloadEntry without any label, and an endpoint without an address', () => {
+    const bare: WorkloadEntry = { metadata: { name: 'bare', namespace: 'ns' } };
+    const se = entry('ns', 'se', { endpoints: [{}] });
+    expect(workloadEntryLabels(bare)).toBeUndefined();
+    expect(
+      computeEntryBindings(
+        snapshotOf({ workloadEntries: [bare], entries: [se] }),
+      ).workloadEntries.map((b) => [b.name, b.serviceEntryEndpoint]),
+    ).toEqual([
+      ['bare', undefined],
+      ['se', ''],
+    ]);
+  });
+});
+
 describe('ServiceEntries by Istio version', () => {
   it('S2/S8 Istio 1.30 has no serviceEntryVisibility: the cross-namespace waypoint binds, no VisibilityApplied', () => {
     const snapshot = {
