@@ -437,35 +437,36 @@ function containerLists(prefix: string): StrategicSchema {
  * of k8s.io/api/core/v1 `types.go` and apimachinery `ObjectMeta`. `spec.tolerations`,
  * `spec.clusterIPs`, `spec.finalizers` (Namespace) and the other untagged lists are atomic.
  */
-export const CORE_SCHEMAS: Record<'Namespace' | 'Service' | 'Pod' | 'ConfigMap', StrategicSchema> =
-  {
-    ConfigMap: OBJECT_META,
-    Namespace: {
-      ...OBJECT_META,
-      'status.conditions': { mergeKey: 'type' },
-    },
-    Service: {
-      ...OBJECT_META,
-      'spec.ports': { mergeKey: 'port' },
-      'status.conditions': { mergeKey: 'type' },
-    },
-    Pod: {
-      ...OBJECT_META,
-      'spec.volumes': { mergeKey: 'name' },
-      ...containerLists('spec.initContainers'),
-      ...containerLists('spec.containers'),
-      ...containerLists('spec.ephemeralContainers'),
-      'spec.imagePullSecrets': { mergeKey: 'name' },
-      'spec.hostAliases': { mergeKey: 'ip' },
-      'spec.topologySpreadConstraints': { mergeKey: 'topologyKey' },
-      'spec.resourceClaims': { mergeKey: 'name' },
-      'spec.schedulingGates': { mergeKey: 'name' },
-      'status.conditions': { mergeKey: 'type' },
-      'status.podIPs': { mergeKey: 'ip' },
-      'status.hostIPs': { mergeKey: 'ip' },
-      'status.resourceClaimStatuses': { mergeKey: 'name' },
-    },
-  };
+type CoreKind = 'Namespace' | 'Service' | 'Pod' | 'ConfigMap';
+
+export const CORE_SCHEMAS: Record<CoreKind, StrategicSchema> = {
+  ConfigMap: OBJECT_META,
+  Namespace: {
+    ...OBJECT_META,
+    'status.conditions': { mergeKey: 'type' },
+  },
+  Service: {
+    ...OBJECT_META,
+    'spec.ports': { mergeKey: 'port' },
+    'status.conditions': { mergeKey: 'type' },
+  },
+  Pod: {
+    ...OBJECT_META,
+    'spec.volumes': { mergeKey: 'name' },
+    ...containerLists('spec.initContainers'),
+    ...containerLists('spec.containers'),
+    ...containerLists('spec.ephemeralContainers'),
+    'spec.imagePullSecrets': { mergeKey: 'name' },
+    'spec.hostAliases': { mergeKey: 'ip' },
+    'spec.topologySpreadConstraints': { mergeKey: 'topologyKey' },
+    'spec.resourceClaims': { mergeKey: 'name' },
+    'spec.schedulingGates': { mergeKey: 'name' },
+    'status.conditions': { mergeKey: 'type' },
+    'status.podIPs': { mergeKey: 'ip' },
+    'status.hostIPs': { mergeKey: 'ip' },
+    'status.resourceClaimStatuses': { mergeKey: 'name' },
+  },
+};
 
 const DIRECTIVE = '$patch';
 const RETAIN_KEYS = '$retainKeys';
