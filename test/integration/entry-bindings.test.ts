@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalCluster } from '@waypointer/kube-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bindingsPage } from '../../shared/schemas/api.ts';
+import { startApi } from '../support/api.ts';
 import { cli } from '../support/cli.ts';
 import { cluster, raw } from '../support/kube.ts';
 
@@ -248,5 +250,25 @@ describe('waypointer bindings -o json: ServiceEntries and WorkloadEntries', () =
       ['wild', ['istio.io/WaypointMissing', 'istio.io/VisibilityApplied']],
     ]);
     expect(report.workloadEntries).toEqual(expectedEntries.workloadEntries);
+  });
+
+  it('GET .../bindings of a namespace and of the cluster list them in the documented shape', async () => {
+    const api = await startApi({ local });
+    try {
+      for (const path of [
+        '/v1/clusters/local/namespaces/default/bindings',
+        '/v1/clusters/local/bindings',
+      ]) {
+        const { status, json } = await api.call('GET', path);
+        expect(status).toBe(200);
+        const page = bindingsPage.parse(json);
+        expect({
+          serviceEntries: page.serviceEntries,
+          workloadEntries: page.workloadEntries,
+        }).toEqual(expectedEntries);
+      }
+    } finally {
+      await api.stop();
+    }
   });
 });
