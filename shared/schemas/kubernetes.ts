@@ -8,7 +8,12 @@
 import { type Document, parseAllDocuments, parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ValidationError } from '../domain/errors.ts';
-import { REVISION } from '../domain/labels.ts';
+import {
+  ISTIO_NETWORKING_GROUP,
+  MESH_CONFIG_NAME,
+  MESH_CONFIG_NAMESPACE,
+  REVISION,
+} from '../domain/labels.ts';
 import { checkMeshConfig } from '../domain/mesh-config.ts';
 import type {
   ClusterSnapshot,
@@ -156,7 +161,6 @@ export const configMapSchema = z.object({
 });
 
 const GATEWAY_GROUP = 'gateway.networking.k8s.io/';
-const ISTIO_NETWORKING_GROUP = 'networking.istio.io/';
 
 type Bucket = Exclude<keyof Collector, 'ignored'>;
 /** Each kind read: its bucket, schema and API group prefix ('' for core `v1`). */
@@ -170,18 +174,16 @@ const kinds: Record<string, { bucket: Bucket; schema: z.ZodType; group: string }
   ServiceEntry: {
     bucket: 'serviceEntries',
     schema: serviceEntrySchema,
-    group: ISTIO_NETWORKING_GROUP,
+    group: `${ISTIO_NETWORKING_GROUP}/`,
   },
   WorkloadEntry: {
     bucket: 'workloadEntries',
     schema: workloadEntrySchema,
-    group: ISTIO_NETWORKING_GROUP,
+    group: `${ISTIO_NETWORKING_GROUP}/`,
   },
 };
 
-/** The MeshConfig ConfigMap istiod reads: `istio` (or `istio-<revision>`) in `istio-system`. */
-export const MESH_CONFIG_NAMESPACE = 'istio-system';
-export const MESH_CONFIG_NAME = 'istio';
+export { MESH_CONFIG_NAME, MESH_CONFIG_NAMESPACE };
 
 /**
  * istiod's revision as its mesh ConfigMap names it (§15.1 M4): the `istio.io/rev` label, else the

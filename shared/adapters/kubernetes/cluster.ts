@@ -25,7 +25,7 @@ import {
   ValidationError,
   type WaypointerError,
 } from '../../domain/errors.ts';
-import { GATEWAY_NAME, USE_WAYPOINT } from '../../domain/labels.ts';
+import { GATEWAY_NAME, ISTIO_NETWORKING_GROUP, USE_WAYPOINT } from '../../domain/labels.ts';
 import type {
   ClusterSnapshot,
   Gateway,
@@ -58,7 +58,6 @@ import { type EksKubeConfigOptions, type EksTokenSource, eksKubeConfig } from '.
 
 export const FIELD_MANAGER = 'waypointer';
 const GROUP = 'gateway.networking.k8s.io';
-const ISTIO_GROUP = 'networking.istio.io';
 const VERSION = 'v1';
 const METADATA_LIST =
   'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
@@ -516,11 +515,11 @@ export class KubernetesCluster implements Cluster {
         (o) =>
           namespace === undefined
             ? this.#custom.listClusterCustomObject(
-                { group: ISTIO_GROUP, version: VERSION, plural, ...page },
+                { group: ISTIO_NETWORKING_GROUP, version: VERSION, plural, ...page },
                 o,
               )
             : this.#custom.listNamespacedCustomObject(
-                { group: ISTIO_GROUP, version: VERSION, namespace, plural, ...page },
+                { group: ISTIO_NETWORKING_GROUP, version: VERSION, namespace, plural, ...page },
                 o,
               ),
         options,
