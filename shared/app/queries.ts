@@ -2,6 +2,7 @@
  * The use cases that read: clusters, waypoints (istioctl `list` and `status`, plus what is bound to
  * each), and bindings of a namespace or a whole cluster.
  */
+
 import {
   BindingContext,
   type BindingSet,
@@ -19,6 +20,11 @@ import { type Diagnostic, diagnose } from '../domain/diagnostics.ts';
 import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import { REVISION, WAYPOINT_FOR } from '../domain/labels.ts';
 import { type ClusterSnapshot, type Gateway, istioVersionOf } from '../domain/model.ts';
+import {
+  computeEntryBindings,
+  type ServiceEntryBinding,
+  type WorkloadEntryBinding,
+} from '../domain/service-entries.ts';
 import {
   isWaypointClass,
   programmedCondition,
@@ -208,6 +214,10 @@ export interface BindingsPage {
   readonly pods: readonly PodBinding[];
   readonly namespaces: readonly NamespaceBinding[];
   readonly diagnostics: readonly Diagnostic[];
+  /** ServiceEntries, as istiod binds them (docs/istio-semantics.md §15). */
+  readonly serviceEntries: readonly ServiceEntryBinding[];
+  /** WorkloadEntries and the inline endpoints of ServiceEntries (§15). */
+  readonly workloadEntries: readonly WorkloadEntryBinding[];
   /** Pass as `cursor` for the next page; absent on the last one. */
   readonly nextCursor?: string;
 }
@@ -231,6 +241,7 @@ export async function getNamespaceBindings(
     pods: bindings.pods,
     namespaces: bindings.namespaces,
     diagnostics,
+    ...computeEntryBindings(snapshot, input.namespace),
   };
 }
 
@@ -262,11 +273,14 @@ export async function getClusterBindings(
   const bindings = computeBindings(snapshot, context);
   const last = page[page.length - 1];
   const more = start >= 0 && start + limit < names.length && last !== undefined;
+  const entries = computeEntryBindings(snapshot);
   return {
     services: bindings.services.filter((s) => inPage.has(s.namespace)),
     pods: bindings.pods.filter((p) => inPage.has(p.namespace)),
     namespaces: bindings.namespaces.filter((n) => inPage.has(n.namespace)),
     diagnostics: diagnose(snapshot, context).filter((d) => inPage.has(d.namespace)),
+    serviceEntries: entries.serviceEntries.filter((e) => inPage.has(e.namespace)),
+    workloadEntries: entries.workloadEntries.filter((e) => inPage.has(e.namespace)),
     ...(more ? { nextCursor: last } : {}),
   };
 }

@@ -275,7 +275,14 @@ async function runBindings(
     });
     return { verb: 'bindings', namespace: c.namespace, ...page };
   }
-  const all = { services: [], pods: [], namespaces: [], diagnostics: [] } as {
+  const all = {
+    services: [],
+    pods: [],
+    namespaces: [],
+    diagnostics: [],
+    serviceEntries: [],
+    workloadEntries: [],
+  } as {
     [K in keyof Omit<BindingsPage, 'nextCursor'>]: BindingsPage[K][number][];
   };
   let cursor: string | undefined;
@@ -290,6 +297,8 @@ async function runBindings(
     all.pods.push(...page.pods);
     all.namespaces.push(...page.namespaces);
     all.diagnostics.push(...page.diagnostics);
+    all.serviceEntries.push(...page.serviceEntries);
+    all.workloadEntries.push(...page.workloadEntries);
     // A server that ignores the cursor would answer the same page forever.
     cursor = page.nextCursor === cursor ? undefined : page.nextCursor;
   } while (cursor !== undefined);

@@ -14,8 +14,9 @@ import { StaticClusterRegistry, withIstioVersion } from '../adapters/kubernetes/
 import { type Policy, policyAuthorizer } from '../app/authorization.ts';
 import { type CommandUseCases, runCommandWith, useCasesOf } from '../app/run-command.ts';
 import { WaypointerError } from '../domain/errors.ts';
+import type { MeshConfig } from '../domain/model.ts';
 import type { Caller, Cluster } from '../ports.ts';
-import { parseSnapshot } from '../schemas/kubernetes.ts';
+import { parseMeshConfigFile, parseSnapshot } from '../schemas/kubernetes.ts';
 import { eksTokenCommand } from './eks-token.ts';
 import {
   type Command,
@@ -88,6 +89,8 @@ Flags of every command:
       --context CTX       the kubeconfig context (default: its current context)
       --api URL           a deployed waypointer's API instead (requests signed with SigV4)
       --istio-version V   the Istio version whose rules apply: 1.30 or 1.31 (default 1.31)
+      --mesh-config FILE  istiod's MeshConfig (its YAML, or the istio ConfigMap) instead of the
+                          cluster's: discoverySelectors, serviceEntryVisibility, revision
   -f, --filename FILE|-   a snapshot instead: what \`kubectl get namespaces,services,pods,
                           gateways.gateway.networking.k8s.io,gatewayclasses.gateway.networking.k8s.io
                           -A -o json\` prints (read and preview only)
@@ -128,6 +131,10 @@ async function connect(command: Command, connection: Connection, io: CliIo): Pro
       throw new UsageError(
         "--api goes without --istio-version: the deployment's configuration names each cluster's version",
       );
+    if (connection.meshConfig !== undefined)
+      throw new UsageError(
+        "--api goes without --mesh-config: the deployment reads each cluster's MeshConfig",
+      );
     const client = new ApiClient({
       url: connection.api,
       credentials: io.credentials ?? fromNodeProviderChain(),
@@ -150,8 +157,11 @@ async function connect(command: Command, connection: Connection, io: CliIo): Pro
     for (const [kind, count] of parsed.ignored)
       io.stderr(`note: ignored ${count} object(s) of kind ${kind}\n`);
     const cluster = command.cluster ?? 'file';
+    const mesh = await meshConfigFile(connection, io);
+    const snapshot =
+      mesh === undefined ? parsed.snapshot : { ...parsed.snapshot, meshConfig: mesh };
     return {
-      useCases: deps(cluster, new SnapshotCluster(parsed.snapshot), connection),
+      useCases: deps(cluster, new SnapshotCluster(snapshot), connection),
       cluster,
       defaultNamespace: DEFAULT_NAMESPACE,
     };
@@ -171,11 +181,26 @@ async function connect(command: Command, connection: Connection, io: CliIo): Pro
   // istioctl's default namespace: the context's namespace, else default (option.go).
   const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace || DEFAULT_NAMESPACE;
   const cluster = command.cluster ?? (kc.getCurrentContext() || 'kubeconfig');
+  const mesh = await meshConfigFile(connection, io);
+  const options = { ...io.kubernetes, ...(mesh === undefined ? {} : { meshConfig: mesh }) };
   return {
-    useCases: deps(cluster, new KubernetesCluster(kc, io.kubernetes ?? {}), connection),
+    useCases: deps(cluster, new KubernetesCluster(kc, options), connection),
     cluster,
     defaultNamespace: namespace,
   };
+}
+
+/** `--mesh-config FILE`, read and parsed (docs/istio-semantics.md §15.1); undefined without it. */
+async function meshConfigFile(connection: Connection, io: CliIo): Promise<MeshConfig | undefined> {
+  const file = connection.meshConfig;
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = await io.readInput(file);
+  } catch (error) {
+    throw new UsageError(`cannot read --mesh-config ${file}: ${(error as Error).message}`);
+  }
+  return parseMeshConfigFile(text, file);
 }
 
 /** Commands that never touch a cluster. */

@@ -276,6 +276,8 @@ export interface Connection {
   readonly filename?: string;
   /** `--istio-version`: whose binding rules apply (default: the cluster's configured version, 1.31). */
   readonly istioVersion?: IstioVersion;
+  /** `--mesh-config FILE`: istiod's MeshConfig, instead of the cluster's `istio` ConfigMap. */
+  readonly meshConfig?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -296,6 +298,7 @@ const CONNECTION_FLAGS: readonly FlagSpec[] = [
   flag('api', 'string'),
   flag('filename', 'string', 'f'),
   flag('istio-version', 'string'),
+  flag('mesh-config', 'string'),
 ];
 const NS = flag('namespace', 'string', 'n');
 const ALL_NS = flag('all-namespaces', 'bool', 'A');
@@ -594,6 +597,7 @@ function connectionOf(v: Values): Connection {
     api: str(v, 'api'),
     filename: str(v, 'filename'),
     istioVersion: istioVersionOf(v),
+    meshConfig: str(v, 'mesh-config'),
   }) as Connection;
 }
 

@@ -34,6 +34,10 @@ export class SnapshotCluster implements Cluster {
       pods: inside(s.pods),
       gateways: s.gateways,
       gatewayClasses: s.gatewayClasses,
+      serviceEntries: inside(s.serviceEntries ?? []),
+      workloadEntries: inside(s.workloadEntries ?? []),
+      meshConfig: s.meshConfig ?? null,
+      peerNamespaces: s.namespaces.filter((n) => n.metadata.name !== namespace),
       ...(s.istioVersion === undefined ? {} : { istioVersion: s.istioVersion }),
     };
   }

@@ -3,7 +3,12 @@
  * before it asks for a reconcile. The audit body is never trusted (Gateways are logged at Metadata
  * level): an event only says which namespace to re-read.
  */
-import { GATEWAY_GROUP } from './labels.ts';
+import {
+  GATEWAY_GROUP,
+  ISTIO_NETWORKING_GROUP,
+  MESH_CONFIG_NAME,
+  MESH_CONFIG_NAMESPACE,
+} from './labels.ts';
 
 /** The fields of an `audit.k8s.io/v1` Event the rules read. */
 export interface AuditRecord {
@@ -25,11 +30,11 @@ export interface AuditRecord {
 
 /** Where a change can move bindings. */
 export type Impact =
-  /** Objects of one namespace (a namespace's labels, a Service, a Pod). */
+  /** Objects of one namespace (its labels, a Service, a Pod, a ServiceEntry, a WorkloadEntry). */
   | { readonly kind: 'namespace'; readonly namespace: string }
   /** A Gateway: its namespace, and every namespace whose objects name it. */
   | { readonly kind: 'gateway'; readonly namespace: string; readonly name: string }
-  /** A GatewayClass: any namespace. */
+  /** A GatewayClass or istiod's MeshConfig: any namespace. */
   | { readonly kind: 'cluster' };
 
 const WRITES = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
@@ -39,10 +44,17 @@ function isSuccess(event: AuditRecord): boolean {
   return code === undefined || (code >= 200 && code < 300);
 }
 
-function coreImpact(resource: string, ref: NonNullable<AuditRecord['objectRef']>): Impact | null {
+/** Subresources whose writes move bindings, by resource. */
+const SUBRESOURCES: Readonly<Record<string, string>> = {
   // The namespace controller ends a namespace's life with an update of `namespaces/finalize`.
-  const finalize = resource === 'namespaces' && ref.subresource === 'finalize';
-  if (ref.subresource !== undefined && !finalize) return null;
+  namespaces: 'finalize',
+  // The kubelet's status write gives a pod its IP or ends it (Succeeded, Failed): whether istiod
+  // builds a workload for the pod at all (docs/istio-semantics.md §7).
+  pods: 'status',
+};
+
+function coreImpact(resource: string, ref: NonNullable<AuditRecord['objectRef']>): Impact | null {
+  if (ref.subresource !== undefined && SUBRESOURCES[resource] !== ref.subresource) return null;
   if (resource === 'namespaces') {
     const namespace = ref.name ?? ref.namespace;
     return namespace === undefined ? null : { kind: 'namespace', namespace };
@@ -50,7 +62,19 @@ function coreImpact(resource: string, ref: NonNullable<AuditRecord['objectRef']>
   if ((resource === 'services' || resource === 'pods') && ref.namespace !== undefined) {
     return { kind: 'namespace', namespace: ref.namespace };
   }
-  return null;
+  // istiod's MeshConfig decides which namespaces, waypoints and entries exist for it (§15.1).
+  const meshConfig =
+    resource === 'configmaps' &&
+    ref.namespace === MESH_CONFIG_NAMESPACE &&
+    (ref.name === undefined || ref.name === MESH_CONFIG_NAME);
+  return meshConfig ? { kind: 'cluster' } : null;
+}
+
+/** ServiceEntries and WorkloadEntries bind in their own namespace (§15.2, §15.3). */
+function entryImpact(resource: string, ref: NonNullable<AuditRecord['objectRef']>): Impact | null {
+  const entry = resource === 'serviceentries' || resource === 'workloadentries';
+  if (!entry || ref.subresource !== undefined || ref.namespace === undefined) return null;
+  return { kind: 'namespace', namespace: ref.namespace };
 }
 
 function gatewayImpact(
@@ -68,7 +92,7 @@ function gatewayImpact(
 
 /**
  * What an audit event can change: null for reads, failed requests, stages other than
- * ResponseComplete, and resources that no binding depends on (Deployments, pod status...).
+ * ResponseComplete, and resources that no binding depends on (Deployments, Service status...).
  *
  * @example
  * auditImpact({ auditID: 'a', stage: 'ResponseComplete', verb: 'patch',
@@ -84,5 +108,6 @@ export function auditImpact(event: AuditRecord): Impact | null {
   const group = ref.apiGroup ?? '';
   if (group === '') return coreImpact(resource, ref);
   if (group === GATEWAY_GROUP) return gatewayImpact(resource, ref);
+  if (group === ISTIO_NETWORKING_GROUP) return entryImpact(resource, ref);
   return null;
 }

@@ -25,6 +25,7 @@ import {
   USE_WAYPOINT,
   USE_WAYPOINT_NAMESPACE,
 } from './labels.ts';
+import { istiodView } from './mesh-config.ts';
 import {
   type ClusterSnapshot,
   istioVersionOf,
@@ -160,7 +161,9 @@ export class BindingContext {
   readonly #namespaceDefaults = new Map<string, Resolution>();
 
   constructor(snapshot: ClusterSnapshot) {
-    this.waypoints = indexWaypoints(snapshot.gateways, snapshot.gatewayClasses);
+    // Waypoints of namespaces istiod does not discover do not exist for it (§15.1 M2).
+    const seen = istiodView(snapshot);
+    this.waypoints = indexWaypoints(seen.gateways, seen.gatewayClasses);
     this.namespaceLabels = namespaceLabelsByName(snapshot.namespaces);
     this.istioVersion = istioVersionOf(snapshot);
     this.#namespaceAnnotations = new Map(

@@ -26,6 +26,11 @@ export const EAST_WEST_CONTROLLER = 'istio.io-eastwest-controller';
 
 /** The Gateway API group. */
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+/** The API group of ServiceEntries and WorkloadEntries. */
+export const ISTIO_NETWORKING_GROUP = 'networking.istio.io';
+/** The MeshConfig ConfigMap istiod reads: `istio` (or `istio-<revision>`) in `istio-system`. */
+export const MESH_CONFIG_NAMESPACE = 'istio-system';
+export const MESH_CONFIG_NAME = 'istio';
 
 export const WAYPOINT_CLASS = 'istio-waypoint';
 /** The `controllerName` of the GatewayClasses istiod deploys waypoints for. */

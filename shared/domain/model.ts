@@ -88,6 +88,53 @@ export interface GatewayClass {
   readonly spec?: { readonly controllerName?: string };
 }
 
+/** An inline endpoint of a ServiceEntry (`spec.endpoints[]`, a WorkloadEntry spec). */
+export interface ServiceEntryEndpoint {
+  readonly address?: string;
+  readonly labels?: StringMap;
+}
+
+/** A `networking.istio.io/v1` ServiceEntry: the fields the binding rules read. */
+export interface ServiceEntry {
+  readonly metadata: ObjectMeta;
+  readonly spec: {
+    readonly hosts: readonly string[];
+    /** `NONE`, `STATIC`, `DNS`, `DNS_ROUND_ROBIN` or `DYNAMIC_DNS`; absent is `NONE`. */
+    readonly resolution?: string;
+    readonly endpoints?: readonly ServiceEntryEndpoint[];
+    readonly workloadSelector?: { readonly labels?: StringMap } | null;
+  };
+}
+
+/** A `networking.istio.io/v1` WorkloadEntry: the fields the binding rules read. */
+export interface WorkloadEntry {
+  readonly metadata: ObjectMeta;
+  readonly spec?: {
+    readonly address?: string;
+    /** Merged under `metadata.labels` (§15 E1). */
+    readonly labels?: StringMap;
+  };
+}
+
+/** `serviceEntryVisibility` of MeshConfig: policies in order, then the default (§15 M5). */
+export interface ServiceEntryVisibility {
+  readonly defaultVisibility?: string;
+  readonly policies?: readonly {
+    readonly visibility?: string;
+    readonly matchingRules?: readonly { readonly namespaceSelector?: LabelSelector | null }[];
+  }[];
+}
+
+/** What istiod reads of its MeshConfig and revision (§15 M1-M5). */
+export interface MeshConfig {
+  /** Namespaces istiod discovers: any selector matching; none or empty means every namespace. */
+  readonly discoverySelectors: readonly LabelSelector[];
+  /** Absent: every ServiceEntry is Public and no `VisibilityApplied` condition is written. */
+  readonly serviceEntryVisibility: ServiceEntryVisibility | null;
+  /** istiod's revision; '' means no revision filter. */
+  readonly revision: string;
+}
+
 /** Everything the binding engine reads: one cluster, or a part of one. */
 export interface ClusterSnapshot {
   readonly namespaces: readonly Namespace[];
@@ -95,6 +142,16 @@ export interface ClusterSnapshot {
   readonly pods: readonly Pod[];
   readonly gateways: readonly Gateway[];
   readonly gatewayClasses: readonly GatewayClass[];
+  /** Absent where they were not read (no ServiceEntries for the rules). */
+  readonly serviceEntries?: readonly ServiceEntry[];
+  readonly workloadEntries?: readonly WorkloadEntry[];
+  /** Absent or null: istiod's defaults (every namespace, no revision, Public ServiceEntries). */
+  readonly meshConfig?: MeshConfig | null;
+  /**
+   * Namespaces besides `namespaces` whose labels decide what istiod discovers: a namespace's
+   * snapshot carries every other Namespace here when the MeshConfig has discovery selectors.
+   */
+  readonly peerNamespaces?: readonly Namespace[];
   /** The Istio version the cluster runs, whose rules apply (default {@link DEFAULT_ISTIO_VERSION}). */
   readonly istioVersion?: IstioVersion;
 }

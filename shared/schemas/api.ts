@@ -202,11 +202,40 @@ export const mutationResult = z.object({
   plan: z.array(bindingChange),
   changes: z.array(bindingChange).optional(),
 });
+const entryConditions = z
+  .record(
+    z.string(),
+    z.object({ status: z.enum(['True', 'False']), reason: z.string(), message: z.string() }),
+  )
+  .describe(
+    'The conditions istiod writes, by type: istio.io/WaypointBound, istio.io/WaypointMissing, istio.io/VisibilityApplied.',
+  );
+export const serviceEntryBinding = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  waypoint: waypointRef,
+  via: z.enum(['serviceentry', 'namespace']).nullable(),
+  canary: z.object({ waypoint: waypointRef.unwrap(), weight: z.number() }).nullable(),
+  conditions: entryConditions,
+});
+export const workloadEntryBinding = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  waypoint: waypointRef,
+  via: z.enum(['workloadentry', 'namespace']).nullable(),
+  conditions: entryConditions,
+  serviceEntryEndpoint: z
+    .string()
+    .optional()
+    .describe('For an inline endpoint of the ServiceEntry `name`: its address.'),
+});
 export const bindingsPage = z.object({
   services: z.array(serviceBinding),
   pods: z.array(podBinding),
   namespaces: z.array(namespaceBinding),
   diagnostics: z.array(diagnostic),
+  serviceEntries: z.array(serviceEntryBinding),
+  workloadEntries: z.array(workloadEntryBinding),
   nextCursor: z.string().optional(),
 });
 export const waypointSummary = z.object({

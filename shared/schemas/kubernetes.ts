@@ -1,19 +1,31 @@
 /**
  * zod schemas for the Kubernetes objects waypointer reads, and a parser for what
  * `kubectl get namespaces,services,pods,gateways.gateway.networking.k8s.io,gatewayclasses.gateway.networking.k8s.io -A -o json`
- * (or `-o yaml`, or a multi-document YAML file) prints. Unknown fields are dropped: the engine
+ * (or `-o yaml`, or a multi-document YAML file) prints; `serviceentries`, `workloadentries` and the
+ * `istio` ConfigMap of `istio-system` (its `data.mesh`, the MeshConfig) are read when present. Unknown fields are dropped: the engine
  * keeps only what the binding rules read.
  */
-import { type Document, parseAllDocuments } from 'yaml';
+import { type Document, parseAllDocuments, parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ValidationError } from '../domain/errors.ts';
+import {
+  ISTIO_NETWORKING_GROUP,
+  MESH_CONFIG_NAME,
+  MESH_CONFIG_NAMESPACE,
+  REVISION,
+} from '../domain/labels.ts';
+import { checkMeshConfig } from '../domain/mesh-config.ts';
 import type {
   ClusterSnapshot,
   Gateway,
   GatewayClass,
+  MeshConfig,
   Namespace,
+  ObjectMeta,
   Pod,
   Service,
+  ServiceEntry,
+  WorkloadEntry,
 } from '../domain/model.ts';
 
 const stringMap = z
@@ -114,21 +126,188 @@ export const gatewayClassSchema = z.object({
   spec: z.object({ controllerName: z.string().optional() }).optional(),
 });
 
+const VISIBILITY = z.enum(['VISIBILITY_UNSPECIFIED', 'NONE', 'NAMESPACE', 'PUBLIC']);
+
+/** The part of istiod's MeshConfig (`data.mesh` of the `istio` ConfigMap) the rules read (§15.1). */
+export const meshConfigDocumentSchema = z.object({
+  discoverySelectors: z
+    .array(labelSelector)
+    .nullish()
+    .transform((v) => v ?? []),
+  serviceEntryVisibility: z
+    .object({
+      defaultVisibility: VISIBILITY.optional(),
+      applyToSidecars: z.boolean().optional(),
+      policies: z
+        .array(
+          z.object({
+            visibility: VISIBILITY.optional(),
+            matchingRules: z
+              .array(z.object({ namespaceSelector: labelSelector.nullish() }))
+              .nullish()
+              .transform((v) => v ?? undefined),
+          }),
+        )
+        .nullish()
+        .transform((v) => v ?? undefined),
+    })
+    .nullish()
+    .transform((v) => v ?? null),
+});
+
+export const serviceEntrySchema = z.object({
+  metadata: namespacedMeta.extend({
+    creationTimestamp: z.union([z.string(), z.date()]).optional(),
+  }),
+  spec: z.object({
+    hosts: z.array(z.string()),
+    resolution: z.string().optional(),
+    endpoints: z
+      .array(z.object({ address: z.string().optional(), labels: stringMap }))
+      .nullish()
+      .transform((v) => v ?? undefined),
+    workloadSelector: z.object({ labels: stringMap }).nullish(),
+  }),
+});
+
+export const workloadEntrySchema = z.object({
+  metadata: namespacedMeta,
+  spec: z.object({ address: z.string().optional(), labels: stringMap }).optional(),
+});
+
+export const configMapSchema = z.object({
+  metadata: namespacedMeta,
+  data: stringMap,
+});
+
 const GATEWAY_GROUP = 'gateway.networking.k8s.io/';
 
-type Bucket = Exclude<keyof ClusterSnapshot, 'istioVersion'>;
-const kinds: Record<string, { bucket: Bucket; schema: z.ZodType; core: boolean }> = {
-  Namespace: { bucket: 'namespaces', schema: namespaceSchema, core: true },
-  Service: { bucket: 'services', schema: serviceSchema, core: true },
-  Pod: { bucket: 'pods', schema: podSchema, core: true },
-  Gateway: { bucket: 'gateways', schema: gatewaySchema, core: false },
-  GatewayClass: { bucket: 'gatewayClasses', schema: gatewayClassSchema, core: false },
+type Bucket = Exclude<keyof Collector, 'ignored'>;
+/** Each kind read: its bucket, schema and API group prefix ('' for core `v1`). */
+const kinds: Record<string, { bucket: Bucket; schema: z.ZodType; group: string }> = {
+  Namespace: { bucket: 'namespaces', schema: namespaceSchema, group: '' },
+  Service: { bucket: 'services', schema: serviceSchema, group: '' },
+  Pod: { bucket: 'pods', schema: podSchema, group: '' },
+  ConfigMap: { bucket: 'configMaps', schema: configMapSchema, group: '' },
+  Gateway: { bucket: 'gateways', schema: gatewaySchema, group: GATEWAY_GROUP },
+  GatewayClass: { bucket: 'gatewayClasses', schema: gatewayClassSchema, group: GATEWAY_GROUP },
+  ServiceEntry: {
+    bucket: 'serviceEntries',
+    schema: serviceEntrySchema,
+    group: `${ISTIO_NETWORKING_GROUP}/`,
+  },
+  WorkloadEntry: {
+    bucket: 'workloadEntries',
+    schema: workloadEntrySchema,
+    group: `${ISTIO_NETWORKING_GROUP}/`,
+  },
 };
+
+export { MESH_CONFIG_NAME, MESH_CONFIG_NAMESPACE };
+
+/**
+ * istiod's revision as its mesh ConfigMap names it (§15.1 M4): the `istio.io/rev` label, else the
+ * `<rev>` of a ConfigMap named `istio-<rev>`, else none ('').
+ */
+export function revisionOfMeshConfigMap(configMap: ConfigMap): string {
+  const label = configMap.metadata.labels?.[REVISION];
+  if (label !== undefined) return label;
+  const name = configMap.metadata.name;
+  return name.startsWith(`${MESH_CONFIG_NAME}-`) ? name.slice(MESH_CONFIG_NAME.length + 1) : '';
+}
+
+/**
+ * Parses the MeshConfig YAML (`data.mesh`) into what the rules read, with istiod's revision.
+ * Throws a ValidationError naming the field at fault (`<source>.discoverySelectors[0]...`).
+ *
+ * @example
+ * parseMeshConfig('discoverySelectors:\n- matchLabels: {mesh: on}\n', 'default').discoverySelectors;
+ */
+export function parseMeshConfig(text: string, revision: string, source = 'mesh'): MeshConfig {
+  let value: unknown;
+  try {
+    value = parseYaml(text, { maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new ValidationError(
+      `${source}: invalid YAML: ${detail}`,
+      [{ path: source, message: detail }],
+      {
+        cause: error,
+      },
+    );
+  }
+  const result = meshConfigDocumentSchema.safeParse(value);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => ({
+      path: join(source, issue.path.join('.')),
+      message: issue.message,
+    }));
+    throw new ValidationError(`${problems[0]?.path}: ${problems[0]?.message}`, problems);
+  }
+  const mesh: MeshConfig = { ...(result.data as Omit<MeshConfig, 'revision'>), revision };
+  const problems = checkMeshConfig(mesh).map((p) => ({
+    path: join(source, p.path),
+    message: p.message,
+  }));
+  if (problems.length > 0) {
+    throw new ValidationError(`${problems[0]?.path}: ${problems[0]?.message}`, problems);
+  }
+  return mesh;
+}
+
+/**
+ * A MeshConfig file: the MeshConfig YAML itself (`data.mesh`, no revision), or the `istio`
+ * ConfigMap (YAML or JSON) that holds it, with the revision it names. Errors name `source` and the
+ * field at fault.
+ *
+ * @example
+ * parseMeshConfigFile('serviceEntryVisibility: {defaultVisibility: NAMESPACE}\n', 'mesh.yaml');
+ */
+export function parseMeshConfigFile(text: string, source: string): MeshConfig {
+  let value: unknown;
+  try {
+    value = parseYaml(text, { maxAliasCount: MAX_ALIAS_COUNT });
+  } catch {
+    value = undefined;
+  }
+  const object = value as { kind?: unknown } | null | undefined;
+  if (object === null || typeof object !== 'object' || object.kind !== 'ConfigMap') {
+    return parseMeshConfig(text, '', source);
+  }
+  const parsed = configMapSchema.safeParse(value);
+  const mesh = parsed.success ? parsed.data.data?.mesh : undefined;
+  if (!parsed.success || mesh === undefined) {
+    throw new ValidationError(`${source}: a ConfigMap without data.mesh`, [
+      { path: `${source}.data.mesh`, message: 'Required' },
+    ]);
+  }
+  return parseMeshConfig(mesh, revisionOfMeshConfigMap(parsed.data), `${source}.data.mesh`);
+}
+
+/** The MeshConfig of the ConfigMaps a snapshot input carries, if it has the mesh one. */
+function meshConfigFrom(configMaps: readonly ConfigMap[], source: string): MeshConfig | undefined {
+  const found = configMaps.find(
+    (c) =>
+      c.metadata.namespace === MESH_CONFIG_NAMESPACE &&
+      (c.metadata.name === MESH_CONFIG_NAME ||
+        c.metadata.name.startsWith(`${MESH_CONFIG_NAME}-`)) &&
+      c.data?.mesh !== undefined,
+  );
+  if (found === undefined) return undefined;
+  const where = `${source}: ConfigMap ${MESH_CONFIG_NAMESPACE}/${found.metadata.name} data.mesh`;
+  return parseMeshConfig(found.data?.mesh ?? '', revisionOfMeshConfigMap(found), where);
+}
 
 /** A parsed input: the snapshot, and the kinds of objects it ignored (with counts). */
 export interface ParsedSnapshot {
   readonly snapshot: ClusterSnapshot;
   readonly ignored: ReadonlyMap<string, number>;
+}
+
+interface ConfigMap {
+  readonly metadata: ObjectMeta;
+  readonly data?: Readonly<Record<string, string>>;
 }
 
 interface Collector {
@@ -137,6 +316,9 @@ interface Collector {
   pods: Pod[];
   gateways: Gateway[];
   gatewayClasses: GatewayClass[];
+  serviceEntries: ServiceEntry[];
+  workloadEntries: WorkloadEntry[];
+  configMaps: ConfigMap[];
   ignored: Map<string, number>;
 }
 
@@ -183,7 +365,7 @@ function kindOf(object: Record<string, unknown>, kind: string): (typeof kinds)[s
   const apiVersion = typeof object.apiVersion === 'string' ? object.apiVersion : '';
   const known = kinds[kind];
   if (known === undefined) return undefined;
-  return (known.core ? apiVersion === 'v1' : apiVersion.startsWith(GATEWAY_GROUP))
+  return (known.group === '' ? apiVersion === 'v1' : apiVersion.startsWith(known.group))
     ? known
     : undefined;
 }
@@ -446,6 +628,9 @@ export function parseSnapshot(text: string, source = 'input'): ParsedSnapshot {
     pods: [],
     gateways: [],
     gatewayClasses: [],
+    serviceEntries: [],
+    workloadEntries: [],
+    configMaps: [],
     ignored: new Map(),
   };
   let documents = 0;
@@ -459,6 +644,8 @@ export function parseSnapshot(text: string, source = 'input'): ParsedSnapshot {
       [{ path: source, message: 'empty input' }],
     );
   }
-  const { ignored, ...snapshot } = into;
+  const { ignored, configMaps, ...objects } = into;
+  const meshConfig = meshConfigFrom(configMaps, source);
+  const snapshot = meshConfig === undefined ? objects : { ...objects, meshConfig };
   return { snapshot, ignored };
 }

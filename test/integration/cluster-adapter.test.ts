@@ -28,6 +28,7 @@ import {
   ValidationError,
 } from '../../shared/domain/errors.ts';
 import { generateWaypoint, waypointManifest } from '../../shared/domain/generate.ts';
+import { computeEntryBindings } from '../../shared/domain/service-entries.ts';
 import { cluster, kubeConfigOf } from '../support/kube.ts';
 
 const PODS = findResource('', 'v1', 'pods') as ResourceType;
@@ -125,7 +126,9 @@ describe('snapshots', () => {
     };
     const small = await count('small');
     const large = await count('large');
-    expect(small).toEqual({ requests: 6, pods: 1 });
+    // namespace, services, 2 labelled-pod lists, gateways, classes, ServiceEntries,
+    // WorkloadEntries, the mesh ConfigMap
+    expect(small).toEqual({ requests: 9, pods: 1 });
     expect(large).toEqual(small);
   });
 
@@ -188,6 +191,149 @@ describe('snapshots', () => {
       .requestsSince(before)
       .filter((r) => r.startsWith(LIST_GATEWAYS) && !r.includes('continue='));
     expect(starts).toHaveLength(4);
+  });
+});
+
+describe('ServiceEntries, WorkloadEntries and the MeshConfig', () => {
+  const ENTRIES = findResource('networking.istio.io', 'v1', 'serviceentries') as ResourceType;
+  const WORKLOAD_ENTRIES = findResource(
+    'networking.istio.io',
+    'v1',
+    'workloadentries',
+  ) as ResourceType;
+  const CONFIGMAPS = findResource('', 'v1', 'configmaps') as ResourceType;
+  const created = new Date().toISOString();
+  const put = (type: ResourceType, object: Record<string, unknown>): void => {
+    local.server.store.put(type, object as never, 'ADDED');
+  };
+  const meshConfigMap = (mesh: string): Record<string, unknown> => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: 'istio',
+      namespace: 'istio-system',
+      labels: { 'istio.io/rev': 'default' },
+      creationTimestamp: created,
+    },
+    data: { mesh },
+  });
+
+  beforeAll(() => {
+    seedNamespace('entries', 10);
+    seedNamespace('entries-big', 2_000);
+    put(NAMESPACES, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: 'entries',
+        uid: 'entries',
+        creationTimestamp: created,
+        labels: { mesh: 'on' },
+      },
+    });
+    for (const ns of ['entries', 'entries-big']) {
+      put(ENTRIES, {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'ServiceEntry',
+        metadata: {
+          name: 'ext',
+          namespace: ns,
+          labels: { 'istio.io/use-waypoint': 'egress' },
+          creationTimestamp: created,
+        },
+        spec: { hosts: ['*.example.com'], resolution: 'DYNAMIC_DNS' },
+      });
+      put(WORKLOAD_ENTRIES, {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'WorkloadEntry',
+        metadata: { name: 'vm', namespace: ns, creationTimestamp: created },
+        spec: { address: '10.9.0.1', labels: { 'istio.io/use-waypoint': 'egress' } },
+      });
+    }
+    put(ENTRIES, {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'ServiceEntry',
+      metadata: {
+        name: 'canary-only',
+        namespace: 'entries',
+        labels: { 'istio.io/rev': 'canary' },
+        creationTimestamp: created,
+      },
+      spec: { hosts: ['canary.example.com'] },
+    });
+  });
+  afterAll(() => {
+    local.server.store.remove(CONFIGMAPS, 'istio-system', 'istio');
+  });
+
+  it("reads a namespace's entries and no MeshConfig when there is no istio ConfigMap", async () => {
+    const snapshot = await adapter.namespaceSnapshot('entries');
+    expect(snapshot.serviceEntries?.map((e) => e.metadata.name).sort()).toEqual([
+      'canary-only',
+      'ext',
+    ]);
+    expect(snapshot.workloadEntries?.map((e) => [e.metadata.name, e.spec?.labels])).toEqual([
+      ['vm', { 'istio.io/use-waypoint': 'egress' }],
+    ]);
+    expect(snapshot.meshConfig).toBeNull();
+    const bindings = computeEntryBindings(snapshot, 'entries');
+    expect(bindings.serviceEntries.map((b) => [b.name, Object.keys(b.conditions)])).toEqual([
+      ['canary-only', []],
+      ['ext', ['istio.io/WaypointBound', 'istio.io/WaypointMissing']],
+    ]);
+    expect(
+      bindings.workloadEntries.map((b) => [b.name, b.conditions['istio.io/WaypointBound']?.reason]),
+    ).toEqual([['vm', 'WaypointIsNotReady']]);
+  });
+
+  it("reads the MeshConfig: its revision drops other revisions' entries, its selectors hide namespaces", async () => {
+    put(CONFIGMAPS, meshConfigMap('discoverySelectors:\n- matchLabels: {mesh: "on"}\n'));
+    const count = async (namespace: string) => {
+      const before = local.server.requestCount;
+      const snapshot = await adapter.namespaceSnapshot(namespace);
+      return { snapshot, requests: local.server.requestsSince(before) };
+    };
+    const small = await count('entries');
+    expect(small.snapshot.meshConfig).toEqual({
+      discoverySelectors: [{ matchLabels: { mesh: 'on' } }],
+      serviceEntryVisibility: null,
+      revision: 'default',
+    });
+    expect(
+      computeEntryBindings(small.snapshot, 'entries').serviceEntries.map((b) => b.name),
+    ).toEqual(['ext']);
+    // With discovery selectors, one more list: every Namespace's metadata, for their labels.
+    expect(small.requests).toHaveLength(10);
+    expect(small.requests.filter((r) => r.startsWith('GET /api/v1/namespaces?'))).toHaveLength(1);
+    const large = await count('entries-big');
+    expect(large.requests).toHaveLength(small.requests.length);
+    expect(computeEntryBindings(large.snapshot, 'entries-big')).toEqual({
+      serviceEntries: [],
+      workloadEntries: [],
+    });
+  });
+
+  it('refuses a MeshConfig istiod could not use, naming the ConfigMap and the field', async () => {
+    put(
+      CONFIGMAPS,
+      meshConfigMap('discoverySelectors:\n- matchExpressions: [{key: a, operator: Is}]\n'),
+    );
+    const error = await adapter.namespaceSnapshot('entries').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).problems).toEqual([
+      {
+        path: 'ConfigMap istio-system/istio data.mesh.discoverySelectors[0]',
+        message: '"Is" is not a valid pod selector operator',
+      },
+    ]);
+  });
+
+  it('reads every entry of the cluster', async () => {
+    local.server.store.remove(CONFIGMAPS, 'istio-system', 'istio');
+    const snapshot = await adapter.clusterSnapshot();
+    expect(snapshot.serviceEntries?.length).toBe(local.server.store.list(ENTRIES).length);
+    expect(snapshot.workloadEntries?.length).toBe(local.server.store.list(WORKLOAD_ENTRIES).length);
+    expect(snapshot.meshConfig).toBeNull();
   });
 });
 

@@ -130,4 +130,83 @@ describe.runIf(installed)('kubectl against the embedded cluster', () => {
       'gateways.gateway.networking.k8s.io "waypoint" not found',
     );
   });
+
+  it('applies, gets, labels and deletes ServiceEntries, WorkloadEntries and the mesh ConfigMap', async () => {
+    const file = join(dir, 'entries.yaml');
+    await writeFile(
+      file,
+      [
+        'apiVersion: networking.istio.io/v1',
+        'kind: ServiceEntry',
+        'metadata:',
+        '  name: httpbin-ext',
+        '  namespace: default',
+        'spec:',
+        '  hosts: [httpbin.org]',
+        '  location: MESH_EXTERNAL',
+        '  resolution: DNS',
+        '  ports: [{number: 80, name: http, protocol: HTTP}]',
+        '---',
+        'apiVersion: networking.istio.io/v1',
+        'kind: WorkloadEntry',
+        'metadata:',
+        '  name: vm-1',
+        '  namespace: default',
+        'spec:',
+        '  address: 10.9.0.1',
+        '  labels: {app: vm}',
+        '---',
+        'apiVersion: v1',
+        'kind: ConfigMap',
+        'metadata:',
+        '  name: istio',
+        '  namespace: istio-system',
+        'data:',
+        '  mesh: |-',
+        '    discoverySelectors:',
+        '    - matchLabels: {istio-discovery: enabled}',
+        '',
+      ].join('\n'),
+    );
+    const applied = await kubectl('apply', '--server-side', '-f', file);
+    expect([applied.code, applied.stdout.trim().split('\n')]).toEqual([
+      0,
+      [
+        'serviceentry.networking.istio.io/httpbin-ext serverside-applied',
+        'workloadentry.networking.istio.io/vm-1 serverside-applied',
+        'configmap/istio serverside-applied',
+      ],
+    ]);
+    const entries = await kubectl('get', 'serviceentries');
+    expect(entries.stdout.split('\n')[0]).toMatch(/^NAME\s+HOSTS\s+LOCATION\s+RESOLUTION\s+AGE$/);
+    expect(entries.stdout).toMatch(/httpbin-ext\s+\["httpbin.org"\]\s+MESH_EXTERNAL\s+DNS/);
+    expect((await kubectl('get', 'se', '-o', 'name')).stdout.trim()).toBe(
+      'serviceentry.networking.istio.io/httpbin-ext',
+    );
+    const workloads = await kubectl('get', 'we');
+    expect(workloads.stdout).toMatch(/vm-1\s+\S+\s+10\.9\.0\.1/);
+    const labelled = await kubectl(
+      'label',
+      'serviceentry',
+      'httpbin-ext',
+      'istio.io/use-waypoint=egress',
+    );
+    expect(labelled.stdout.trim()).toBe('serviceentry.networking.istio.io/httpbin-ext labeled');
+    const mesh = await kubectl(
+      'get',
+      'configmap',
+      'istio',
+      '-n',
+      'istio-system',
+      '-o',
+      'jsonpath={.data.mesh}',
+    );
+    expect(mesh.stdout).toContain('istio-discovery: enabled');
+    expect((await kubectl('get', 'cm', '-n', 'istio-system')).stdout).toMatch(
+      /^NAME\s+DATA\s+AGE\nistio\s+1\s/,
+    );
+    const deleted = await kubectl('delete', '-f', file);
+    expect(deleted.code).toBe(0);
+    expect((await kubectl('get', 'serviceentries')).stderr).toContain('No resources found');
+  });
 });

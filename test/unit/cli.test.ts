@@ -23,6 +23,8 @@ describe('waypointer bindings', () => {
       'pods',
       'namespaces',
       'diagnostics',
+      'serviceEntries',
+      'workloadEntries',
     ]);
     expect(report.services).toHaveLength(7);
     expect(report.pods).toHaveLength(9);

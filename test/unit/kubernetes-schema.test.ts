@@ -116,6 +116,78 @@ items:
   });
 });
 
+describe('parseSnapshot: ServiceEntries, WorkloadEntries and the mesh ConfigMap', () => {
+  const input = [
+    'apiVersion: networking.istio.io/v1',
+    'kind: ServiceEntry',
+    'metadata: {name: ext, namespace: default, labels: {istio.io/use-waypoint: egress}}',
+    'spec:',
+    '  hosts: [api.example.com]',
+    '  resolution: STATIC',
+    '  endpoints: [{address: 1.2.3.4, labels: {app: ext}}]',
+    '---',
+    'apiVersion: networking.istio.io/v1',
+    'kind: WorkloadEntry',
+    'metadata: {name: vm, namespace: default}',
+    'spec: {address: 10.0.0.9, labels: {app: vm}}',
+    '---',
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    'metadata: {name: istio, namespace: istio-system, labels: {istio.io/rev: default}}',
+    'data:',
+    '  mesh: |',
+    '    discoverySelectors: [{matchLabels: {mesh: "on"}}]',
+    '',
+  ].join('\n');
+
+  it('reads them into the snapshot, the MeshConfig with its revision', () => {
+    const { snapshot, ignored } = parseSnapshot(input, 'cluster.yaml');
+    expect(snapshot.serviceEntries).toEqual([
+      {
+        metadata: {
+          name: 'ext',
+          namespace: 'default',
+          labels: { 'istio.io/use-waypoint': 'egress' },
+        },
+        spec: {
+          hosts: ['api.example.com'],
+          resolution: 'STATIC',
+          endpoints: [{ address: '1.2.3.4', labels: { app: 'ext' } }],
+        },
+      },
+    ]);
+    expect(snapshot.workloadEntries).toEqual([
+      {
+        metadata: { name: 'vm', namespace: 'default' },
+        spec: { address: '10.0.0.9', labels: { app: 'vm' } },
+      },
+    ]);
+    expect(snapshot.meshConfig).toEqual({
+      discoverySelectors: [{ matchLabels: { mesh: 'on' } }],
+      serviceEntryVisibility: null,
+      revision: 'default',
+    });
+    expect(ignored.size).toBe(0);
+  });
+
+  it('names the ConfigMap and field of a MeshConfig it cannot use', () => {
+    const bad = input.replace(
+      'matchLabels: {mesh: "on"}',
+      'matchExpressions: [{key: a, operator: Is}]',
+    );
+    expect(() => parseSnapshot(bad, 'cluster.yaml')).toThrow(
+      'cluster.yaml: ConfigMap istio-system/istio data.mesh.discoverySelectors[0]: "Is" is not a valid pod selector operator',
+    );
+  });
+
+  it('names the field of a ServiceEntry without hosts', () => {
+    const bad = input.replace('  hosts: [api.example.com]\n', '');
+    expect(() => parseSnapshot(bad, 'cluster.yaml')).toThrow(
+      /document 1 \(ServiceEntry default\/ext\): spec\.hosts: /,
+    );
+  });
+});
+
 describe('input that is not plain UTF-8 JSON or YAML', () => {
   const list =
     '{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"a"}}]}';

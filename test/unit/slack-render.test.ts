@@ -226,6 +226,8 @@ describe('wide tables, as lines that read on a phone', () => {
       ],
       namespaces: [{ namespace: 'default', waypoint: null, via: null }],
       diagnostics: [],
+      serviceEntries: [],
+      workloadEntries: [],
     };
     expect(lines(result)).toEqual([
       'Service default/reviews → default/reviews-svc-waypoint (via service)',
@@ -251,6 +253,8 @@ describe('wide tables, as lines that read on a phone', () => {
       pods: [],
       namespaces: [],
       diagnostics: [],
+      serviceEntries: [],
+      workloadEntries: [],
     };
     expect(lines(result)).toEqual([
       'Service default/reviews → default/reviews-svc-waypoint + canary default/reviews-v2 10% (via service)',

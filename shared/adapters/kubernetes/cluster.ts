@@ -25,14 +25,18 @@ import {
   ValidationError,
   type WaypointerError,
 } from '../../domain/errors.ts';
-import { GATEWAY_NAME, USE_WAYPOINT } from '../../domain/labels.ts';
+import { GATEWAY_NAME, ISTIO_NETWORKING_GROUP, USE_WAYPOINT } from '../../domain/labels.ts';
 import type {
   ClusterSnapshot,
   Gateway,
   GatewayClass,
+  MeshConfig,
   Namespace,
+  ObjectMeta,
   Pod,
   Service,
+  ServiceEntry,
+  WorkloadEntry,
 } from '../../domain/model.ts';
 import { programmedStatus } from '../../domain/waypoints.ts';
 import type {
@@ -43,6 +47,12 @@ import type {
   LabelTarget,
   WriteOptions,
 } from '../../ports.ts';
+import {
+  MESH_CONFIG_NAME,
+  MESH_CONFIG_NAMESPACE,
+  parseMeshConfig,
+  revisionOfMeshConfigMap,
+} from '../../schemas/kubernetes.ts';
 import { systemClock } from '../clock.ts';
 import { type EksKubeConfigOptions, type EksTokenSource, eksKubeConfig } from './eks-auth.ts';
 
@@ -81,6 +91,11 @@ export interface KubernetesClusterOptions extends RetryOptions {
    * retries' default sleep. Default: the system clock.
    */
   readonly clock?: Clock;
+  /**
+   * istiod's MeshConfig, given instead of the one the cluster's `istio` ConfigMap holds (the CLI's
+   * `--mesh-config`); null for istiod's defaults.
+   */
+  readonly meshConfig?: MeshConfig | null;
   /**
    * Called once when a request is answered 401 (e.g. to renew a bearer token); the request is then
    * made once more. Without it a 401 fails at once.
@@ -486,21 +501,106 @@ export class KubernetesCluster implements Cluster {
     return [...seen.values()];
   }
 
+  /**
+   * ServiceEntries or WorkloadEntries (`networking.istio.io/v1`) of a namespace or of the cluster;
+   * none where the API server does not serve them (Istio's CRDs not installed: 404).
+   */
+  async #istioEntries<T>(
+    plural: 'serviceentries' | 'workloadentries',
+    namespace: string | undefined,
+    options: CallOptions,
+  ): Promise<T[]> {
+    const list = (page: { limit: number; _continue?: string }) =>
+      this.#call(
+        (o) =>
+          namespace === undefined
+            ? this.#custom.listClusterCustomObject(
+                { group: ISTIO_NETWORKING_GROUP, version: VERSION, plural, ...page },
+                o,
+              )
+            : this.#custom.listNamespacedCustomObject(
+                { group: ISTIO_NETWORKING_GROUP, version: VERSION, namespace, plural, ...page },
+                o,
+              ),
+        options,
+      ) as Promise<{ items: T[]; metadata?: { continue?: string } }>;
+    return (await this.#orNull(() => this.#pages(list))) ?? [];
+  }
+
+  /**
+   * istiod's MeshConfig: `data.mesh` of the `istio` ConfigMap in `istio-system`, null when there is
+   * none (istiod's defaults). A MeshConfig istiod could not use fails with a ValidationError naming
+   * the ConfigMap and the field (§15.1 M3).
+   */
+  async meshConfig(options: CallOptions = {}): Promise<MeshConfig | null> {
+    if (this.#options.meshConfig !== undefined) return this.#options.meshConfig;
+    const configMap = await this.#orNull(
+      () =>
+        this.#call(
+          (o) =>
+            this.#core.readNamespacedConfigMap(
+              { name: MESH_CONFIG_NAME, namespace: MESH_CONFIG_NAMESPACE },
+              o,
+            ),
+          options,
+        ) as Promise<{ metadata: ObjectMeta; data?: Record<string, string> }>,
+    );
+    const mesh = configMap?.data?.mesh;
+    if (configMap === null || mesh === undefined) return null;
+    const where = `ConfigMap ${MESH_CONFIG_NAMESPACE}/${MESH_CONFIG_NAME} data.mesh`;
+    return parseMeshConfig(mesh, revisionOfMeshConfigMap(configMap), where);
+  }
+
+  /** Every Namespace, metadata only (their labels decide discovery, §15.1 M1). */
+  #namespaces(options: CallOptions): Promise<Namespace[]> {
+    return this.#pages((page) =>
+      this.#call((o) => this.#core.listNamespace(page, o), options, { Accept: METADATA_LIST }),
+    ) as Promise<Namespace[]>;
+  }
+
   async namespaceSnapshot(namespace: string, options: CallOptions = {}): Promise<ClusterSnapshot> {
-    const [ns, services, pods, gateways, gatewayClasses] = await Promise.all([
-      this.getNamespace(namespace, options),
-      this.#pages((page) =>
-        this.#call((o) => this.#core.listNamespacedService({ namespace, ...page }, o), options),
-      ) as Promise<Service[]>,
-      this.#labelledPods(namespace, options),
-      this.#gateways(undefined, options),
-      this.#gatewayClasses(options),
-    ]);
-    return { namespaces: ns === null ? [] : [ns], services, pods, gateways, gatewayClasses };
+    const [ns, services, pods, gateways, gatewayClasses, serviceEntries, workloadEntries, mesh] =
+      await Promise.all([
+        this.getNamespace(namespace, options),
+        this.#pages((page) =>
+          this.#call((o) => this.#core.listNamespacedService({ namespace, ...page }, o), options),
+        ) as Promise<Service[]>,
+        this.#labelledPods(namespace, options),
+        this.#gateways(undefined, options),
+        this.#gatewayClasses(options),
+        this.#istioEntries<ServiceEntry>('serviceentries', namespace, options),
+        this.#istioEntries<WorkloadEntry>('workloadentries', namespace, options),
+        this.meshConfig(options),
+      ]);
+    // With discovery selectors, whether a waypoint's namespace is discovered needs its labels.
+    const peers =
+      mesh !== null && mesh.discoverySelectors.length > 0
+        ? (await this.#namespaces(options)).filter((n) => n.metadata.name !== namespace)
+        : undefined;
+    return {
+      namespaces: ns === null ? [] : [ns],
+      services,
+      pods,
+      gateways,
+      gatewayClasses,
+      serviceEntries,
+      workloadEntries,
+      meshConfig: mesh,
+      ...(peers === undefined ? {} : { peerNamespaces: peers }),
+    };
   }
 
   async clusterSnapshot(options: CallOptions = {}): Promise<ClusterSnapshot> {
-    const [namespaces, services, pods, gateways, gatewayClasses] = await Promise.all([
+    const [
+      namespaces,
+      services,
+      pods,
+      gateways,
+      gatewayClasses,
+      serviceEntries,
+      workloadEntries,
+      meshConfig,
+    ] = await Promise.all([
       this.#pages((page) =>
         this.#call((o) => this.#core.listNamespace(page, o), options),
       ) as Promise<Namespace[]>,
@@ -510,8 +610,20 @@ export class KubernetesCluster implements Cluster {
       this.#labelledPods(undefined, options),
       this.#gateways(undefined, options),
       this.#gatewayClasses(options),
+      this.#istioEntries<ServiceEntry>('serviceentries', undefined, options),
+      this.#istioEntries<WorkloadEntry>('workloadentries', undefined, options),
+      this.meshConfig(options),
     ]);
-    return { namespaces, services, pods, gateways, gatewayClasses };
+    return {
+      namespaces,
+      services,
+      pods,
+      gateways,
+      gatewayClasses,
+      serviceEntries,
+      workloadEntries,
+      meshConfig,
+    };
   }
 
   async #orNull<T>(read: () => Promise<T>): Promise<T | null> {

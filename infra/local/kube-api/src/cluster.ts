@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { AuditOptions } from './audit.ts';
 import type { FaultOptions } from './faults.ts';
-import { SimulatedIstiod } from './istiod.ts';
+import { type EntryRules, SimulatedIstiod } from './istiod.ts';
 import { loadSeed } from './seed.ts';
 import { KubeApiServer } from './server.ts';
 
@@ -21,6 +21,8 @@ export interface LocalClusterOptions {
   readonly faults?: FaultOptions;
   /** How long istiod takes to make a new waypoint ready. */
   readonly readyDelayMs?: number;
+  /** The rules of the conditions istiod writes on ServiceEntries and WorkloadEntries. */
+  readonly entryRules?: EntryRules;
 }
 
 export interface LocalCluster {
@@ -49,10 +51,10 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     ...(options.faults === undefined ? {} : { faults: options.faults }),
   });
   await loadSeed(server.store, options.seed ?? 'empty');
-  const istiod = new SimulatedIstiod(
-    server.api,
-    options.readyDelayMs === undefined ? {} : { readyDelayMs: options.readyDelayMs },
-  );
+  const istiod = new SimulatedIstiod(server.api, {
+    ...(options.readyDelayMs === undefined ? {} : { readyDelayMs: options.readyDelayMs }),
+    ...(options.entryRules === undefined ? {} : { entryRules: options.entryRules }),
+  });
   istiod.start();
   const url = await server.start();
   const kubeconfig = server.kubeconfig();

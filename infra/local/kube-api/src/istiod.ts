@@ -5,12 +5,24 @@
  * (`gateway.networking.k8s.io/gateway-name`), then, after a delay, sets `status.addresses` and the
  * Accepted and Programmed conditions, as `pilot/pkg/config/kube/gatewaycommon` does. Deleting the
  * Gateway removes what it made (owner-reference garbage collection).
+ *
+ * Given the binding rules ({@link EntryRules}), it also keeps the status conditions istiod's
+ * ambient status queue writes on ServiceEntries and WorkloadEntries (`istio.io/WaypointBound`,
+ * `istio.io/WaypointMissing`, `istio.io/VisibilityApplied`) up to date with the cluster, as
+ * `pilot/pkg/serviceregistry/ambient/statusqueue` does: a condition the rules no longer give is
+ * removed, others are left alone. The rules come from the caller, so that they live in one place.
  */
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { isoSeconds, type KubeApi } from './api.ts';
 import type { RequestContext } from './audit.ts';
-import { findResource, GATEWAY_GROUP, type ResourceType } from './resources.ts';
+import {
+  findResource,
+  GATEWAY_GROUP,
+  ISTIO_NETWORKING_GROUP,
+  RESOURCES,
+  type ResourceType,
+} from './resources.ts';
 import { ApiError } from './status.ts';
 import type { KubeObject, StoredEvent } from './store.ts';
 
@@ -21,12 +33,47 @@ const GATEWAYS = findResource(GATEWAY_GROUP, 'v1', 'gateways') as ResourceType;
 const CLASSES = findResource(GATEWAY_GROUP, 'v1', 'gatewayclasses') as ResourceType;
 const SERVICES = findResource('', 'v1', 'services') as ResourceType;
 const PODS = findResource('', 'v1', 'pods') as ResourceType;
+const SERVICE_ENTRIES = findResource(
+  ISTIO_NETWORKING_GROUP,
+  'v1',
+  'serviceentries',
+) as ResourceType;
+const WORKLOAD_ENTRIES = findResource(
+  ISTIO_NETWORKING_GROUP,
+  'v1',
+  'workloadentries',
+) as ResourceType;
+
+/** The condition types istiod's ambient status queue owns on ServiceEntries and WorkloadEntries. */
+export const ENTRY_CONDITION_TYPES: readonly string[] = [
+  'istio.io/WaypointBound',
+  'istio.io/WaypointMissing',
+  'istio.io/VisibilityApplied',
+];
+
+/** Every stored object, by resource plural (`namespaces`, `serviceentries`, `configmaps`...). */
+export type ClusterObjects = Readonly<Record<string, readonly KubeObject[]>>;
+
+/** The conditions istiod writes on one ServiceEntry or WorkloadEntry. */
+export interface EntryStatus {
+  readonly kind: 'ServiceEntry' | 'WorkloadEntry';
+  readonly namespace: string;
+  readonly name: string;
+  readonly conditions: Readonly<
+    Record<string, { readonly status: string; readonly reason: string; readonly message: string }>
+  >;
+}
+
+/** The binding rules: the status of each ServiceEntry and WorkloadEntry istiod configures. */
+export type EntryRules = (objects: ClusterObjects) => readonly EntryStatus[];
 
 const MANAGED = { 'gateway.istio.io/managed': 'istio.io-mesh-controller' };
 
 export interface IstiodOptions {
   /** How long a new waypoint takes to become ready (its pod starting). */
   readonly readyDelayMs?: number;
+  /** The rules of the conditions on ServiceEntries and WorkloadEntries; none written without. */
+  readonly entryRules?: EntryRules;
 }
 
 type Anything = Record<string, unknown>;
@@ -52,9 +99,19 @@ export class SimulatedIstiod {
     verb: '',
   };
 
+  #entryRules: EntryRules | undefined;
+  #entryTimer: NodeJS.Timeout | undefined;
+
   constructor(api: KubeApi, options: IstiodOptions = {}) {
     this.#api = api;
     this.#readyDelayMs = options.readyDelayMs ?? 1000;
+    this.#entryRules = options.entryRules;
+  }
+
+  /** Sets (or clears) the rules of the entries' conditions, and writes them at once. */
+  set entryRules(rules: EntryRules | undefined) {
+    this.#entryRules = rules;
+    this.#scheduleEntryStatus();
   }
 
   set readyDelayMs(ms: number) {
@@ -90,11 +147,14 @@ export class SimulatedIstiod {
     }
     this.#reconcileAll();
     this.#stop = this.#api.store.watch(this.#api.store.revision, (event) => this.#onEvent(event));
+    this.#scheduleEntryStatus();
   }
 
   stop(): void {
     this.#stop?.();
     this.#stop = undefined;
+    clearTimeout(this.#entryTimer);
+    this.#entryTimer = undefined;
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
   }
@@ -119,6 +179,7 @@ export class SimulatedIstiod {
 
   #react(event: StoredEvent): void {
     if (this.#stop === undefined) return;
+    this.#scheduleEntryStatus();
     if (event.resource === CLASSES) {
       this.#reconcileAll();
       return;
@@ -316,6 +377,63 @@ export class SimulatedIstiod {
           },
         },
         { fieldManager: 'kube-controller-manager' },
+      ),
+    );
+  }
+
+  /** One recomputation of the entries' conditions after a burst of changes (a work queue of one). */
+  #scheduleEntryStatus(): void {
+    if (this.#entryRules === undefined || this.#entryTimer !== undefined) return;
+    if (this.#stop === undefined) return;
+    this.#entryTimer = setTimeout(() => {
+      this.#entryTimer = undefined;
+      this.#writeEntryStatus();
+    }, 0);
+  }
+
+  #writeEntryStatus(): void {
+    const rules = this.#entryRules;
+    if (rules === undefined || this.#stop === undefined) return;
+    const objects: Record<string, readonly KubeObject[]> = {};
+    for (const type of RESOURCES) objects[type.plural] = this.#api.store.list(type);
+    for (const entry of rules(objects)) {
+      const type = entry.kind === 'ServiceEntry' ? SERVICE_ENTRIES : WORKLOAD_ENTRIES;
+      const live = this.#api.store.get(type, entry.namespace, entry.name);
+      if (live !== undefined) this.#setEntryConditions(type, live, entry);
+    }
+  }
+
+  /** Sets the conditions istiod owns as `entry` gives them, keeping every other condition. */
+  #setEntryConditions(type: ResourceType, live: KubeObject, entry: EntryStatus): void {
+    const status = (live.status ?? {}) as Anything;
+    const previous = (Array.isArray(status.conditions) ? status.conditions : []) as Anything[];
+    const now = isoSeconds(this.#api.now());
+    const generation = live.metadata.generation ?? 1;
+    const kept = previous.filter((c) => !ENTRY_CONDITION_TYPES.includes(String(c.type)));
+    const owned = Object.entries(entry.conditions).map(([conditionType, c]) => {
+      const before = previous.find((p) => p.type === conditionType);
+      return {
+        type: conditionType,
+        status: c.status,
+        reason: c.reason,
+        message: c.message,
+        observedGeneration: generation,
+        lastTransitionTime:
+          before?.status === c.status ? (before.lastTransitionTime as string) : now,
+      };
+    });
+    const conditions = [...kept, ...owned];
+    if (isDeepStrictEqual(conditions, previous)) return;
+    const uri = `/apis/${ISTIO_NETWORKING_GROUP}/v1/namespaces/${entry.namespace}/${type.plural}/${entry.name}/status`;
+    this.#write(() =>
+      this.#api.patch(
+        this.#ctx('patch', uri),
+        type,
+        entry.namespace,
+        entry.name,
+        'application/merge-patch+json',
+        JSON.stringify({ status: { ...status, conditions } }),
+        { fieldManager: 'pilot-discovery', subresource: 'status' },
       ),
     );
   }

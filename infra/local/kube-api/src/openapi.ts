@@ -4,7 +4,7 @@
  * accepted) instead of downloading full schemas (cli-runtime `queryParamVerifierV3`).
  */
 import { createHash } from 'node:crypto';
-import { apiVersionOf, RESOURCES, type ResourceType } from './resources.ts';
+import { apiVersionOf, GATEWAY_GROUP, RESOURCES, type ResourceType } from './resources.ts';
 
 function groupVersions(): Map<string, ResourceType[]> {
   const byGv = new Map<string, ResourceType[]>();
@@ -21,10 +21,11 @@ const WRITE_PARAMETERS = ['dryRun', 'fieldManager', 'fieldValidation', 'force'].
   schema: { type: name === 'force' ? 'boolean' : 'string', uniqueItems: true },
 }));
 
+/** The definition name the real server gives a kind's schema (`io.istio.networking.v1.ServiceEntry`). */
 function schemaName(type: ResourceType): string {
-  return type.group === ''
-    ? `io.k8s.api.core.${type.version}.${type.kind}`
-    : `io.k8s.networking.gateway.${type.version}.${type.kind}`;
+  if (type.group === '') return `io.k8s.api.core.${type.version}.${type.kind}`;
+  const prefix = type.group === GATEWAY_GROUP ? 'io.k8s.networking.gateway' : 'io.istio.networking';
+  return `${prefix}.${type.version}.${type.kind}`;
 }
 
 function document(gv: string, types: readonly ResourceType[]): object {

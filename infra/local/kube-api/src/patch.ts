@@ -437,7 +437,10 @@ function containerLists(prefix: string): StrategicSchema {
  * of k8s.io/api/core/v1 `types.go` and apimachinery `ObjectMeta`. `spec.tolerations`,
  * `spec.clusterIPs`, `spec.finalizers` (Namespace) and the other untagged lists are atomic.
  */
-export const CORE_SCHEMAS: Record<'Namespace' | 'Service' | 'Pod', StrategicSchema> = {
+type CoreKind = 'Namespace' | 'Service' | 'Pod' | 'ConfigMap';
+
+export const CORE_SCHEMAS: Record<CoreKind, StrategicSchema> = {
+  ConfigMap: OBJECT_META,
   Namespace: {
     ...OBJECT_META,
     'status.conditions': { mergeKey: 'type' },

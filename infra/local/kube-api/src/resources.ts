@@ -1,8 +1,9 @@
 /**
  * The resources the embedded API server serves, and its discovery documents.
  *
- * Scope: core/v1 namespaces, services and pods; gateway.networking.k8s.io/v1 gateways (with
- * `/status`) and gatewayclasses. The documents follow what a real API server (1.32) returns for
+ * Scope: core/v1 namespaces, services, pods and configmaps; gateway.networking.k8s.io/v1 gateways
+ * (with `/status`) and gatewayclasses; networking.istio.io/v1 serviceentries and workloadentries
+ * (with `/status`). The documents follow what a real API server (1.32) returns for
  * legacy discovery (`/api`, `/api/v1`, `/apis`, `/apis/<group>/<version>`).
  */
 
@@ -28,6 +29,10 @@ export interface ResourceType {
 }
 
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+export const ISTIO_NETWORKING_GROUP = 'networking.istio.io';
+
+/** The API groups served besides core, in the order `GET /apis` lists them. */
+const GROUPS = [GATEWAY_GROUP, ISTIO_NETWORKING_GROUP];
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -74,6 +79,19 @@ export const RESOURCES: readonly ResourceType[] = [
     categories: ['all'],
   },
   {
+    group: '',
+    version: 'v1',
+    kind: 'ConfigMap',
+    listKind: 'ConfigMapList',
+    plural: 'configmaps',
+    singular: 'configmap',
+    shortNames: ['cm'],
+    namespaced: true,
+    hasStatus: false,
+    custom: false,
+    listMapKeys: {},
+  },
+  {
     group: GATEWAY_GROUP,
     version: 'v1',
     kind: 'Gateway',
@@ -100,6 +118,34 @@ export const RESOURCES: readonly ResourceType[] = [
     custom: true,
     listMapKeys: LIST_MAP_KEYS.GatewayClass ?? {},
     categories: ['gateway-api'],
+  },
+  {
+    group: ISTIO_NETWORKING_GROUP,
+    version: 'v1',
+    kind: 'ServiceEntry',
+    listKind: 'ServiceEntryList',
+    plural: 'serviceentries',
+    singular: 'serviceentry',
+    shortNames: ['se'],
+    namespaced: true,
+    hasStatus: true,
+    custom: true,
+    listMapKeys: { 'status.conditions': ['type'] },
+    categories: ['istio-io', 'networking-istio-io'],
+  },
+  {
+    group: ISTIO_NETWORKING_GROUP,
+    version: 'v1',
+    kind: 'WorkloadEntry',
+    listKind: 'WorkloadEntryList',
+    plural: 'workloadentries',
+    singular: 'workloadentry',
+    shortNames: ['we'],
+    namespaced: true,
+    hasStatus: true,
+    custom: true,
+    listMapKeys: { 'status.conditions': ['type'] },
+    categories: ['istio-io', 'networking-istio-io'],
   },
 ];
 
@@ -170,19 +216,19 @@ export function resourceList(group: string, version: string): object | undefined
   };
 }
 
-function gatewayGroup(): object {
-  const version = { groupVersion: `${GATEWAY_GROUP}/v1`, version: 'v1' };
-  return { name: GATEWAY_GROUP, versions: [version], preferredVersion: version };
+function apiGroup(name: string): object {
+  const version = { groupVersion: `${name}/v1`, version: 'v1' };
+  return { name, versions: [version], preferredVersion: version };
 }
 
 /** `GET /apis`. */
 export function groupList(): object {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [gatewayGroup()] };
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: GROUPS.map(apiGroup) };
 }
 
 /** `GET /apis/<group>`. */
 export function group(name: string): object | undefined {
-  return name === GATEWAY_GROUP
-    ? { kind: 'APIGroup', apiVersion: 'v1', ...gatewayGroup() }
+  return GROUPS.includes(name)
+    ? { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(name) }
     : undefined;
 }

@@ -66,6 +66,13 @@ function condition(o: KubeObject, type: string): string {
   return found === undefined ? '' : String(field(found, 'status'));
 }
 
+/** A CRD printer column's cell for `.spec.<key>`: a string as is, anything else as JSON, absent as ''. */
+function jsonCell(o: KubeObject, key: string): string {
+  const value = field(o, 'spec', key);
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 function servicePorts(o: KubeObject): string {
   const ports = field(o, 'spec', 'ports');
   if (!Array.isArray(ports) || ports.length === 0) return '<none>';
@@ -173,6 +180,48 @@ const COLUMNS: Record<string, readonly Column[]> = {
     },
     { name: 'Programmed', ...text('', (o) => condition(o, 'Programmed')) },
     age,
+  ],
+  ConfigMap: [
+    name,
+    {
+      name: 'Data',
+      type: 'integer',
+      description: 'Number of data entries in the ConfigMap',
+      priority: 0,
+      cell: (o) =>
+        Object.keys((o.data as Anything | undefined) ?? {}).length +
+        Object.keys((o.binaryData as Anything | undefined) ?? {}).length,
+    },
+    age,
+  ],
+  ServiceEntry: [
+    name,
+    {
+      name: 'Hosts',
+      ...text('The hosts associated with the ServiceEntry', (o) => jsonCell(o, 'hosts')),
+    },
+    {
+      name: 'Location',
+      ...text(
+        'Whether the service is external to the mesh or part of the mesh (MESH_EXTERNAL or MESH_INTERNAL)',
+        (o) => jsonCell(o, 'location'),
+      ),
+    },
+    {
+      name: 'Resolution',
+      ...text('Service resolution mode for the hosts (NONE, STATIC, or DNS)', (o) =>
+        jsonCell(o, 'resolution'),
+      ),
+    },
+    age,
+  ],
+  WorkloadEntry: [
+    name,
+    age,
+    {
+      name: 'Address',
+      ...text('Address associated with the network endpoint.', (o) => jsonCell(o, 'address')),
+    },
   ],
   GatewayClass: [
     name,

@@ -11,8 +11,11 @@ const NAMED: Record<string, 'namespace' | 'service' | 'pod' | 'gateway'> = {
   Namespace: 'namespace',
   Service: 'service',
   Pod: 'pod',
+  ConfigMap: 'gateway',
   Gateway: 'gateway',
   GatewayClass: 'gateway',
+  ServiceEntry: 'gateway',
+  WorkloadEntry: 'gateway',
 };
 
 /** `field: message` as apimachinery renders a field error, back into a Status cause. */
@@ -67,6 +70,8 @@ function kindCauses(type: ResourceType, object: KubeObject): StatusCause[] {
       ];
     case 'GatewayClass':
       return required(object, ['spec', 'controllerName']);
+    case 'ServiceEntry':
+      return required(object, ['spec', 'hosts']);
     default:
       return [];
   }

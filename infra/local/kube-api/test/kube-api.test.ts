@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NAMESPACES } from '../src/api.ts';
 import type { LocalCluster } from '../src/cluster.ts';
+import type { EntryStatus } from '../src/istiod.ts';
 import { KubeApiServer } from '../src/server.ts';
 import { cluster, eventually, eventuallyAsync, raw, watch } from '../src/testing.ts';
 
@@ -55,9 +56,29 @@ describe('discovery', () => {
       'services/status',
       'pods',
       'pods/status',
+      'configmaps',
     ]);
-    expect((await raw(local, 'GET', '/apis')).json.groups[0].preferredVersion.groupVersion).toBe(
-      'gateway.networking.k8s.io/v1',
+    const groups = (await raw(local, 'GET', '/apis')).json.groups;
+    expect(
+      groups.map(
+        (g: { preferredVersion: { groupVersion: string } }) => g.preferredVersion.groupVersion,
+      ),
+    ).toEqual(['gateway.networking.k8s.io/v1', 'networking.istio.io/v1']);
+    const istio = (await raw(local, 'GET', '/apis/networking.istio.io/v1')).json;
+    expect(
+      istio.resources.map((r: { name: string; namespaced: boolean; shortNames?: string[] }) => [
+        r.name,
+        r.namespaced,
+        r.shortNames ?? [],
+      ]),
+    ).toEqual([
+      ['serviceentries', true, ['se']],
+      ['serviceentries/status', true, []],
+      ['workloadentries', true, ['we']],
+      ['workloadentries/status', true, []],
+    ]);
+    expect((await raw(local, 'GET', '/apis/networking.istio.io')).json.name).toBe(
+      'networking.istio.io',
     );
     const gw = (await raw(local, 'GET', '/apis/gateway.networking.k8s.io/v1')).json;
     expect(
@@ -450,6 +471,130 @@ describe('list', () => {
   });
 });
 
+describe('ServiceEntries, WorkloadEntries and ConfigMaps', () => {
+  const ENTRIES = '/apis/networking.istio.io/v1/namespaces/default/serviceentries';
+  const WORKLOAD_ENTRIES = '/apis/networking.istio.io/v1/namespaces/default/workloadentries';
+  const CONFIGMAPS = '/api/v1/namespaces/istio-system/configmaps';
+  const entry = (name: string, labels: Record<string, string> = {}): object => ({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'ServiceEntry',
+    metadata: { name, labels },
+    spec: { hosts: [`${name}.example.com`], location: 'MESH_EXTERNAL', resolution: 'DNS' },
+  });
+
+  it('creates, lists by label, applies, merge-patches status and deletes ServiceEntries', async () => {
+    const created = await raw(local, 'POST', ENTRIES, { body: entry('api', { team: 'a' }) });
+    expect([created.status, created.json.metadata.generation]).toEqual([201, 1]);
+    await raw(local, 'POST', ENTRIES, { body: entry('db') });
+    const listed = (await raw(local, 'GET', `${ENTRIES}?labelSelector=team%3Da`)).json;
+    expect([
+      listed.kind,
+      listed.items.map((i: { metadata: { name: string } }) => i.metadata.name),
+    ]).toEqual(['ServiceEntryList', ['api']]);
+    const applied = await raw(local, 'PATCH', `${ENTRIES}/api?fieldManager=waypointer`, {
+      contentType: 'application/apply-patch+yaml',
+      body: JSON.stringify({
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'ServiceEntry',
+        metadata: { name: 'api', labels: { 'istio.io/use-waypoint': 'egress' } },
+      }),
+    });
+    expect(applied.status).toBe(200);
+    expect(applied.json.metadata.labels).toEqual({ team: 'a', 'istio.io/use-waypoint': 'egress' });
+    const condition = {
+      type: 'istio.io/WaypointBound',
+      status: 'False',
+      reason: 'WaypointIsNotReady',
+    };
+    const status = await raw(local, 'PATCH', `${ENTRIES}/api/status`, {
+      contentType: 'application/merge-patch+json',
+      body: { status: { conditions: [condition] } },
+    });
+    expect([status.status, status.json.status.conditions]).toEqual([200, [condition]]);
+    const strategic = await raw(local, 'PATCH', `${ENTRIES}/api`, {
+      contentType: 'application/strategic-merge-patch+json',
+      body: { metadata: { labels: { x: 'y' } } },
+    });
+    expect(strategic.status).toBe(415);
+    expect((await raw(local, 'DELETE', `${ENTRIES}/db`)).status).toBe(200);
+    expect((await raw(local, 'GET', `${ENTRIES}/db`)).status).toBe(404);
+  });
+
+  it('refuses a ServiceEntry without hosts with 422 naming spec.hosts', async () => {
+    const response = await raw(local, 'POST', ENTRIES, {
+      body: {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'ServiceEntry',
+        metadata: { name: 'nohosts' },
+        spec: {},
+      },
+    });
+    expect([response.status, response.json.reason, response.json.details.causes[0].field]).toEqual([
+      422,
+      'Invalid',
+      'spec.hosts',
+    ]);
+  });
+
+  it('serves WorkloadEntries with the CRD printer columns', async () => {
+    const body = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'WorkloadEntry',
+      metadata: { name: 'vm-1', labels: { app: 'vm' } },
+      spec: { address: '10.9.0.1', labels: { version: 'v1' } },
+    };
+    expect((await raw(local, 'POST', WORKLOAD_ENTRIES, { body })).status).toBe(201);
+    const table = (
+      await raw(local, 'GET', WORKLOAD_ENTRIES, {
+        accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json',
+      })
+    ).json;
+    expect(table.columnDefinitions.map((c: { name: string }) => c.name)).toEqual([
+      'Name',
+      'Age',
+      'Address',
+    ]);
+    expect(table.rows[0].cells[2]).toBe('10.9.0.1');
+    const entries = (
+      await raw(local, 'GET', ENTRIES, {
+        accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json',
+      })
+    ).json;
+    expect(entries.columnDefinitions.map((c: { name: string }) => c.name)).toEqual([
+      'Name',
+      'Hosts',
+      'Location',
+      'Resolution',
+      'Age',
+    ]);
+    expect(entries.rows[0].cells.slice(0, 4)).toEqual([
+      'api',
+      '["api.example.com"]',
+      'MESH_EXTERNAL',
+      'DNS',
+    ]);
+  });
+
+  it('serves ConfigMaps, strategic merge patch included', async () => {
+    const body = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'istio', labels: { 'istio.io/rev': 'default' } },
+      data: { mesh: 'discoverySelectors: []\n' },
+    };
+    expect((await raw(local, 'POST', CONFIGMAPS, { body })).status).toBe(201);
+    const patched = await raw(local, 'PATCH', `${CONFIGMAPS}/istio`, {
+      contentType: 'application/strategic-merge-patch+json',
+      body: { data: { meshNetworks: 'networks: {}' } },
+    });
+    expect([patched.status, Object.keys(patched.json.data)]).toEqual([
+      200,
+      ['mesh', 'meshNetworks'],
+    ]);
+    expect(patched.json.status).toBeUndefined();
+  });
+});
+
 describe('patch', () => {
   const merge = 'application/merge-patch+json';
 
@@ -709,6 +854,72 @@ describe('istiod, simulated', () => {
       await raw(local, 'GET', `${PODS}?labelSelector=gateway.networking.k8s.io/gateway-name%3Dsim`)
     ).json.items;
     expect(pods).toHaveLength(1);
+  });
+
+  it("writes the entries' conditions its rules give, removes those they drop and keeps the others", async () => {
+    const ENTRIES = '/apis/networking.istio.io/v1/namespaces/default/serviceentries';
+    const body = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'ServiceEntry',
+      metadata: { name: 'status-probe' },
+      spec: { hosts: ['probe.example.com'] },
+    };
+    expect((await raw(local, 'POST', ENTRIES, { body })).status).toBe(201);
+    const foreign = { type: 'example.com/Other', status: 'True', reason: 'Mine', message: 'kept' };
+    await raw(local, 'PATCH', `${ENTRIES}/status-probe/status`, {
+      contentType: 'application/merge-patch+json',
+      body: { status: { conditions: [foreign] } },
+    });
+    // Rules that bind an entry while it carries the label `bound`, and say why not otherwise.
+    type Conditions = EntryStatus['conditions'];
+    local.istiod.entryRules = (objects) =>
+      (objects.serviceentries ?? [])
+        .filter((o) => o.metadata.name === 'status-probe')
+        .map((o) => ({
+          kind: 'ServiceEntry' as const,
+          namespace: o.metadata.namespace ?? '',
+          name: o.metadata.name,
+          conditions: (o.metadata.labels?.bound === 'yes'
+            ? {
+                'istio.io/WaypointBound': {
+                  status: 'True',
+                  reason: 'WaypointAccepted',
+                  message: 'bound',
+                },
+              }
+            : {
+                'istio.io/WaypointMissing': {
+                  status: 'True',
+                  reason: 'NoWaypointForWildcardService',
+                  message: 'missing',
+                },
+              }) as Conditions,
+        }));
+    const conditionsOf = async (): Promise<string[]> =>
+      ((await raw(local, 'GET', `${ENTRIES}/status-probe`)).json.status?.conditions ?? []).map(
+        (c: { type: string; reason: string; observedGeneration?: number }) =>
+          `${c.type}=${c.reason}@${c.observedGeneration ?? '-'}`,
+      );
+    expect(
+      await eventuallyAsync(async () => {
+        const c = await conditionsOf();
+        return c.length === 2 ? c : undefined;
+      }),
+    ).toEqual([
+      'example.com/Other=Mine@-',
+      'istio.io/WaypointMissing=NoWaypointForWildcardService@1',
+    ]);
+    await raw(local, 'PATCH', `${ENTRIES}/status-probe`, {
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { labels: { bound: 'yes' } } },
+    });
+    expect(
+      await eventuallyAsync(async () => {
+        const c = await conditionsOf();
+        return c.some((x) => x.startsWith('istio.io/WaypointBound')) ? c : undefined;
+      }),
+    ).toEqual(['example.com/Other=Mine@-', 'istio.io/WaypointBound=WaypointAccepted@1']);
+    local.istiod.entryRules = undefined;
   });
 
   it('keeps a waypoint unready on request, and collects its objects when it is deleted', async () => {

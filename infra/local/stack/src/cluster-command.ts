@@ -3,6 +3,7 @@
  */
 import { appendFile } from 'node:fs/promises';
 import { startLocalCluster } from '@waypointer/kube-api';
+import { istiodEntryStatus } from '../../../../shared/adapters/kubernetes/istiod-entry-status.ts';
 import { commandLine, type FlagText, type ForegroundIo, portOption } from './command-line.ts';
 
 export const CLUSTER_HELP = `Usage: waypointer cluster [--port N] [--seed bookinfo|empty|FILE] [--kubeconfig-out FILE]
@@ -113,6 +114,7 @@ export async function clusterCommand(args: readonly string[], io: ForegroundIo):
   const { port, faultRate, readyDelayMs } = numbers;
   const cluster = await startLocalCluster({
     port,
+    entryRules: istiodEntryStatus,
     ...(text('seed') === undefined ? {} : { seed: text('seed') as string }),
     kubeconfigOut: text('kubeconfig-out') ?? '.local/kubeconfig',
     audit: {

@@ -11,6 +11,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { type LocalCluster, startLocalCluster } from '@waypointer/kube-api';
 import { createHttpApi } from '../../../../functions/http-api/app.ts';
 import { KubernetesCluster } from '../../../../shared/adapters/kubernetes/cluster.ts';
+import { istiodEntryStatus } from '../../../../shared/adapters/kubernetes/istiod-entry-status.ts';
 import { StaticClusterRegistry } from '../../../../shared/adapters/kubernetes/registry.ts';
 import { describePolicy, LOCAL_PERMISSIVE } from '../../../../shared/app/authorization.ts';
 import { startChatOps } from './chatops.ts';
@@ -76,6 +77,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
       kubeconfigOut: join(dataDir, 'kubeconfig'),
       readyDelayMs: 500,
       audit: { webhookUrl: `${gateway.url}/audit/${LOCAL_CLUSTER}` },
+      entryRules: istiodEntryStatus,
     });
     // waypointer gets an identity of its own, as a deployment does, so the audit events of its
     // writes can be told from the user's (who has the admin kubeconfig).
