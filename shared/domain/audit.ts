@@ -48,9 +48,6 @@ function isSuccess(event: AuditRecord): boolean {
 const SUBRESOURCES: Readonly<Record<string, string>> = {
   // The namespace controller ends a namespace's life with an update of `namespaces/finalize`.
   namespaces: 'finalize',
-  // The kubelet's status write gives a pod its IP or ends it (Succeeded, Failed): whether istiod
-  // builds a workload for the pod at all (docs/istio-semantics.md §7).
-  pods: 'status',
 };
 
 function coreImpact(resource: string, ref: NonNullable<AuditRecord['objectRef']>): Impact | null {
@@ -92,7 +89,8 @@ function gatewayImpact(
 
 /**
  * What an audit event can change: null for reads, failed requests, stages other than
- * ResponseComplete, and resources that no binding depends on (Deployments, Service status...).
+ * ResponseComplete, and resources that no published binding depends on (Deployments, pod status: published bindings
+ * follow labels, not pod lifecycle, ADR 0002).
  *
  * @example
  * auditImpact({ auditID: 'a', stage: 'ResponseComplete', verb: 'patch',

@@ -34,13 +34,9 @@ describe('auditImpact', () => {
     ],
     ['a Service', core('services', 'team-a'), { kind: 'namespace', namespace: 'team-a' }],
     ['a Pod', core('pods', 'team-a'), { kind: 'namespace', namespace: 'team-a' }],
-    // §7 (1.31 pod lifecycle): the kubelet's status write gives a pod its IP or ends it
-    // (Succeeded/Failed), which decides whether istiod builds a workload for it at all.
-    [
-      'a Pod status',
-      core('pods', 'team-a', { subresource: 'status' }),
-      { kind: 'namespace', namespace: 'team-a' },
-    ],
+    // ADR 0002: published bindings follow labels, not pod lifecycle; the kubelet's status writes
+    // (a pod's IP, its phase) change no published binding.
+    ['a Pod status', core('pods', 'team-a', { subresource: 'status' }), null],
     // §15.2, §15.3: ServiceEntries and WorkloadEntries bind in their own namespace.
     [
       'a ServiceEntry',
