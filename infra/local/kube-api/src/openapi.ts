@@ -4,7 +4,7 @@
  * accepted) instead of downloading full schemas (cli-runtime `queryParamVerifierV3`).
  */
 import { createHash } from 'node:crypto';
-import { apiVersionOf, RESOURCES, type ResourceType } from './resources.ts';
+import { apiVersionOf, RBAC_GROUP, RESOURCES, type ResourceType } from './resources.ts';
 
 function groupVersions(): Map<string, ResourceType[]> {
   const byGv = new Map<string, ResourceType[]>();
@@ -21,10 +21,11 @@ const WRITE_PARAMETERS = ['dryRun', 'fieldManager', 'fieldValidation', 'force'].
   schema: { type: name === 'force' ? 'boolean' : 'string', uniqueItems: true },
 }));
 
+/** The schema names a real server publishes: `io.k8s.api.core.v1.Pod`, `io.k8s.api.rbac.v1.Role`. */
 function schemaName(type: ResourceType): string {
-  return type.group === ''
-    ? `io.k8s.api.core.${type.version}.${type.kind}`
-    : `io.k8s.networking.gateway.${type.version}.${type.kind}`;
+  if (type.group === '') return `io.k8s.api.core.${type.version}.${type.kind}`;
+  if (type.group === RBAC_GROUP) return `io.k8s.api.rbac.${type.version}.${type.kind}`;
+  return `io.k8s.networking.gateway.${type.version}.${type.kind}`;
 }
 
 function document(gv: string, types: readonly ResourceType[]): object {

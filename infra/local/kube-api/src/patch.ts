@@ -437,7 +437,10 @@ function containerLists(prefix: string): StrategicSchema {
  * of k8s.io/api/core/v1 `types.go` and apimachinery `ObjectMeta`. `spec.tolerations`,
  * `spec.clusterIPs`, `spec.finalizers` (Namespace) and the other untagged lists are atomic.
  */
-export const CORE_SCHEMAS: Record<'Namespace' | 'Service' | 'Pod', StrategicSchema> = {
+export const CORE_SCHEMAS: Record<
+  'Namespace' | 'Service' | 'Pod' | 'ClusterRole' | 'ClusterRoleBinding' | 'Role' | 'RoleBinding',
+  StrategicSchema
+> = {
   Namespace: {
     ...OBJECT_META,
     'status.conditions': { mergeKey: 'type' },
@@ -463,6 +466,11 @@ export const CORE_SCHEMAS: Record<'Namespace' | 'Service' | 'Pod', StrategicSche
     'status.hostIPs': { mergeKey: 'ip' },
     'status.resourceClaimStatuses': { mergeKey: 'name' },
   },
+  // k8s.io/api/rbac/v1: rules, subjects and aggregationRule carry no patch strategy (replaced).
+  ClusterRole: OBJECT_META,
+  ClusterRoleBinding: OBJECT_META,
+  Role: OBJECT_META,
+  RoleBinding: OBJECT_META,
 };
 
 const DIRECTIVE = '$patch';

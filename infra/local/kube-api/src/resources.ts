@@ -1,9 +1,10 @@
 /**
  * The resources the embedded API server serves, and its discovery documents.
  *
- * Scope: core/v1 namespaces, services and pods; gateway.networking.k8s.io/v1 gateways (with
- * `/status`) and gatewayclasses. The documents follow what a real API server (1.32) returns for
- * legacy discovery (`/api`, `/api/v1`, `/apis`, `/apis/<group>/<version>`).
+ * Scope: core/v1 namespaces, services and pods; rbac.authorization.k8s.io/v1 clusterroles,
+ * clusterrolebindings, roles and rolebindings (stored, not enforced); gateway.networking.k8s.io/v1
+ * gateways (with `/status`) and gatewayclasses. The documents follow what a real API server (1.32)
+ * returns for legacy discovery (`/api`, `/api/v1`, `/apis`, `/apis/<group>/<version>`).
  */
 
 import { LIST_MAP_KEYS } from './server-side-apply.ts';
@@ -28,6 +29,28 @@ export interface ResourceType {
 }
 
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
+export const RBAC_GROUP = 'rbac.authorization.k8s.io';
+
+/** The API groups of `/apis`, built-in before custom resources' as a real server orders them. */
+const GROUPS = [RBAC_GROUP, GATEWAY_GROUP] as const;
+
+/** An RBAC kind: built in, no status, no short names (`kubectl api-resources` shows none). */
+function rbac(kind: string, plural: string, namespaced: boolean): ResourceType {
+  return {
+    group: RBAC_GROUP,
+    version: 'v1',
+    kind,
+    listKind: `${kind}List`,
+    plural,
+    singular: kind.toLowerCase(),
+    shortNames: [],
+    namespaced,
+    hasStatus: false,
+    custom: false,
+    // rules, subjects and aggregationRule.clusterRoleSelectors are atomic lists.
+    listMapKeys: {},
+  };
+}
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -73,6 +96,10 @@ export const RESOURCES: readonly ResourceType[] = [
     listMapKeys: LIST_MAP_KEYS.Pod ?? {},
     categories: ['all'],
   },
+  rbac('ClusterRoleBinding', 'clusterrolebindings', false),
+  rbac('ClusterRole', 'clusterroles', false),
+  rbac('RoleBinding', 'rolebindings', true),
+  rbac('Role', 'roles', true),
   {
     group: GATEWAY_GROUP,
     version: 'v1',
@@ -170,19 +197,19 @@ export function resourceList(group: string, version: string): object | undefined
   };
 }
 
-function gatewayGroup(): object {
-  const version = { groupVersion: `${GATEWAY_GROUP}/v1`, version: 'v1' };
-  return { name: GATEWAY_GROUP, versions: [version], preferredVersion: version };
+function apiGroup(name: string): object {
+  const version = { groupVersion: `${name}/v1`, version: 'v1' };
+  return { name, versions: [version], preferredVersion: version };
 }
 
 /** `GET /apis`. */
 export function groupList(): object {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [gatewayGroup()] };
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: GROUPS.map(apiGroup) };
 }
 
 /** `GET /apis/<group>`. */
 export function group(name: string): object | undefined {
-  return name === GATEWAY_GROUP
-    ? { kind: 'APIGroup', apiVersion: 'v1', ...gatewayGroup() }
+  return (GROUPS as readonly string[]).includes(name)
+    ? { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(name) }
     : undefined;
 }

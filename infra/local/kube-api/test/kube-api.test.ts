@@ -56,9 +56,11 @@ describe('discovery', () => {
       'pods',
       'pods/status',
     ]);
-    expect((await raw(local, 'GET', '/apis')).json.groups[0].preferredVersion.groupVersion).toBe(
-      'gateway.networking.k8s.io/v1',
-    );
+    const groups = (await raw(local, 'GET', '/apis')).json.groups;
+    expect(
+      groups.find((g: { name: string }) => g.name === 'gateway.networking.k8s.io').preferredVersion
+        .groupVersion,
+    ).toBe('gateway.networking.k8s.io/v1');
     const gw = (await raw(local, 'GET', '/apis/gateway.networking.k8s.io/v1')).json;
     expect(
       gw.resources
