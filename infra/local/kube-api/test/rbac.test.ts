@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCluster } from '../src/cluster.ts';
-import { cluster, eventually, raw, watch } from '../src/testing.ts';
+import { cluster, eventually, eventuallyAsync, raw, watch } from '../src/testing.ts';
 
 const RBAC = '/apis/rbac.authorization.k8s.io/v1';
 const CLUSTER_ROLES = `${RBAC}/clusterroles`;
@@ -279,6 +279,64 @@ describe('validation', () => {
     expect([response.status, response.json.message]).toEqual([422, message]);
   });
 
+  it.each([
+    [
+      'a Role rule on non-resource URLs',
+      ROLES,
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'urls' },
+        rules: [{ nonResourceURLs: ['/healthz', '/livez'], verbs: ['get'] }],
+      },
+      'Role.rbac.authorization.k8s.io "urls" is invalid: rules[0].nonResourceURLs: Invalid value: []string{"/healthz", "/livez"}: namespaced rules cannot apply to non-resource URLs',
+    ],
+    [
+      'a service account subject with an API group',
+      ROLE_BINDINGS,
+      binding('RoleBinding', 'sa-group', { kind: 'Role', name: 'r' }, [
+        { kind: 'ServiceAccount', name: 'default', apiGroup: 'rbac.authorization.k8s.io' },
+      ]),
+      'RoleBinding.rbac.authorization.k8s.io "sa-group" is invalid: subjects[0].apiGroup: Unsupported value: "rbac.authorization.k8s.io": supported values: ""',
+    ],
+    [
+      'a role reference to another API group',
+      ROLE_BINDINGS,
+      binding(
+        'RoleBinding',
+        'other-group',
+        { apiGroup: 'example.com', kind: 'Role', name: 'r' },
+        [],
+      ),
+      'RoleBinding.rbac.authorization.k8s.io "other-group" is invalid: roleRef.apiGroup: Unsupported value: "example.com": supported values: "rbac.authorization.k8s.io"',
+    ],
+  ])('refuses %s in a namespace', async (_what, path, body, message) => {
+    const response = await raw(local, 'POST', path, { body });
+    expect([response.status, response.json.message]).toEqual([422, message]);
+  });
+
+  it('replaces the rules on a strategic merge patch (no patch strategy on rules)', async () => {
+    await raw(local, 'POST', CLUSTER_ROLES, {
+      body: clusterRole('patched', [READ_PODS, { ...READ_PODS, resources: ['services'] }]),
+    });
+    const patched = await raw(local, 'PATCH', `${CLUSTER_ROLES}/patched`, {
+      contentType: 'application/strategic-merge-patch+json',
+      body: { rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['watch'] }] },
+    });
+    expect([patched.status, patched.json.rules]).toEqual([
+      200,
+      [{ apiGroups: [''], resources: ['pods'], verbs: ['watch'] }],
+    ]);
+    const emptied = await raw(local, 'PATCH', `${CLUSTER_ROLES}/patched`, {
+      contentType: 'application/merge-patch+json',
+      body: { rules: [{ apiGroups: [''], resources: ['pods'], verbs: [] }] },
+    });
+    expect([emptied.status, emptied.json.message]).toEqual([
+      422,
+      'ClusterRole.rbac.authorization.k8s.io "patched" is invalid: rules[0].verbs: Required value: verbs must contain at least one value',
+    ]);
+  });
+
   it('refuses to change the roleRef of a binding, by update and by apply', async () => {
     const created = await raw(local, 'POST', CLUSTER_ROLE_BINDINGS, {
       body: binding('ClusterRoleBinding', 'fixed', { kind: 'ClusterRole', name: 'view' }, []),
@@ -306,6 +364,28 @@ describe('validation', () => {
     expect([applied.status, applied.json.message]).toEqual([422, message]);
     const live = (await raw(local, 'GET', `${CLUSTER_ROLE_BINDINGS}/fixed`)).json;
     expect(live.roleRef.name).toBe('view');
+  });
+});
+
+describe('namespace termination', () => {
+  it('removes the Roles and RoleBindings of a deleted namespace', async () => {
+    await raw(local, 'POST', '/api/v1/namespaces', {
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } },
+    });
+    const role = await raw(local, 'POST', `${RBAC}/namespaces/doomed/roles`, {
+      body: {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'r' },
+        rules: [READ_PODS],
+      },
+    });
+    expect(role.status).toBe(201);
+    await raw(local, 'DELETE', '/api/v1/namespaces/doomed');
+    await eventuallyAsync(async () =>
+      (await raw(local, 'GET', '/api/v1/namespaces/doomed')).status === 404 ? true : undefined,
+    );
+    expect((await raw(local, 'GET', `${RBAC}/namespaces/doomed/roles`)).json.items).toEqual([]);
   });
 });
 
