@@ -6,7 +6,7 @@
  */
 import { goQuote } from '@waypointer/apimachinery/validation';
 import { RBAC_GROUP } from './resources.ts';
-import type { StatusCause } from './status.ts';
+import { badRequest, type StatusCause } from './status.ts';
 import type { KubeObject } from './store.ts';
 
 type Anything = Record<string, unknown>;
@@ -142,6 +142,80 @@ export function rbacCauses(kind: string, object: KubeObject): StatusCause[] {
     default:
       return [];
   }
+}
+
+/** The JSON type name Go's decoder reports for a value it cannot unmarshal. */
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'boolean') return 'bool';
+  return typeof value;
+}
+
+/** `json: cannot unmarshal <type> into Go struct field <Struct>.<path> of type <Go type>`. */
+function undecodable(value: unknown, field: string, goType: string): never {
+  throw badRequest(
+    `json: cannot unmarshal ${jsonType(value)} into Go struct field ${field} of type ${goType}`,
+  );
+}
+
+/** The string fields of a struct: null or absent is fine, anything else but a string is not. */
+function checkStrings(
+  object: Anything,
+  struct: string,
+  path: string,
+  keys: readonly string[],
+): void {
+  for (const key of keys) {
+    const value = object[key];
+    if (value !== undefined && value !== null && typeof value !== 'string')
+      undecodable(value, `${struct}.${path}.${key}`, 'string');
+  }
+}
+
+/** A list of structs: the list, then each element must be an object. */
+function checkList(value: unknown, field: string, goType: string): Anything[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) undecodable(value, field, `[]${goType}`);
+  for (const element of value) {
+    if (!isObject(element))
+      throw badRequest(
+        `json: cannot unmarshal ${jsonType(element)} into Go value of type ${goType}`,
+      );
+  }
+  return value as Anything[];
+}
+
+const RULE_LISTS = ['verbs', 'apiGroups', 'resources', 'resourceNames', 'nonResourceURLs'];
+
+function checkRule(rule: Anything): void {
+  for (const key of RULE_LISTS) {
+    const value = rule[key];
+    if (value === undefined || value === null) continue;
+    if (!Array.isArray(value)) undecodable(value, `PolicyRule.rules.${key}`, '[]string');
+    const wrong = value.find((v) => typeof v !== 'string');
+    if (wrong !== undefined) undecodable(wrong, `PolicyRule.rules.${key}`, 'string');
+  }
+}
+
+/**
+ * Rejects what the real server cannot even decode into an RBAC object (400, the decoder's
+ * message): rules, subjects and their string lists of the wrong JSON type, a roleRef that is not
+ * an object.
+ */
+export function checkRbacShape(kind: string, object: KubeObject): void {
+  if (kind === 'ClusterRole' || kind === 'Role') {
+    for (const rule of checkList(object.rules, `${kind}.rules`, 'v1.PolicyRule')) checkRule(rule);
+    return;
+  }
+  if (kind !== 'ClusterRoleBinding' && kind !== 'RoleBinding') return;
+  const ref = object.roleRef;
+  if (ref !== undefined && ref !== null) {
+    if (!isObject(ref)) undecodable(ref, `${kind}.roleRef`, 'v1.RoleRef');
+    checkStrings(ref, 'RoleRef', 'roleRef', ['apiGroup', 'kind', 'name']);
+  }
+  for (const subject of checkList(object.subjects, `${kind}.subjects`, 'v1.Subject'))
+    checkStrings(subject, 'Subject', 'subjects', ['kind', 'apiGroup', 'name', 'namespace']);
 }
 
 /** The internal `rbac.RoleRef` as Go's `%#v` prints it in a field error. */

@@ -3,7 +3,7 @@
  * names (per kind), labels, and the fields each kind requires.
  */
 import { validateLabels, validateObjectName } from '@waypointer/apimachinery/validation';
-import { rbacCauses, rbacNameCauses, rbacUpdateCauses } from './rbac.ts';
+import { checkRbacShape, rbacCauses, rbacNameCauses, rbacUpdateCauses } from './rbac.ts';
 import { RBAC_GROUP, type ResourceType } from './resources.ts';
 import { badRequest, type StatusCause } from './status.ts';
 import type { KubeObject } from './store.ts';
@@ -152,6 +152,7 @@ const SHAPES: Readonly<Record<string, readonly Shape[]>> = {
  * an integer that is not a number.
  */
 function checkShapes(type: ResourceType, object: KubeObject): void {
+  checkRbacShape(type.kind, object);
   for (const shape of SHAPES[type.kind] ?? []) {
     const list = at(object, shape.path);
     if (list === undefined || list === null) continue;

@@ -14,7 +14,7 @@ const ROLES = `${RBAC}/namespaces/default/roles`;
 const ROLE_BINDINGS = `${RBAC}/namespaces/default/rolebindings`;
 const APPLY = 'application/apply-patch+yaml';
 
-const clusterRole = (name: string, rules: object[]): object => ({
+const clusterRole = (name: string, rules: unknown[]): object => ({
   apiVersion: 'rbac.authorization.k8s.io/v1',
   kind: 'ClusterRole',
   metadata: { name },
@@ -235,6 +235,83 @@ describe('validation', () => {
       'Invalid',
       message,
     ]);
+  });
+
+  it.each([
+    [
+      'rules that are not a list',
+      CLUSTER_ROLES,
+      { ...clusterRole('x', []), rules: 'get pods' },
+      'json: cannot unmarshal string into Go struct field ClusterRole.rules of type []v1.PolicyRule',
+    ],
+    [
+      'a rule that is not an object',
+      ROLES,
+      { ...clusterRole('x', ['get']), kind: 'Role' },
+      'json: cannot unmarshal string into Go value of type v1.PolicyRule',
+    ],
+    [
+      'verbs that are not a list',
+      CLUSTER_ROLES,
+      clusterRole('x', [{ ...READ_PODS, verbs: 'get' }]),
+      'json: cannot unmarshal string into Go struct field PolicyRule.rules.verbs of type []string',
+    ],
+    [
+      'a resource that is not a string',
+      CLUSTER_ROLES,
+      clusterRole('x', [{ ...READ_PODS, resources: [7] }]),
+      'json: cannot unmarshal number into Go struct field PolicyRule.rules.resources of type string',
+    ],
+    [
+      'a roleRef that is not an object',
+      CLUSTER_ROLE_BINDINGS,
+      { ...binding('ClusterRoleBinding', 'x', {}, []), roleRef: 'view' },
+      'json: cannot unmarshal string into Go struct field ClusterRoleBinding.roleRef of type v1.RoleRef',
+    ],
+    [
+      'a roleRef name that is not a string',
+      ROLE_BINDINGS,
+      binding('RoleBinding', 'x', { kind: 'Role', name: true }, []),
+      'json: cannot unmarshal bool into Go struct field RoleRef.roleRef.name of type string',
+    ],
+    [
+      'subjects that are not a list',
+      CLUSTER_ROLE_BINDINGS,
+      {
+        ...binding('ClusterRoleBinding', 'x', { kind: 'ClusterRole', name: 'v' }, []),
+        subjects: {},
+      },
+      'json: cannot unmarshal object into Go struct field ClusterRoleBinding.subjects of type []v1.Subject',
+    ],
+    [
+      'a subject name that is not a string',
+      CLUSTER_ROLE_BINDINGS,
+      binding('ClusterRoleBinding', 'x', { kind: 'ClusterRole', name: 'v' }, [
+        { kind: 'Group', name: 1 },
+      ]),
+      'json: cannot unmarshal number into Go struct field Subject.subjects.name of type string',
+    ],
+  ])('refuses %s as the decoder does (400)', async (_what, path, body, message) => {
+    const before = (await raw(local, 'GET', path)).json.items.length;
+    const response = await raw(local, 'POST', path, { body });
+    expect([response.status, response.json.reason, response.json.message]).toEqual([
+      400,
+      'BadRequest',
+      message,
+    ]);
+    expect((await raw(local, 'GET', path)).json.items.length).toBe(before);
+  });
+
+  it('refuses a bad shape on a server-side apply too', async () => {
+    const response = await raw(local, 'PATCH', `${CLUSTER_ROLES}/applied?fieldManager=kubectl`, {
+      contentType: APPLY,
+      body: JSON.stringify({ ...clusterRole('applied', []), rules: [{ verbs: 'get' }] }),
+    });
+    expect([response.status, response.json.message]).toEqual([
+      400,
+      'json: cannot unmarshal string into Go struct field PolicyRule.rules.verbs of type []string',
+    ]);
+    expect((await raw(local, 'GET', `${CLUSTER_ROLES}/applied`)).status).toBe(404);
   });
 
   it('accepts a name with colons, as system roles have', async () => {
