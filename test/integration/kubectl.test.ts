@@ -102,6 +102,68 @@ describe.runIf(installed)('kubectl against the embedded cluster', () => {
     );
   });
 
+  it('creates RBAC objects and prints the server 422 for what a real server refuses', async () => {
+    const binding = (role: string): string[] => [
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: ClusterRoleBinding',
+      'metadata:',
+      '  name: readers',
+      'roleRef:',
+      '  apiGroup: rbac.authorization.k8s.io',
+      '  kind: ClusterRole',
+      `  name: ${role}`,
+      'subjects:',
+      '  - apiGroup: rbac.authorization.k8s.io',
+      '    kind: Group',
+      '    name: readers',
+    ];
+    const valid = join(dir, 'rbac-binding.yaml');
+    await writeFile(valid, [...binding('view'), ''].join('\n'));
+    // `kubectl create -f` (JSON); the `kubectl create clusterrolebinding` generator sends protobuf.
+    expect((await kubectl('create', '-f', valid)).stdout.trim()).toBe(
+      'clusterrolebinding.rbac.authorization.k8s.io/readers created',
+    );
+    const wide = (await kubectl('get', 'clusterrolebinding', 'readers', '-o', 'wide')).stdout;
+    expect(wide.split('\n')[0]).toMatch(/^NAME\s+ROLE\s+AGE\s+USERS\s+GROUPS\s+SERVICEACCOUNTS$/);
+    expect(wide.split('\n')[1]).toMatch(/^readers\s+ClusterRole\/view\s+\S+\s+readers\s*$/);
+    const invalid = join(dir, 'rbac-invalid.yaml');
+    await writeFile(
+      invalid,
+      [
+        ...binding('edit'),
+        '---',
+        'apiVersion: rbac.authorization.k8s.io/v1',
+        'kind: ClusterRole',
+        'metadata:',
+        '  name: no-verbs',
+        'rules:',
+        '  - apiGroups: [""]',
+        '    resources: [pods]',
+        '',
+      ].join('\n'),
+    );
+    const roleRef =
+      'ClusterRoleBinding.rbac.authorization.k8s.io "readers" is invalid: roleRef: Invalid value: rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"ClusterRole", Name:"edit"}: cannot change roleRef';
+    const verbs =
+      'ClusterRole.rbac.authorization.k8s.io "no-verbs" is invalid: rules[0].verbs: Required value: verbs must contain at least one value';
+    const serverSide = await kubectl('apply', '--server-side', '--force-conflicts', '-f', invalid);
+    expect([serverSide.code, serverSide.stderr.trim().split('\n')]).toEqual([
+      1,
+      [`Error from server (Invalid): ${roleRef}`, `Error from server (Invalid): ${verbs}`],
+    ]);
+    const clientSide = await kubectl('apply', '-f', invalid);
+    expect(clientSide.code).toBe(1);
+    expect(clientSide.stderr).toContain(`error when patching "${invalid}": ${roleRef}\n`);
+    expect(clientSide.stderr).toContain(`error when creating "${invalid}": ${verbs}\n`);
+    const live = JSON.parse(
+      (await kubectl('get', 'clusterrolebinding', 'readers', '-o', 'json')).stdout,
+    );
+    expect(live.roleRef.name).toBe('view');
+    expect((await kubectl('get', 'clusterrole', 'no-verbs')).stderr.trim()).toBe(
+      'Error from server (NotFound): clusterroles.rbac.authorization.k8s.io "no-verbs" not found',
+    );
+  });
+
   it('server-side applies the generated waypoint, which istiod programs, then deletes it', async () => {
     const file = join(dir, 'waypoint.yaml');
     await writeFile(

@@ -16,6 +16,7 @@ import {
   CORE_SCHEMAS,
   PatchError,
 } from './patch.ts';
+import { rbacDefaults } from './rbac.ts';
 import {
   apiVersionOf,
   findResource,
@@ -287,8 +288,8 @@ export class KubeApi {
     }
   }
 
-  #validate(type: ResourceType, object: KubeObject): void {
-    const causes = validateObject(type, object);
+  #validate(type: ResourceType, object: KubeObject, live?: KubeObject): void {
+    const causes = validateObject(type, object, live);
     if (causes.length > 0) throw invalid(type, object.metadata.name, causes);
   }
 
@@ -404,14 +405,15 @@ export class KubeApi {
       }
       this.authorize(context, type, object.metadata.namespace, object.metadata.name ?? '');
       this.#requireNamespace(type, object.metadata.namespace, object.metadata.name);
-      this.#validate(type, object);
+      const decoded = rbacDefaults(type.kind, object);
+      this.#validate(type, decoded);
       if (this.store.get(type, object.metadata.namespace, object.metadata.name) !== undefined) {
         throw alreadyExists(type, object.metadata.name);
       }
       const created = this.#track(
         type,
         undefined,
-        this.#defaults(type, object),
+        this.#defaults(type, decoded),
         this.#manager(context, options),
       );
       return {
@@ -490,14 +492,15 @@ export class KubeApi {
   #commit(
     type: ResourceType,
     live: KubeObject,
-    merged: KubeObject,
+    candidate: KubeObject,
     options: WriteOptions,
   ): KubeObject {
-    const expected = merged.metadata.resourceVersion;
+    const expected = candidate.metadata.resourceVersion;
     if (expected !== undefined && expected !== '' && expected !== live.metadata.resourceVersion) {
       throw conflict(type, live.metadata.name, STALE);
     }
-    this.#validate(type, merged);
+    const merged = rbacDefaults(type.kind, candidate);
+    this.#validate(type, merged, live);
     // Storage skips a write that changes nothing: same resourceVersion, no watch event.
     if (jsonEqual(comparable(merged), comparable(live))) return live;
     if (options.dryRun === true) return merged;
@@ -623,8 +626,9 @@ export class KubeApi {
     }
     if (live === undefined) {
       this.#requireNamespace(type, namespace, name);
-      this.#validate(type, result);
-      const defaulted = this.#defaults(type, result);
+      const decoded = rbacDefaults(type.kind, result);
+      this.#validate(type, decoded);
+      const defaulted = this.#defaults(type, decoded);
       const created = {
         ...defaulted,
         metadata: { ...defaulted.metadata, managedFields: result.metadata.managedFields },

@@ -4,7 +4,13 @@
  * accepted) instead of downloading full schemas (cli-runtime `queryParamVerifierV3`).
  */
 import { createHash } from 'node:crypto';
-import { apiVersionOf, GATEWAY_GROUP, RESOURCES, type ResourceType } from './resources.ts';
+import {
+  apiVersionOf,
+  GATEWAY_GROUP,
+  RBAC_GROUP,
+  RESOURCES,
+  type ResourceType,
+} from './resources.ts';
 
 function groupVersions(): Map<string, ResourceType[]> {
   const byGv = new Map<string, ResourceType[]>();
@@ -21,9 +27,10 @@ const WRITE_PARAMETERS = ['dryRun', 'fieldManager', 'fieldValidation', 'force'].
   schema: { type: name === 'force' ? 'boolean' : 'string', uniqueItems: true },
 }));
 
-/** The definition name the real server gives a kind's schema (`io.istio.networking.v1.ServiceEntry`). */
+/** The schema names a real server publishes: `io.k8s.api.core.v1.Pod`, `io.k8s.api.rbac.v1.Role`, `io.istio.networking.v1.ServiceEntry`. */
 function schemaName(type: ResourceType): string {
   if (type.group === '') return `io.k8s.api.core.${type.version}.${type.kind}`;
+  if (type.group === RBAC_GROUP) return `io.k8s.api.rbac.${type.version}.${type.kind}`;
   const prefix = type.group === GATEWAY_GROUP ? 'io.k8s.networking.gateway' : 'io.istio.networking';
   return `${prefix}.${type.version}.${type.kind}`;
 }

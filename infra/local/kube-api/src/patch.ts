@@ -437,7 +437,15 @@ function containerLists(prefix: string): StrategicSchema {
  * of k8s.io/api/core/v1 `types.go` and apimachinery `ObjectMeta`. `spec.tolerations`,
  * `spec.clusterIPs`, `spec.finalizers` (Namespace) and the other untagged lists are atomic.
  */
-type CoreKind = 'Namespace' | 'Service' | 'Pod' | 'ConfigMap';
+type CoreKind =
+  | 'Namespace'
+  | 'Service'
+  | 'Pod'
+  | 'ConfigMap'
+  | 'ClusterRole'
+  | 'ClusterRoleBinding'
+  | 'Role'
+  | 'RoleBinding';
 
 export const CORE_SCHEMAS: Record<CoreKind, StrategicSchema> = {
   ConfigMap: OBJECT_META,
@@ -466,6 +474,11 @@ export const CORE_SCHEMAS: Record<CoreKind, StrategicSchema> = {
     'status.hostIPs': { mergeKey: 'ip' },
     'status.resourceClaimStatuses': { mergeKey: 'name' },
   },
+  // k8s.io/api/rbac/v1: rules, subjects and aggregationRule carry no patch strategy (replaced).
+  ClusterRole: OBJECT_META,
+  ClusterRoleBinding: OBJECT_META,
+  Role: OBJECT_META,
+  RoleBinding: OBJECT_META,
 };
 
 const DIRECTIVE = '$patch';

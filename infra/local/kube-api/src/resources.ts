@@ -1,10 +1,11 @@
 /**
  * The resources the embedded API server serves, and its discovery documents.
  *
- * Scope: core/v1 namespaces, services, pods and configmaps; gateway.networking.k8s.io/v1 gateways
- * (with `/status`) and gatewayclasses; networking.istio.io/v1 serviceentries and workloadentries
- * (with `/status`). The documents follow what a real API server (1.32) returns for
- * legacy discovery (`/api`, `/api/v1`, `/apis`, `/apis/<group>/<version>`).
+ * Scope: core/v1 namespaces, services, pods and configmaps; rbac.authorization.k8s.io/v1
+ * clusterroles, clusterrolebindings, roles and rolebindings (stored, not enforced);
+ * gateway.networking.k8s.io/v1 gateways (with `/status`) and gatewayclasses; networking.istio.io/v1
+ * serviceentries and workloadentries (with `/status`). The documents follow what a real API server
+ * (1.32) returns for legacy discovery (`/api`, `/api/v1`, `/apis`, `/apis/<group>/<version>`).
  */
 
 import { LIST_MAP_KEYS } from './server-side-apply.ts';
@@ -30,9 +31,28 @@ export interface ResourceType {
 
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 export const ISTIO_NETWORKING_GROUP = 'networking.istio.io';
+export const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
-/** The API groups served besides core, in the order `GET /apis` lists them. */
-const GROUPS = [GATEWAY_GROUP, ISTIO_NETWORKING_GROUP];
+/** The API groups of `/apis`, built-in before custom resources' as a real server orders them. */
+const GROUPS = [RBAC_GROUP, GATEWAY_GROUP, ISTIO_NETWORKING_GROUP] as const;
+
+/** An RBAC kind: built in, no status, no short names (`kubectl api-resources` shows none). */
+function rbac(kind: string, plural: string, namespaced: boolean): ResourceType {
+  return {
+    group: RBAC_GROUP,
+    version: 'v1',
+    kind,
+    listKind: `${kind}List`,
+    plural,
+    singular: kind.toLowerCase(),
+    shortNames: [],
+    namespaced,
+    hasStatus: false,
+    custom: false,
+    // rules, subjects and aggregationRule.clusterRoleSelectors are atomic lists.
+    listMapKeys: {},
+  };
+}
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -78,6 +98,10 @@ export const RESOURCES: readonly ResourceType[] = [
     listMapKeys: LIST_MAP_KEYS.Pod ?? {},
     categories: ['all'],
   },
+  rbac('ClusterRoleBinding', 'clusterrolebindings', false),
+  rbac('ClusterRole', 'clusterroles', false),
+  rbac('RoleBinding', 'rolebindings', true),
+  rbac('Role', 'roles', true),
   {
     group: '',
     version: 'v1',
@@ -228,7 +252,7 @@ export function groupList(): object {
 
 /** `GET /apis/<group>`. */
 export function group(name: string): object | undefined {
-  return GROUPS.includes(name)
+  return (GROUPS as readonly string[]).includes(name)
     ? { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(name) }
     : undefined;
 }

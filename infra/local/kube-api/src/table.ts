@@ -91,6 +91,60 @@ function podReady(o: KubeObject): string {
   return `${ready}/${total}`;
 }
 
+/** Roles print their creation time, not an age (printers.go `printRole`, `printClusterRole`). */
+const createdAt: Column = {
+  name: 'Created At',
+  type: 'date',
+  description:
+    'CreationTimestamp is a timestamp representing the server time when this object was created.',
+  priority: 0,
+  cell: (o) => String(o.metadata.creationTimestamp ?? ''),
+};
+
+/**
+ * A binding's subjects by kind, joined as `rbac.SubjectsStrings` does: service accounts as
+ * `namespace/name` (or `name`).
+ */
+function subjects(o: KubeObject, kind: 'User' | 'Group' | 'ServiceAccount'): string {
+  const all = field(o, 'subjects');
+  if (!Array.isArray(all)) return '';
+  return all
+    .filter((s) => field(s, 'kind') === kind)
+    .map((s) => {
+      const name = String(field(s, 'name') ?? '');
+      const namespace = field(s, 'namespace');
+      return kind === 'ServiceAccount' && typeof namespace === 'string' && namespace !== ''
+        ? `${namespace}/${name}`
+        : name;
+    })
+    .join(', ');
+}
+
+/** `printRoleBinding`, `printClusterRoleBinding`: the server prints the wide columns too. */
+function bindingColumns(kind: string, roleRef: string): readonly Column[] {
+  const of = (who: 'User' | 'Group' | 'ServiceAccount', plural: string): Column => ({
+    name: plural,
+    type: 'string',
+    description: `${plural} in the ${kind}`,
+    priority: 1,
+    cell: (o) => subjects(o, who),
+  });
+  return [
+    name,
+    {
+      name: 'Role',
+      type: 'string',
+      description: `${roleRef} If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.`,
+      priority: 0,
+      cell: (o) => `${String(field(o, 'roleRef', 'kind'))}/${String(field(o, 'roleRef', 'name'))}`,
+    },
+    age,
+    of('User', 'Users'),
+    of('Group', 'Groups'),
+    of('ServiceAccount', 'ServiceAccounts'),
+  ];
+}
+
 const text = (description: string, cell: Column['cell'], priority = 0): Omit<Column, 'name'> => ({
   type: 'string',
   description,
@@ -223,6 +277,16 @@ const COLUMNS: Record<string, readonly Column[]> = {
       ...text('Address associated with the network endpoint.', (o) => jsonCell(o, 'address')),
     },
   ],
+  ClusterRole: [name, createdAt],
+  Role: [name, createdAt],
+  ClusterRoleBinding: bindingColumns(
+    'clusterRoleBinding',
+    'RoleRef can only reference a ClusterRole in the global namespace.',
+  ),
+  RoleBinding: bindingColumns(
+    'roleBinding',
+    'RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace.',
+  ),
   GatewayClass: [
     name,
     { name: 'Controller', ...text('', (o) => String(field(o, 'spec', 'controllerName') ?? '')) },

@@ -3,7 +3,8 @@
  * names (per kind), labels, and the fields each kind requires.
  */
 import { validateLabels, validateObjectName } from '@waypointer/apimachinery/validation';
-import type { ResourceType } from './resources.ts';
+import { checkRbacShape, rbacCauses, rbacNameCauses, rbacUpdateCauses } from './rbac.ts';
+import { RBAC_GROUP, type ResourceType } from './resources.ts';
 import { badRequest, type StatusCause } from './status.ts';
 import type { KubeObject } from './store.ts';
 
@@ -156,6 +157,7 @@ const SHAPES: Readonly<Record<string, readonly Shape[]>> = {
  * an integer that is not a number.
  */
 function checkShapes(type: ResourceType, object: KubeObject): void {
+  checkRbacShape(type.kind, object);
   for (const shape of SHAPES[type.kind] ?? []) {
     const list = at(object, shape.path);
     if (list === undefined || list === null) continue;
@@ -211,10 +213,25 @@ function listenerCauses(object: KubeObject): StatusCause[] {
   });
 }
 
-/** The field errors of an object about to be stored; empty when it is valid. */
-export function validateObject(type: ResourceType, object: KubeObject): StatusCause[] {
+/**
+ * The field errors of an object about to be stored, and of the change from `live` on an update;
+ * empty when it is valid.
+ */
+export function validateObject(
+  type: ResourceType,
+  object: KubeObject,
+  live?: KubeObject,
+): StatusCause[] {
   checkShapes(type, object);
   const name = typeof object.metadata.name === 'string' ? object.metadata.name : '';
+  if (type.group === RBAC_GROUP) {
+    return [
+      ...rbacNameCauses(name),
+      ...validateLabels(object.metadata.labels ?? {}).map(cause),
+      ...rbacCauses(type.kind, object),
+      ...(live === undefined ? [] : rbacUpdateCauses(type.kind, live, object)),
+    ];
+  }
   return [
     ...validateObjectName(NAMED[type.kind] ?? 'pod', name).map(cause),
     ...validateLabels(object.metadata.labels ?? {}).map(cause),

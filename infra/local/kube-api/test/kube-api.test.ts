@@ -63,7 +63,11 @@ describe('discovery', () => {
       groups.map(
         (g: { preferredVersion: { groupVersion: string } }) => g.preferredVersion.groupVersion,
       ),
-    ).toEqual(['gateway.networking.k8s.io/v1', 'networking.istio.io/v1']);
+    ).toEqual([
+      'rbac.authorization.k8s.io/v1',
+      'gateway.networking.k8s.io/v1',
+      'networking.istio.io/v1',
+    ]);
     const istio = (await raw(local, 'GET', '/apis/networking.istio.io/v1')).json;
     expect(
       istio.resources.map((r: { name: string; namespaced: boolean; shortNames?: string[] }) => [
