@@ -182,3 +182,108 @@ export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
     })),
   targetArb.map((target) => ({ op: 'unenroll' as const, target })),
 );
+
+// Inputs for the never-5xx, never-crash properties of test/fuzz: arbitrary values near valid ones.
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** One edit of a JSON document: where (child indexes, taken modulo), and what to do there. */
+interface JsonEdit {
+  readonly path: readonly number[];
+  readonly op: 'replace' | 'delete' | 'add';
+  readonly key: string;
+  readonly value: Json;
+}
+
+/** Strings that break parsers and validators: empty, huge, control and non-BMP characters, escapes. */
+export const nastyString: fc.Arbitrary<string> = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    '%',
+    '%zz',
+    '%00',
+    '../..',
+    '__proto__',
+    'constructor',
+    'toString',
+    'a'.repeat(300),
+    '\ud800',
+    '😀',
+    '{{x}}',
+    'null',
+    '-1',
+    '1e999',
+    'default',
+    'waypoint',
+    'none',
+    'istio-system',
+  ),
+);
+
+/** JSON values of every type, weighted to the edge cases. */
+export const nastyJson: fc.Arbitrary<Json> = fc.oneof(
+  fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>,
+  nastyString,
+  fc.constantFrom<Json>(null, true, false, 0, -1, 1.5, 1e308, -0, [], {}, [null], { '': null }),
+  fc.integer(),
+);
+
+const jsonEdit: fc.Arbitrary<JsonEdit> = fc.record({
+  path: fc.array(fc.nat(), { maxLength: 6 }),
+  op: fc.constantFrom('replace' as const, 'delete' as const, 'add' as const),
+  key: fc.oneof(nastyString, fc.constantFrom('metadata', 'labels', 'items', 'kind', 'spec')),
+  value: nastyJson,
+});
+
+function children(value: Json): [string | number, Json][] {
+  if (Array.isArray(value)) return value.map((v, i) => [i, v]);
+  if (value !== null && typeof value === 'object') return Object.entries(value);
+  return [];
+}
+
+function set(target: Record<string, Json>, key: string | number, value: Json): void {
+  // defineProperty: a key such as `__proto__` becomes an own property, as JSON.parse makes it.
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
+
+/** The edit at the end of its path. */
+function editHere(value: Json, edit: JsonEdit): Json {
+  if (edit.op === 'replace') return edit.value;
+  if (Array.isArray(value)) return edit.op === 'add' ? [...value, edit.value] : value.slice(1);
+  if (value === null || typeof value !== 'object') return edit.op === 'delete' ? null : edit.value;
+  const copy = { ...value };
+  if (edit.op === 'add') set(copy, edit.key, edit.value);
+  else delete copy[Object.keys(copy)[0] ?? ''];
+  return copy;
+}
+
+function applyEdit(value: Json, edit: JsonEdit, depth = 0): Json {
+  const inside = children(value);
+  const step = edit.path[depth];
+  if (step === undefined || inside.length === 0) return editHere(value, edit);
+  const [key, child] = inside[step % inside.length] as [string | number, Json];
+  const edited = applyEdit(child, edit, depth + 1);
+  if (Array.isArray(value)) return value.map((v, i) => (i === key ? edited : v));
+  const copy = { ...(value as Record<string, Json>) };
+  set(copy, key, edited);
+  return copy;
+}
+
+/**
+ * A valid document with a few random edits (values replaced by any JSON, keys added or removed, at
+ * any depth): inputs that pass the first checks and fail deeper ones.
+ */
+export function editedJson(base: unknown, maxEdits = 4): fc.Arbitrary<unknown> {
+  return fc
+    .array(jsonEdit, { minLength: 0, maxLength: maxEdits })
+    .map((edits) => edits.reduce<Json>((doc, edit) => applyEdit(doc, edit), base as Json));
+}
