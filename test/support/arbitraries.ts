@@ -287,3 +287,142 @@ export function editedJson(base: unknown, maxEdits = 4): fc.Arbitrary<unknown> {
     .array(jsonEdit, { minLength: 0, maxLength: maxEdits })
     .map((edits) => edits.reduce<Json>((doc, edit) => applyEdit(doc, edit), base as Json));
 }
+
+// Mutations through the public HTTP API and the cluster, for the fault scenarios of test/faults.
+
+/** The objects scenario mutations name: Bookinfo's, and a second namespace `team-a`. */
+export const SCENARIO = {
+  namespaces: ['default', 'team-a'],
+  waypoints: ['waypoint', 'reviews-svc-waypoint', 'reviews-v2-pod-waypoint', 'w1'],
+  services: {
+    default: ['details', 'productpage', 'ratings', 'reviews'],
+    'team-a': ['api'],
+  },
+  pods: {
+    default: [
+      'details-v1-65cfcf56f9-4xk2p',
+      'productpage-v1-d5789fdfb-8l2zq',
+      'ratings-v1-7c9bd4b87f-tm5v9',
+      'reviews-v1-6584ddcf65-qv7rn',
+      'reviews-v2-6f85cb9b7c-9jbd8',
+      'reviews-v3-6f5b775685-h2f4x',
+    ],
+    'team-a': ['api-1'],
+  },
+  selectors: ['app=reviews', 'app=reviews,version=v2', 'version in (v1,v3)', 'app=api'],
+} as const;
+
+type ScenarioNamespace = (typeof SCENARIO.namespaces)[number];
+
+/** What an enrollment names: a namespace, a Service, a Pod, or the Pods a selector matches. */
+export type ScenarioTarget =
+  | { readonly kind: 'namespace'; readonly namespace: string }
+  | { readonly kind: 'service'; readonly namespace: string; readonly name: string }
+  | { readonly kind: 'pod'; readonly namespace: string; readonly name: string }
+  | { readonly kind: 'pods'; readonly namespace: string; readonly selector: string };
+
+/** One step of a scenario: an HTTP API call, or a user's server-side apply of a label. */
+export type ScenarioMutation =
+  | {
+      readonly op: 'apply';
+      readonly namespace: string;
+      readonly name: string;
+      readonly for?: 'service' | 'workload' | 'all';
+      readonly enrollNamespace: boolean;
+      readonly overwrite: boolean;
+      readonly wait: boolean;
+    }
+  | {
+      readonly op: 'delete';
+      readonly namespace: string;
+      readonly name: string;
+      readonly mode: 'unenroll' | 'force' | 'refuse';
+    }
+  | {
+      readonly op: 'enroll';
+      readonly target: ScenarioTarget;
+      readonly waypoint: string;
+      readonly waypointNamespace?: string;
+      readonly overwrite: boolean;
+      readonly force: boolean;
+    }
+  | { readonly op: 'unenroll'; readonly target: ScenarioTarget }
+  | {
+      readonly op: 'label';
+      readonly target: Exclude<ScenarioTarget, { kind: 'pods' }>;
+      readonly label: string;
+      readonly value: string | null;
+    };
+
+const scenarioNamespace = fc.constantFrom<ScenarioNamespace>(...SCENARIO.namespaces);
+const scenarioWaypoint = fc.constantFrom(...SCENARIO.waypoints);
+
+const objectTarget: fc.Arbitrary<Exclude<ScenarioTarget, { kind: 'pods' }>> =
+  scenarioNamespace.chain((ns) =>
+    fc.oneof(
+      fc.constant({ kind: 'namespace' as const, namespace: ns }),
+      fc
+        .constantFrom(...SCENARIO.services[ns])
+        .map((name) => ({ kind: 'service' as const, namespace: ns, name })),
+      fc
+        .constantFrom(...SCENARIO.pods[ns])
+        .map((name) => ({ kind: 'pod' as const, namespace: ns, name })),
+    ),
+  );
+
+const scenarioTarget: fc.Arbitrary<ScenarioTarget> = fc.oneof(
+  { weight: 3, arbitrary: objectTarget },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(scenarioNamespace, fc.constantFrom(...SCENARIO.selectors))
+      .map(([namespace, selector]) => ({ kind: 'pods' as const, namespace, selector })),
+  },
+);
+
+/** Any scenario mutation; some are refused (404, 409, 422), as a user's would be. */
+export const scenarioMutationArb: fc.Arbitrary<ScenarioMutation> = fc.oneof(
+  fc.record(
+    {
+      op: fc.constant('apply' as const),
+      namespace: scenarioNamespace,
+      name: scenarioWaypoint,
+      for: fc.constantFrom('service' as const, 'workload' as const, 'all' as const),
+      enrollNamespace: fc.boolean(),
+      overwrite: fc.boolean(),
+      wait: fc.boolean(),
+    },
+    { requiredKeys: ['op', 'namespace', 'name', 'enrollNamespace', 'overwrite', 'wait'] },
+  ),
+  fc.record({
+    op: fc.constant('delete' as const),
+    namespace: scenarioNamespace,
+    name: scenarioWaypoint,
+    mode: fc.constantFrom('unenroll' as const, 'force' as const, 'refuse' as const),
+  }),
+  fc.record(
+    {
+      op: fc.constant('enroll' as const),
+      target: scenarioTarget,
+      waypoint: fc.oneof(scenarioWaypoint, fc.constant('none')),
+      waypointNamespace: scenarioNamespace,
+      overwrite: fc.boolean(),
+      force: fc.boolean(),
+    },
+    { requiredKeys: ['op', 'target', 'waypoint', 'overwrite', 'force'] },
+  ),
+  fc.record({ op: fc.constant('unenroll' as const), target: scenarioTarget }),
+  fc.record({
+    op: fc.constant('label' as const),
+    target: objectTarget,
+    label: fc.constantFrom(
+      'istio.io/use-waypoint',
+      'istio.io/use-waypoint-namespace',
+      'istio.io/dataplane-mode',
+      'team',
+    ),
+    value: fc.option(fc.constantFrom('waypoint', 'w1', 'none', 'default', 'team-a', 'ambient'), {
+      nil: null,
+    }),
+  }),
+);
