@@ -288,6 +288,44 @@ describe('the HTTP API on any request', () => {
   );
 });
 
+/** `application/json` spelt in any case, with or without parameters (RFC 9110 §8.3.1). */
+const jsonMediaType: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.array(fc.boolean(), { minLength: 16, maxLength: 16 }),
+    fc.constantFrom('', '; charset=utf-8', ';charset=UTF-8', ' ; Charset="utf-8"'),
+  )
+  .map(([upper, parameters]) => {
+    const spelt = [...'application/json'].map((c, i) => (upper[i] ? c.toUpperCase() : c));
+    return `${spelt.join('')}${parameters}`;
+  });
+
+describe('the HTTP API on JSON in any spelling', () => {
+  it(
+    'reads a body as JSON whatever the case of its media type',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(jsonMediaType, async (contentType) => {
+          const result = (await handler(
+            eventOf({
+              method: 'POST',
+              path: '/v1/generate',
+              query: [],
+              body: JSON.stringify(BODIES.generate),
+              contentType,
+              accept: 'application/json',
+              anonymous: false,
+            }),
+            lambdaContext('waypointer-http-api', LAMBDA_MS),
+          )) as APIGatewayProxyStructuredResultV2;
+          expect(result.statusCode, `${contentType}: ${result.body}`).toBe(200);
+        }),
+        fuzzParameters(50),
+      );
+    },
+    timeLimit(50, 20),
+  );
+});
+
 /** A raw HTTP/1.1 request, possibly malformed anywhere. */
 const rawRequest: fc.Arbitrary<Buffer> = fc
   .record({
