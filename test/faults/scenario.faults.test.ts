@@ -151,9 +151,42 @@ async function mutate(m: ScenarioMutation): Promise<void> {
   }
   if (m.op === 'enroll') {
     const { target, op: _, ...body } = m;
-    return expectAllowed(what, await call('PUT', enrollmentPath(target), body));
+    return allOrNothing(what, () => call('PUT', enrollmentPath(target), body));
   }
-  return expectAllowed(what, await call('DELETE', enrollmentPath(m.target)));
+  return allOrNothing(what, () => call('DELETE', enrollmentPath(m.target)));
+}
+
+const ENROLLMENT_LABELS = ['istio.io/use-waypoint', 'istio.io/use-waypoint-namespace'];
+
+/** Every enrollment label of the cluster (`Kind ns/name label=value` lines), read without faults. */
+async function enrollmentLabels(): Promise<string[]> {
+  const { namespaces, services, pods } = await stack.withoutKubernetesFaults(() =>
+    stack.cluster.clusterSnapshot(),
+  );
+  return [
+    ...namespaces.map((o) => ['Namespace', o] as const),
+    ...services.map((o) => ['Service', o] as const),
+    ...pods.map((o) => ['Pod', o] as const),
+  ].flatMap(([kind, { metadata }]) =>
+    ENROLLMENT_LABELS.filter((l) => metadata.labels?.[l] !== undefined).map(
+      (l) => `${kind} ${metadata.namespace ?? ''}/${metadata.name} ${l}=${metadata.labels?.[l]}`,
+    ),
+  );
+}
+
+/**
+ * An enrollment: answered as allowed, and when not done (any answer but 200), nothing of it stays
+ * applied (README: a mutation is all or nothing).
+ */
+async function allOrNothing(what: string, send: () => Promise<Answer>): Promise<void> {
+  const before = await enrollmentLabels();
+  const answer = await send();
+  expectAllowed(what, answer);
+  if (answer.status !== 200)
+    expect(
+      await enrollmentLabels(),
+      `${what} answered ${answer.status}, left labels changed`,
+    ).toEqual(before);
 }
 
 /** Istio's "Configure waypoint proxies" walk, as the README gives it, through the HTTP API. */
@@ -238,17 +271,26 @@ describe(`a seeded run of ${MUTATIONS} mutations under ${FAULT_RATE * 100}% faul
   it(
     'ends with the engine’s bindings, every committed state published once or more, no id reused',
     async () => {
+      const timings: Record<string, number> = {};
       const mutations = fc.sample(
         fc.array(scenarioMutationArb, { minLength: MUTATIONS, maxLength: MUTATIONS }),
         { seed: SEED, numRuns: 1 },
       )[0] as ScenarioMutation[];
       try {
+        const start = Date.now();
+        const lap = (phase: string): void => {
+          timings[phase] = Date.now() - start - Object.values(timings).reduce((a, b) => a + b, 0);
+        };
         await teamA();
         stack.faults(FAULT_RATE);
         await walkthrough();
+        lap('walkthroughMs');
         for (const m of mutations) await mutate(m);
+        lap('mutationsMs');
         await settle();
+        lap('settleMs');
         await expectConsistent();
+        lap('checkMs');
       } catch (error) {
         (error as Error).message =
           `FAULT_SEED=${SEED} FAULT_MUTATIONS=${MUTATIONS}: ${(error as Error).message}`;
@@ -259,6 +301,7 @@ describe(`a seeded run of ${MUTATIONS} mutations under ${FAULT_RATE * 100}% faul
         sqs: stack.sqsFaults.injected,
         answers: Object.fromEntries(answers),
         committed: stack.store.committed.length,
+        timings,
       };
       process.stdout.write(`fault scenario seed ${SEED}: ${JSON.stringify(injected)}\n`);
       // The run did meet faults of every kind.

@@ -121,6 +121,11 @@ export interface FaultStack {
   readonly store: { readonly committed: readonly CommittedState[]; load: BindingStore['load'] };
   /** Turns both fault sources on (rate > 0) or off. */
   faults(rate: number): void;
+  /**
+   * Runs `read` with the API server's faults paused (the test's own reads of the cluster; the
+   * pipeline runs on meanwhile).
+   */
+  withoutKubernetesFaults<T>(read: () => Promise<T>): Promise<T>;
   /** Every message on binding-changes.fifo now, in the order received, deleted once read. */
   drainChanges(): Promise<Message[]>;
   /** Waits until reconcile-requests.fifo is empty with nothing in flight. */
@@ -229,21 +234,33 @@ export async function startFaultStack(options: {
     );
   };
 
-  return {
+  let seeded = false;
+  const stack: FaultStack = {
     url: gateway.url,
     local,
     cluster,
     sqsFaults,
     store,
     faults: (rate) => {
+      // The seed once: later calls go on with the same pseudo-random sequence.
       local.server.faults.configure({
         rate,
-        seed: options.seed,
+        ...(seeded ? {} : { seed: options.seed }),
         kinds: ['500', '500', '429', 'stall'],
         retryAfterSeconds: 0,
         stallMs: 600,
       });
+      seeded = true;
       sqsFaults.rate = rate;
+    },
+    withoutKubernetesFaults: async (read) => {
+      const rate = sqsFaults.rate;
+      local.server.faults.configure({ rate: 0 });
+      try {
+        return await read();
+      } finally {
+        stack.faults(rate);
+      }
     },
     drainChanges: async () => {
       const all: Message[] = [];
@@ -291,4 +308,5 @@ export async function startFaultStack(options: {
       await new Promise<void>((resolve) => gateway.server.close(() => resolve()));
     },
   };
+  return stack;
 }
