@@ -155,7 +155,8 @@ export async function startFaultStack(options: {
 }): Promise<FaultStack> {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   const logger = new Logger({ serviceName: 'waypointer', logLevel: 'SILENT' });
-  const metrics = new Metrics({ namespace: 'waypointer', serviceName: 'waypointer' });
+  // Metrics' own warnings (no metrics in an invocation) go to the silent logger too.
+  const metrics = new Metrics({ namespace: 'waypointer', serviceName: 'waypointer', logger });
   const handlers: { api?: HttpHandler; audit?: HttpHandler } = {};
   const gateway = await startGateway((event, context) => {
     const handler = event.rawPath.startsWith('/audit/') ? handlers.audit : handlers.api;

@@ -66,11 +66,12 @@ beforeAll(async () => {
   );
   // A namespace's deletion is checked against the cluster: the embedded one, Bookinfo seeded.
   local = await cluster();
-  metrics = new CountingMetrics({ namespace: 'waypointer', serviceName: 'waypointer' });
+  const logger = new Logger({ serviceName: 'waypointer', logLevel: 'SILENT' });
+  metrics = new CountingMetrics({ namespace: 'waypointer', serviceName: 'waypointer', logger });
   const deps = {
     clusters: new StaticClusterRegistry({ demo: new KubernetesCluster(kubeConfigOf(local)) }),
     queue: new SqsReconcileQueue(client, QueueUrl as string),
-    logger: new Logger({ serviceName: 'waypointer', logLevel: 'SILENT' }),
+    logger,
     metrics,
   };
   webhook = createAuditWebhook(deps);

@@ -33,6 +33,7 @@ let server: Server;
 beforeAll(async () => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   local = await cluster();
+  const logger = new Logger({ serviceName: 'waypointer', logLevel: 'SILENT' });
   const api = createHttpApi({
     clusters: new StaticClusterRegistry({
       local: new KubernetesCluster(kubeConfigOf(local), {
@@ -42,8 +43,8 @@ beforeAll(async () => {
       }),
     }),
     policy: LOCAL_PERMISSIVE,
-    logger: new Logger({ serviceName: 'waypointer', logLevel: 'SILENT' }),
-    metrics: new Metrics({ namespace: 'waypointer', serviceName: 'waypointer' }),
+    logger,
+    metrics: new Metrics({ namespace: 'waypointer', serviceName: 'waypointer', logger }),
   });
   handler = (event) => api(event, lambdaContext('waypointer-http-api', LAMBDA_MS));
   ({ url, server } = await startGateway(handler));
