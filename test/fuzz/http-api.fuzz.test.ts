@@ -27,6 +27,8 @@ const LAMBDA_MS = 3_000;
 
 let local: Awaited<ReturnType<typeof cluster>>;
 let handler: HttpHandler;
+/** The same API over a client that pages lists by 2 and gives up on a request after 200 ms. */
+let flaky: HttpHandler;
 let url: string;
 let server: Server;
 
@@ -47,6 +49,21 @@ beforeAll(async () => {
     metrics: new Metrics({ namespace: 'waypointer', serviceName: 'waypointer', logger }),
   });
   handler = (event) => api(event, lambdaContext('waypointer-http-api', LAMBDA_MS));
+  const paged = createHttpApi({
+    clusters: new StaticClusterRegistry({
+      local: new KubernetesCluster(kubeConfigOf(local), {
+        pollIntervalMs: 20,
+        baseDelayMs: 5,
+        maxDelayMs: 20,
+        pageSize: 2,
+        requestTimeoutMs: 200,
+      }),
+    }),
+    policy: LOCAL_PERMISSIVE,
+    logger,
+    metrics: new Metrics({ namespace: 'waypointer', serviceName: 'waypointer', logger }),
+  });
+  flaky = (event) => paged(event, lambdaContext('waypointer-http-api', LAMBDA_MS));
   ({ url, server } = await startGateway(handler));
 });
 
@@ -286,6 +303,40 @@ describe('the HTTP API on any request', () => {
       );
     },
     timeLimit(200, 60),
+  );
+});
+
+describe('the HTTP API on any request while the cluster fails', () => {
+  it(
+    'answers below 500, or 503 or 504, when 20% of API server requests fail (500, 429, stall, 410)',
+    async () => {
+      local.server.faults.configure({
+        rate: 0.2,
+        seed: 7,
+        kinds: ['500', '429', 'stall', '410'],
+        retryAfterSeconds: 0,
+        stallMs: 400,
+      });
+      try {
+        await fc.assert(
+          fc.asyncProperty(request, async (r) => {
+            const result = (await flaky(
+              eventOf(r),
+              lambdaContext('waypointer-http-api', LAMBDA_MS),
+            )) as APIGatewayProxyStructuredResultV2;
+            const status = result.statusCode ?? 200;
+            const text = result.body ?? '';
+            const allowed = status < 500 || status === 503 || status === 504;
+            expect(allowed, `${r.method} ${r.path} answered ${status}: ${text}`).toBe(true);
+            if (status >= 400) expect(JSON.parse(text)).toMatchObject({ status });
+          }),
+          fuzzParameters(100),
+        );
+      } finally {
+        local.server.faults.configure({ rate: 0 });
+      }
+    },
+    timeLimit(100, 300),
   );
 });
 
