@@ -13,8 +13,8 @@ import { type HttpHandler, lambdaContext, startGateway } from '@waypointer/local
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpApi } from '../../functions/http-api/app.ts';
-import { ROUTES, type Route } from '../../functions/http-api/routes.ts';
+import { allRoutes, createHttpApi } from '../../functions/http-api/app.ts';
+import type { Route } from '../../functions/http-api/routes.ts';
 import { KubernetesCluster } from '../../shared/adapters/kubernetes/cluster.ts';
 import { StaticClusterRegistry } from '../../shared/adapters/kubernetes/registry.ts';
 import { LOCAL_PERMISSIVE } from '../../shared/app/authorization.ts';
@@ -173,6 +173,9 @@ interface Request {
   readonly accept: string;
   readonly anonymous: boolean;
 }
+
+/** Every route the handler serves, the OpenAPI document's included. */
+const ROUTES = allRoutes('0.1.0');
 
 const request: fc.Arbitrary<Request> = fc
   .constantFrom(...ROUTES)
