@@ -161,7 +161,7 @@ const ENROLLMENT_LABELS = ['istio.io/use-waypoint', 'istio.io/use-waypoint-names
 /** Every enrollment label of the cluster (`Kind ns/name label=value` lines), read without faults. */
 async function enrollmentLabels(): Promise<string[]> {
   const { namespaces, services, pods } = await stack.withoutKubernetesFaults(() =>
-    stack.cluster.clusterSnapshot(),
+    stack.reader.clusterSnapshot(),
   );
   return [
     ...namespaces.map((o) => ['Namespace', o] as const),
@@ -234,7 +234,7 @@ async function settle(): Promise<void> {
 }
 
 async function expectConsistent(): Promise<void> {
-  const snapshot = await stack.cluster.clusterSnapshot();
+  const snapshot = await stack.reader.clusterSnapshot();
   const messages = await stack.drainChanges();
   const { byNamespace, conflictingIds } = replay(messages);
   expect(conflictingIds, 'message ids with two different bodies').toEqual([]);
