@@ -92,7 +92,8 @@ function bodyOf(event: Event, route: Route): unknown {
   const raw = bodyText(event);
   if (raw.trim() === '') return {};
   const type = event.headers['content-type'] ?? 'application/json';
-  if (!type.includes('json'))
+  // Media types are case-insensitive (RFC 9110 §8.3.1): `Application/JSON` is JSON.
+  if (!type.toLowerCase().includes('json'))
     throw new RequestError(
       415,
       `the request body must be JSON (Content-Type: application/json), not ${type}`,
