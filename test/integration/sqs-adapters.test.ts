@@ -17,14 +17,20 @@ import type { Clock } from '../../shared/ports.ts';
 
 let server: SqsServer;
 let client: SQSClient;
+let endpoint: string;
 
-beforeAll(async () => {
-  server = new SqsServer();
-  client = new SQSClient({
-    endpoint: await server.start(0),
+function sqsClient(): SQSClient {
+  return new SQSClient({
+    endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
   });
+}
+
+beforeAll(async () => {
+  server = new SqsServer();
+  endpoint = await server.start(0);
+  client = sqsClient();
 });
 afterAll(async () => {
   client.destroy();
@@ -95,6 +101,51 @@ describe('SqsChangePublisher', () => {
     expect(received).toEqual(messages.map((_, i) => i));
   });
 
+  it('keeps a group in order when SQS fails an entry and not a later one of the same group', async () => {
+    const url = await queue('order.fifo');
+    // A real client whose first SendMessageBatch loses its first entry: the call answers 200 with
+    // that entry in Failed and sends the others for real, as SQS may.
+    const faulty = sqsClient();
+    let faults = 1;
+    faulty.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'SendMessageBatchCommand' || faults-- <= 0) return next(args);
+        const input = args.input as { Entries: { Id: string }[] };
+        const [lost, ...sent] = input.Entries;
+        const failed = [
+          { Id: lost?.Id, Code: 'InternalError', SenderFault: false, Message: 'injected' },
+        ];
+        if (sent.length === 0)
+          return {
+            output: { Successful: [], Failed: failed, $metadata: {} },
+            response: {},
+          } as never;
+        const output = (await next({ ...args, input: { ...input, Entries: sent } as never })) as {
+          output: { Failed?: unknown[] };
+        };
+        output.output.Failed = failed;
+        return output as never;
+      },
+      { step: 'initialize' },
+    );
+    const messages = bindingChangeMessages({
+      cluster: 'c',
+      namespace: 'ns',
+      generation: 1,
+      previousGeneration: 0,
+      changes: Array.from({ length: 3000 }, (_, i) => change(i)),
+      cause: { trigger: 'sweep', actor: null, auditIds: [] },
+      source: 'urn:waypointer:cluster:c',
+      time: '2026-11-24T00:00:00Z',
+    });
+    const clock: Clock = { now: () => new Date(), sleep: async () => {} };
+    await new SqsChangePublisher(faulty, url, { clock }).publish(messages);
+    faulty.destroy();
+    expect(faults).toBeLessThan(0);
+    const received = (await drain(url)).map((b) => JSON.parse(b).data.chunk.index);
+    expect(received).toEqual(messages.map((_, i) => i));
+  });
+
   it('resends only the entries SQS failed, and gives up with UnavailableError', async () => {
     const calls: string[][] = [];
     let failures = 1;
@@ -117,7 +168,7 @@ describe('SqsChangePublisher', () => {
     } as unknown as SQSClient;
     const three = ['a', 'b', 'c'].map((id) => ({
       id,
-      groupId: 'g',
+      groupId: `g-${id}`,
       deduplicationId: id,
       body: '{}',
     }));

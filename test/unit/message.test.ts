@@ -376,9 +376,9 @@ describe('messageGroupId', () => {
 });
 
 describe('sendBatches (the SQS adapter batches published messages)', () => {
-  const message = (i: number, size: number): BindingChangeMessage => ({
+  const message = (i: number, size: number, groupId = `prod/ns-${i}`): BindingChangeMessage => ({
     id: `id-${i}`,
-    groupId: 'prod/default',
+    groupId,
     deduplicationId: `id-${i}`,
     body: 'x'.repeat(size),
   });
@@ -408,6 +408,16 @@ describe('sendBatches (the SQS adapter batches published messages)', () => {
 
   it('never repeats an id in one batch', () => {
     expect(sendBatches([message(1, 1), message(1, 1)]).map((b) => b.length)).toEqual([1, 1]);
+  });
+
+  it('never puts two messages of one group in a batch: a resent entry cannot overtake', () => {
+    const group = [0, 1, 2].map((i) => message(i, 1, 'prod/default'));
+    expect(sendBatches(group).map((b) => b.length)).toEqual([1, 1, 1]);
+    const mixed = [message(0, 1, 'a'), message(1, 1, 'b'), message(2, 1, 'a'), message(3, 1, 'c')];
+    expect(sendBatches(mixed).map((b) => b.map((m) => m.id))).toEqual([
+      ['id-0', 'id-1'],
+      ['id-2', 'id-3'],
+    ]);
   });
 
   it('batches real chunked messages', () => {

@@ -25,12 +25,15 @@ export interface SqsOptions {
 
 /**
  * Splits messages, in order, into SendMessageBatch calls: at most 10 entries, at most 1 MiB of
- * bodies in all (SQS's largest batch payload is its largest message), and no id twice in one call
- * (entry ids must be unique per request). Only bodies are counted: a caller that adds message
- * attributes must leave room for them.
+ * bodies in all (SQS's largest batch payload is its largest message), no id twice in one call
+ * (entry ids must be unique per request) and no message group twice in one call: SQS reports each
+ * entry on its own, so a failed entry resent after a later one of its group went through would
+ * break the group's order. Only bodies are counted: a caller that adds message attributes must
+ * leave room for them.
  *
  * @example
- * sendBatches(messages).map((batch) => batch.length); // => [10, 10, 3]
+ * sendBatches(messagesOf23Groups).map((batch) => batch.length); // => [10, 10, 3]
+ * sendBatches(threeChunksOfOneGroup).map((batch) => batch.length); // => [1, 1, 1]
  */
 export function sendBatches<M extends OutgoingMessage>(
   messages: readonly M[],
@@ -47,7 +50,8 @@ export function sendBatches<M extends OutgoingMessage>(
       throw new ValidationError(`message ${message.id} is ${size} bytes, over ${maxBytes} bytes`);
     }
     const full = current.length >= maxEntries || bytes + size > maxBytes;
-    if (current.length > 0 && (full || current.some((m) => m.id === message.id))) {
+    const clash = current.some((m) => m.id === message.id || m.groupId === message.groupId);
+    if (current.length > 0 && (full || clash)) {
       batches.push(current);
       current = [];
       bytes = 0;
