@@ -64,7 +64,7 @@ describe('waypointer generate (istioctl waypoint generate, §11.2)', () => {
       '',
       'Error: failed to create gateway: invalid traffic type: x. Valid options are: [all none service workload]\n',
     ]);
-  });
+  }, 30_000);
 
   it('names the field in its ValidationError', () => {
     expect(() => generateWaypoint({ for: 'foo' })).toThrow(ValidationError);
