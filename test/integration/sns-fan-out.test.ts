@@ -6,7 +6,7 @@
  * with what the SQS path puts on binding-changes.fifo: the same ids, bodies (but for the time of
  * the run), group and deduplication ids, and message attributes.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
@@ -39,6 +39,7 @@ const TOPIC = 'waypointer-test-binding-changes.fifo';
 const SQS_PATH_TABLE = 'waypointer-bindings-sqs-path';
 
 type Reconcile = (event: SQSEvent, context: unknown) => Promise<SQSBatchResponse>;
+type Sweep = (event: unknown, context: unknown) => Promise<{ clusters: { changes: number }[] }>;
 
 let local: LocalCluster;
 let dynamo: LocalDynamo;
@@ -121,14 +122,26 @@ afterAll(async () => {
   await local?.stop();
 });
 
-/** The reconcile handler as its composition root builds it from the environment now. */
-async function reconcileFrom(env: Record<string, string | undefined>): Promise<Reconcile> {
+/** Sets (or, for undefined, removes) environment variables and forgets loaded modules. */
+function environment(env: Record<string, string | undefined>): void {
   for (const [name, value] of Object.entries(env))
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   vi.resetModules();
+}
+
+/** The reconcile handler as its composition root builds it from the environment now. */
+async function reconcileFrom(env: Record<string, string | undefined>): Promise<Reconcile> {
+  environment(env);
   const { handler } = await import('../../functions/reconcile/handler.ts');
   return handler as unknown as Reconcile;
+}
+
+/** The scheduled-sweep handler as its composition root builds it from the environment now. */
+async function sweepFrom(env: Record<string, string | undefined>): Promise<Sweep> {
+  environment(env);
+  const { handler } = await import('../../functions/scheduled-sweep/handler.ts');
+  return handler as unknown as Sweep;
 }
 
 /** An SQS event of one reconcile request for demo/default, as reconcile-requests.fifo delivers it. */
@@ -255,5 +268,32 @@ describe('binding changes fanned out through an SNS FIFO topic', () => {
       },
     });
     expect(withoutReviews(direct[0])).toEqual(withoutReviews(generationOne));
+  }, 60_000);
+
+  it('reach every consumer from the scheduled sweep too', async () => {
+    // A change no audit event announced: the sweep finds it and publishes it to the topic.
+    await raw(local, 'PATCH', '/api/v1/namespaces/default', {
+      body: { metadata: { labels: { 'istio.io/use-waypoint': 'waypoint' } } },
+      contentType: 'application/merge-patch+json',
+    });
+    const sweep = await sweepFrom({
+      WAYPOINTER_BINDINGS_TABLE: BINDINGS_TABLE,
+      WAYPOINTER_CHANGES_TOPIC_ARN: topicArn,
+    });
+    const tick = JSON.parse(
+      readFileSync(new URL('../../events/scheduled-sweep.json', import.meta.url), 'utf8'),
+    );
+    const summary = await sweep(tick, lambdaContext('waypointer-test-scheduledSweep', 900_000));
+    expect(summary.clusters[0]?.changes).toBeGreaterThan(0);
+    expect(await drain(queues.bindingChanges as string)).toEqual([]);
+    const perConsumer = await Promise.all(
+      CONSUMERS.map(async (c) => (await drain(queues[c] as string)).map(seen)),
+    );
+    const [auditTrail, gitops] = perConsumer;
+    expect(auditTrail?.map((m) => m.event.data.cause.trigger)).toContain('sweep');
+    expect(auditTrail?.find((m) => m.event.subject === 'demo/default')?.event.data.generation).toBe(
+      3,
+    );
+    expect(gitops).toEqual(auditTrail);
   }, 60_000);
 });
