@@ -548,7 +548,9 @@ export class SnsService {
       const body = subscription.raw
         ? { MessageBody: message.Message, ...sqsAttributes(message.MessageAttributes) }
         : {
-            MessageBody: JSON.stringify(this.#envelope(topic, message, messageId, sequenceNumber)),
+            MessageBody: JSON.stringify(
+              this.#envelope(subscription, message, messageId, sequenceNumber),
+            ),
           };
       try {
         await this.#send(subscription.endpoint, body, message);
@@ -608,7 +610,7 @@ export class SnsService {
 
   /** The JSON notification a subscription without raw message delivery receives. */
   #envelope(
-    topic: Topic,
+    subscription: Subscription,
     message: Publication,
     messageId: string,
     sequenceNumber: string | undefined,
@@ -618,11 +620,11 @@ export class SnsService {
       Type: 'Notification',
       MessageId: messageId,
       ...(sequenceNumber === undefined ? {} : { SequenceNumber: sequenceNumber }),
-      TopicArn: topic.arn,
+      TopicArn: subscription.topicArn,
       ...(message.Subject === undefined ? {} : { Subject: message.Subject }),
       Message: message.Message,
       Timestamp: new Date(this.#now()).toISOString(),
-      UnsubscribeURL: `http://127.0.0.1/?Action=Unsubscribe&SubscriptionArn=${topic.arn}`,
+      UnsubscribeURL: `http://127.0.0.1/?Action=Unsubscribe&SubscriptionArn=${subscription.arn}`,
       ...(attributes.length === 0
         ? {}
         : {
@@ -637,6 +639,16 @@ export class SnsService {
   }
 }
 
+/** The members of a PublishBatch entry this endpoint serves (not MessageStructure). */
+const BATCH_ENTRY_MEMBERS = [
+  'Id',
+  'Message',
+  'Subject',
+  'MessageAttributes',
+  'MessageGroupId',
+  'MessageDeduplicationId',
+];
+
 /** PublishBatch's entries: 1 to 10, each with a well-formed Id of its own. */
 function batchEntries(input: Input): Input[] {
   const entries = input.PublishBatchRequestEntries;
@@ -648,6 +660,7 @@ function batchEntries(input: Input): Input[] {
   if (entries.length > MAX_BATCH_ENTRIES) throw errors.tooManyEntries(entries.length);
   const ids = new Set<string>();
   for (const entry of entries as Input[]) {
+    onlyKnown(entry, BATCH_ENTRY_MEMBERS, 'PublishBatchRequestEntry');
     const id = str(entry, 'Id') ?? '';
     if (!BATCH_ID.test(id)) throw errors.invalidBatchEntryId(id);
     if (ids.has(id)) throw errors.idsNotDistinct(id);

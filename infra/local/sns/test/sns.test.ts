@@ -415,7 +415,10 @@ describe('Publish', () => {
     );
     expect(SequenceNumber).toBeUndefined();
     const [message] = await drain(q.url);
+    const subscription = (await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn })))
+      .Subscriptions?.[0]?.SubscriptionArn as string;
     expect(JSON.parse(message?.Body as string)).toMatchObject({
+      UnsubscribeURL: expect.stringContaining(`SubscriptionArn=${subscription}`),
       Type: 'Notification',
       MessageId,
       TopicArn,
@@ -509,6 +512,7 @@ describe('PublishBatch', () => {
       'BatchEntryIdsNotDistinctException',
     ],
     [[{ Id: 'a b', Message: 'x' }], 'InvalidBatchEntryIdException'],
+    [[{ Id: 'a', Message: 'x', MessageStructure: 'json' }], 'InvalidParameterException'],
     [
       [
         { Id: 'a', Message: 'x'.repeat(200_000) },
