@@ -312,13 +312,13 @@ const consumerName = z
   );
 
 /**
- * The document's `consumers`: each gets its own queue and DLQ subscribed to an SNS FIFO topic. An
- * SNS FIFO topic takes 100 subscriptions; `binding-changes.fifo` is one of them.
+ * The document's `consumers`: each gets its own queue and DLQ subscribed to an SNS FIFO topic,
+ * beside `binding-changes.fifo`; at most 99, so that the topic has at most 100 subscriptions.
  */
 export const consumersSchema = z
   .array(consumerName)
   .min(1, 'name at least one consumer, or leave consumers out')
-  .max(99, 'an SNS FIFO topic takes at most 100 subscriptions, binding-changes.fifo included')
+  .max(99, 'at most 99 consumers: with binding-changes.fifo, 100 subscriptions on the topic')
   .superRefine((names, context) => {
     names.forEach((name, i) => {
       if (names.indexOf(name) !== i)
