@@ -1,6 +1,7 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 import events from './infra/local/events/vitest.config.ts';
 import kubeApi from './infra/local/kube-api/vitest.config.ts';
+import sns from './infra/local/sns/vitest.config.ts';
 import sqs from './infra/local/sqs/vitest.config.ts';
 import stack from './infra/local/stack/vitest.config.ts';
 import apimachinery from './shared/apimachinery/vitest.config.ts';
@@ -10,6 +11,7 @@ const UNITS = {
   'shared/apimachinery': apimachinery,
   'infra/local/kube-api': kubeApi,
   'infra/local/sqs': sqs,
+  'infra/local/sns': sns,
   'infra/local/events': events,
   'infra/local/stack': stack,
 };

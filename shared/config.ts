@@ -127,25 +127,47 @@ export interface PipelineConfig {
   readonly bindingsTable: string;
   readonly reconcileQueueUrl: string;
   readonly changesQueueUrl: string;
+  /**
+   * `WAYPOINTER_CHANGES_TOPIC_ARN`, when set: the SNS FIFO topic reconcile and the sweep publish
+   * binding changes to instead of `binding-changes.fifo` (the deployment sets it when the
+   * configuration document names consumers).
+   */
+  readonly changesTopicArn?: string;
 }
+
+/** An SNS FIFO topic ARN: `arn:<partition>:sns:<region>:<account>:<name>.fifo`. */
+const fifoTopicArn = z
+  .string()
+  .regex(
+    /^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,251}\.fifo$/,
+    'an SNS FIFO topic ARN, arn:aws:sns:<region>:<account>:<name>.fifo',
+  );
 
 const pipelineSchema = z.object({
   WAYPOINTER_BINDINGS_TABLE: z.string().min(1),
   WAYPOINTER_RECONCILE_QUEUE_URL: z.url(),
   WAYPOINTER_CHANGES_QUEUE_URL: z.url(),
+  WAYPOINTER_CHANGES_TOPIC_ARN: optional(fifoTopicArn),
 });
 
 /**
  * `WAYPOINTER_BINDINGS_TABLE`, `WAYPOINTER_RECONCILE_QUEUE_URL` and `WAYPOINTER_CHANGES_QUEUE_URL`,
- * required by the pipeline functions (audit-ingest, reconcile, scheduled-sweep).
+ * required by the pipeline functions (audit-ingest, reconcile, scheduled-sweep), and the optional
+ * `WAYPOINTER_CHANGES_TOPIC_ARN` (an SNS FIFO topic; unset or empty: none).
+ *
+ * @example
+ * loadPipelineConfig({ ...env, WAYPOINTER_CHANGES_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:changes.fifo' }).changesTopicArn;
+ * // => 'arn:aws:sns:eu-west-1:123456789012:changes.fifo'
  */
 export function loadPipelineConfig(env: Record<string, string | undefined>): PipelineConfig {
   const parsed = pipelineSchema.safeParse(env);
   if (!parsed.success) throw invalid(parsed.error.issues);
+  const topic = parsed.data.WAYPOINTER_CHANGES_TOPIC_ARN;
   return {
     bindingsTable: parsed.data.WAYPOINTER_BINDINGS_TABLE,
     reconcileQueueUrl: parsed.data.WAYPOINTER_RECONCILE_QUEUE_URL,
     changesQueueUrl: parsed.data.WAYPOINTER_CHANGES_QUEUE_URL,
+    ...(topic === undefined ? {} : { changesTopicArn: topic }),
   };
 }
 
@@ -274,14 +296,42 @@ export function loadChatOpsConfig(env: Record<string, string | undefined>): Chat
 
 /**
  * The deployment's configuration document (`serverless.yml` `--param=config=<file>`): the clusters
- * (`WAYPOINTER_CLUSTERS`), the authorization policy (`WAYPOINTER_POLICY`) and the ChatOps settings
- * (`WAYPOINTER_SLACK`) as one JSON object. Each part is checked by the loader the functions use.
+ * (`WAYPOINTER_CLUSTERS`), the authorization policy (`WAYPOINTER_POLICY`), the ChatOps settings
+ * (`WAYPOINTER_SLACK`) and the optional consumers of binding changes as one JSON object. Each part
+ * is checked by the loader the functions use.
  */
 const deploymentDocumentSchema = z.strictObject({
   clusters: z.record(z.string(), z.unknown()),
   policy: z.unknown().optional(),
   slack: z.unknown().optional(),
+  consumers: z.unknown().optional(),
 });
+
+/**
+ * A consumer of binding changes (the document's `consumers`): it names the consumer's queue,
+ * `<service>-<stage>-binding-changes-<consumer>.fifo`, and its dead-letter queue.
+ */
+const consumerName = z
+  .string()
+  .regex(
+    /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/,
+    'lowercase letters, digits and inner hyphens, 1 to 32 characters',
+  );
+
+/**
+ * The document's `consumers`: each gets its own queue and DLQ subscribed to an SNS FIFO topic,
+ * beside `binding-changes.fifo`; at most 99, so that the topic has at most 100 subscriptions.
+ */
+export const consumersSchema = z
+  .array(consumerName)
+  .min(1, 'name at least one consumer, or leave consumers out')
+  .max(99, 'at most 99 consumers: with binding-changes.fifo, 100 subscriptions on the topic')
+  .superRefine((names, context) => {
+    names.forEach((name, i) => {
+      if (names.indexOf(name) !== i)
+        context.addIssue({ code: 'custom', path: [i], message: `${name} is named twice` });
+    });
+  });
 
 /** The values a deployment gives every function, each one line of JSON (or empty). */
 export type DeploymentEnvironment = Readonly<
@@ -299,6 +349,8 @@ export interface EksClusterRef {
 export interface DeploymentConfig {
   readonly environment: DeploymentEnvironment;
   readonly eksClusters: readonly EksClusterRef[];
+  /** The consumers of binding changes, each with its own queue on the topic; none: no topic. */
+  readonly consumers: readonly string[];
 }
 
 /** `error` (thrown by a loader) as a ValidationError that names `source`, each path under `part`. */
@@ -352,7 +404,7 @@ export function parseDeploymentConfig(text: string, source: string): DeploymentC
       problems,
     );
   }
-  const { clusters, policy, slack } = parsed.data;
+  const { clusters, policy, slack, consumers } = parsed.data;
   const environment: DeploymentEnvironment = {
     WAYPOINTER_CLUSTERS: JSON.stringify(clusters),
     WAYPOINTER_POLICY: policy === undefined ? '' : JSON.stringify(policy),
@@ -374,5 +426,20 @@ export function parseDeploymentConfig(text: string, source: string): DeploymentC
   const eksClusters = Object.entries(config.clusters).flatMap(([cluster, c]) =>
     'eks' in c ? [{ cluster, name: c.eks.name, region: c.eks.region }] : [],
   );
-  return { environment, eksClusters };
+  return { environment, eksClusters, consumers: checkedConsumers(source, consumers) };
+}
+
+/** The document's `consumers`, checked; a ValidationError naming `source` and the entry. */
+function checkedConsumers(source: string, consumers: unknown): readonly string[] {
+  if (consumers === undefined) return [];
+  const parsed = consumersSchema.safeParse(consumers);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => ({
+    path: ['consumers', ...i.path.map(String)].join('.'),
+    message: i.message,
+  }));
+  throw new ValidationError(
+    `${source}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+    problems,
+  );
 }

@@ -1,8 +1,10 @@
 /**
  * The parts of the CloudFormation template that follow from the configuration document: one IAM
  * role per function with the actions its code sends on the resources it sends them to, a CloudWatch
- * Logs subscription and an EKS access entry per configured EKS cluster of the stack's region, and
- * the alarms. `serverless.yml` merges them through infra/aws/osls.js; test/deploy checks them.
+ * Logs subscription and an EKS access entry per configured EKS cluster of the stack's region, the
+ * SNS FIFO topic of binding changes with a queue and DLQ per consumer when the document names
+ * consumers (ADR 0015), and the alarms. `serverless.yml` merges them through infra/aws/osls.js;
+ * test/deploy checks them.
  */
 import type { DeploymentConfig, EksClusterRef } from '../../shared/config.ts';
 
@@ -76,8 +78,21 @@ const allow = (actions: readonly string[], resources: readonly Value[]): Stateme
 interface Access {
   /** It reaches the configured clusters: `eks:DescribeCluster`, and an EKS access entry. */
   readonly clusters: boolean;
-  readonly statements: (settings: StackSettings) => Statement[];
+  readonly statements: (settings: StackSettings, config: DeploymentConfig) => Statement[];
 }
+
+/** The SNS FIFO topic of binding changes, in the template only when consumers are configured. */
+export const CHANGES_TOPIC = 'BindingChangesTopic';
+
+/**
+ * Where reconcile and the sweep publish binding changes: to the topic when the document names
+ * consumers (the topic fans out to `binding-changes.fifo` and each consumer's queue), else to
+ * `binding-changes.fifo` itself.
+ */
+const publishChanges = (config: DeploymentConfig): Statement =>
+  config.consumers.length > 0
+    ? allow(['sns:Publish'], [{ Ref: CHANGES_TOPIC }])
+    : allow(SEND, [getArn('BindingChangesQueue')]);
 
 const BINDINGS = getArn('BindingsTable');
 const IDEMPOTENCY = getArn('CommandIdempotencyTable');
@@ -121,18 +136,15 @@ export const ACCESS: Readonly<Record<string, Access>> = {
   },
   reconcile: {
     clusters: true,
-    statements: () => [
+    statements: (_, config) => [
       allow(BINDING_STORE, [BINDINGS]),
-      allow(SEND, [getArn('BindingChangesQueue')]),
+      publishChanges(config),
       allow(POLL, [getArn('ReconcileRequestsQueue')]),
     ],
   },
   scheduledSweep: {
     clusters: true,
-    statements: () => [
-      allow(BINDING_STORE, [BINDINGS]),
-      allow(SEND, [getArn('BindingChangesQueue')]),
-    ],
+    statements: (_, config) => [allow(BINDING_STORE, [BINDINGS]), publishChanges(config)],
   },
   eventbridgeCommand: {
     clusters: true,
@@ -194,7 +206,7 @@ function role(fn: string, access: Access, config: DeploymentConfig, settings: St
     // X-Ray has no resource-level permissions for these two actions.
     allow(['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], ['*']),
     ...(access.clusters && clusters.length > 0 ? [allow(['eks:DescribeCluster'], clusters)] : []),
-    ...access.statements(settings),
+    ...access.statements(settings, config),
   ];
   return {
     Type: 'AWS::IAM::Role',
@@ -307,6 +319,132 @@ function alarm(settings: StackSettings, properties: Record<string, unknown>): Re
   };
 }
 
+/** The logical ids of a consumer's queue, its DLQ and its subscription. */
+export function consumerIds(consumer: string): {
+  queue: string;
+  dlq: string;
+  subscription: string;
+} {
+  const id = logicalName(consumer);
+  return {
+    queue: `ConsumerQueue${id}`,
+    dlq: `ConsumerDLQ${id}`,
+    subscription: `ConsumerSubscription${id}`,
+  };
+}
+
+/** SQS's longest queue name. */
+const QUEUE_NAME_MAX = 80;
+
+/** A FIFO queue of the stack, named `<service>-<stage>-<name>.fifo`, kept 14 days. */
+function fifoQueue(name: string, settings: StackSettings, deadLetter?: string): Resource {
+  const queueName = `${settings.service}-${settings.stage}-${name}.fifo`;
+  if (queueName.length > QUEUE_NAME_MAX)
+    throw new Error(
+      `the queue name ${queueName} is longer than SQS's ${QUEUE_NAME_MAX} characters: shorten the consumer's name or the stage`,
+    );
+  return {
+    Type: 'AWS::SQS::Queue',
+    Properties: {
+      QueueName: queueName,
+      FifoQueue: true,
+      MessageRetentionPeriod: 1209600,
+      ...(deadLetter === undefined
+        ? {}
+        : { RedrivePolicy: { deadLetterTargetArn: getArn(deadLetter), maxReceiveCount: 10 } }),
+    },
+  };
+}
+
+/** A raw delivery of the topic to a queue; what SNS cannot deliver goes to `dlq`. */
+function subscription(queue: string, dlq: string): Resource {
+  return {
+    Type: 'AWS::SNS::Subscription',
+    Properties: {
+      TopicArn: { Ref: CHANGES_TOPIC },
+      Protocol: 'sqs',
+      Endpoint: getArn(queue),
+      RawMessageDelivery: true,
+      RedrivePolicy: { deadLetterTargetArn: getArn(dlq) },
+    },
+  };
+}
+
+/**
+ * The fan-out of binding changes (ADR 0015): an SNS FIFO topic (content-based deduplication off:
+ * the publisher gives each message's id as its deduplication id) subscribed by
+ * `binding-changes.fifo` and by one FIFO queue per consumer, each with its DLQ, raw delivery, a
+ * queue policy letting the topic send, and alarms on the DLQs and on failed notifications.
+ */
+function fanOutResources(consumers: readonly string[], settings: StackSettings) {
+  const resources: Record<string, Resource> = {
+    [CHANGES_TOPIC]: {
+      Type: 'AWS::SNS::Topic',
+      Properties: {
+        TopicName: `${settings.service}-${settings.stage}-binding-changes.fifo`,
+        FifoTopic: true,
+        ContentBasedDeduplication: false,
+      },
+    },
+    BindingChangesSubscription: subscription('BindingChangesQueue', 'BindingChangesDLQ'),
+  };
+  const queues = ['BindingChangesQueue', 'BindingChangesDLQ'];
+  const ids = new Map<string, string>();
+  for (const consumer of consumers) {
+    const { queue, dlq, subscription: sub } = consumerIds(consumer);
+    const taken = ids.get(queue);
+    if (taken !== undefined)
+      throw new Error(
+        `consumers "${taken}" and "${consumer}" would share CloudFormation names (${queue}): rename one`,
+      );
+    ids.set(queue, consumer);
+    resources[dlq] = fifoQueue(`binding-changes-${consumer}-dlq`, settings);
+    resources[queue] = fifoQueue(`binding-changes-${consumer}`, settings, dlq);
+    resources[sub] = subscription(queue, dlq);
+    resources[`${dlq}DepthAlarm`] = depthAlarm(dlq, settings);
+    queues.push(queue, dlq);
+  }
+  resources.BindingChangesTopicQueuePolicy = {
+    Type: 'AWS::SQS::QueuePolicy',
+    Properties: {
+      Queues: queues.map((q) => ({ Ref: q })),
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'sns.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Resource: queues.map(getArn),
+            Condition: { ArnEquals: { 'aws:SourceArn': { Ref: CHANGES_TOPIC } } },
+          },
+        ],
+      },
+    },
+  };
+  resources.BindingChangesTopicFailuresAlarm = alarm(settings, {
+    AlarmDescription:
+      'Binding changes SNS could not deliver to a queue (each went to that subscription’s DLQ)',
+    Namespace: 'AWS/SNS',
+    MetricName: 'NumberOfNotificationsFailed',
+    Dimensions: [{ Name: 'TopicName', Value: { 'Fn::GetAtt': [CHANGES_TOPIC, 'TopicName'] } }],
+    Statistic: 'Sum',
+  });
+  return resources;
+}
+
+/**
+ * The environment the configuration adds to functions: `WAYPOINTER_CHANGES_TOPIC_ARN` for
+ * reconcile and the sweep when consumers are configured; nothing otherwise.
+ */
+export function functionEnvironment(
+  config: DeploymentConfig,
+): Record<string, Record<string, Value>> {
+  if (config.consumers.length === 0) return {};
+  const topic = { WAYPOINTER_CHANGES_TOPIC_ARN: { Ref: CHANGES_TOPIC } };
+  return { reconcile: topic, scheduledSweep: topic };
+}
+
 /** The dead-letter queues of serverless.yml, by logical id. */
 export const DEAD_LETTER_QUEUES = [
   'ReconcileRequestsDLQ',
@@ -317,7 +455,8 @@ export const DEAD_LETTER_QUEUES = [
 
 /**
  * The resources that follow from the configuration: roles, per-cluster subscriptions and access
- * entries (clusters of the stack's region), alarms.
+ * entries (clusters of the stack's region), alarms, and the fan-out topic with its consumers'
+ * queues when there are consumers.
  *
  * @example
  * deploymentResources(parseDeploymentConfig(text, 'prod.json'), { service: 'waypointer', stage: 'prod', region: 'eu-west-1', resultBus: 'default' });
@@ -343,6 +482,8 @@ export function deploymentResources(
   }
   for (const queue of DEAD_LETTER_QUEUES)
     resources[`${queue}DepthAlarm`] = depthAlarm(queue, settings);
+  if (config.consumers.length > 0)
+    Object.assign(resources, fanOutResources(config.consumers, settings));
   resources.ReconcileFailuresAlarm = failureAlarm(
     'ReconcileFailures',
     'Reconcile requests that failed (retried, then to the reconcile DLQ)',

@@ -48,7 +48,7 @@ async function resolve({ resolveVariable, resolveConfigurationProperty }) {
       `packaging waypointer needs Node 24 (it reads the TypeScript schemas), not ${process.version}: run osls with npx after npm ci`,
     );
   const { parseDeploymentConfig } = await import('../../shared/config.ts');
-  const { byRegion, deploymentResources } = await import('./deployment.ts');
+  const { byRegion, deploymentResources, functionEnvironment } = await import('./deployment.ts');
   const source = (await resolveConfigurationProperty(['custom', 'waypointer', 'config'])) ?? '';
   if (source === '') throw new Error(USAGE);
   const serviceDir = join(import.meta.dirname, '../..');
@@ -71,7 +71,11 @@ async function resolve({ resolveVariable, resolveConfigurationProperty }) {
     process.emitWarning(
       `EKS cluster ${cluster.name} (${cluster.cluster}) is in ${cluster.region}, not ${settings.region}: its audit log group is not subscribed and its access entries are not created by this stack`,
     );
-  return { environment: config.environment, resources: deploymentResources(config, settings) };
+  return {
+    environment: config.environment,
+    resources: deploymentResources(config, settings),
+    functionEnvironment: functionEnvironment(config),
+  };
 }
 
 /** The local plugin: adds the roles, subscriptions, access entries and alarms to the template. */
@@ -79,12 +83,20 @@ export default class WaypointerDeployment {
   constructor(serverless) {
     this.hooks = {
       'before:package:finalize': async () => {
-        const { resources } = await resolved;
+        const { resources, functionEnvironment } = await resolved;
         const template = serverless.service.provider.compiledCloudFormationTemplate;
         for (const [id, resource] of Object.entries(resources)) {
           if (template.Resources[id] !== undefined)
             throw new Error(`serverless.yml already declares ${id}, which infra/aws/deployment.ts adds`);
           template.Resources[id] = resource;
+        }
+        // Variables that exist only with some configurations (the fan-out topic's ARN).
+        for (const [fn, variables] of Object.entries(functionEnvironment)) {
+          const id = `${fn.charAt(0).toUpperCase()}${fn.slice(1)}LambdaFunction`;
+          const properties = template.Resources[id]?.Properties;
+          if (properties === undefined) throw new Error(`the template has no function ${id}`);
+          properties.Environment ??= { Variables: {} };
+          Object.assign(properties.Environment.Variables, variables);
         }
       },
     };

@@ -31,7 +31,7 @@ function bundleOf(fn: string): string {
   return join(ROOT, '.esbuild/.build', `${handler.slice(0, handler.lastIndexOf('.'))}.mjs`);
 }
 
-/** Stand-ins for the values CloudFormation computes (queue URLs, table names). */
+/** Stand-ins for the values CloudFormation computes (queue URLs, topic ARNs, table names). */
 function environmentOf(fn: string): Record<string, string> {
   const { Variables: variables } = (template.Resources[`${upperFirst(fn)}LambdaFunction`]
     ?.Properties.Environment ?? { Variables: {} }) as { Variables: Record<string, unknown> };
@@ -42,7 +42,9 @@ function environmentOf(fn: string): Record<string, string> {
         ? value
         : name.endsWith('_URL')
           ? `https://sqs.eu-west-1.amazonaws.com/123456789012/${name.toLowerCase()}.fifo`
-          : `stand-in-${name.toLowerCase()}`;
+          : name.endsWith('_TOPIC_ARN')
+            ? `arn:aws:sns:eu-west-1:123456789012:${name.toLowerCase()}.fifo`
+            : `stand-in-${name.toLowerCase()}`;
   if (environment.SLACK_SIGNING_SECRET_PARAMETER !== undefined) {
     // Read from SSM at cold start when deployed; given directly here, offline.
     delete environment.SLACK_SIGNING_SECRET_PARAMETER;

@@ -68,15 +68,33 @@ const POLL = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes
 let template: Template;
 let records: Record[];
 
+/**
+ * Whether a record is of the change publisher the template does not use. Reconcile and the sweep
+ * publish binding changes to `binding-changes.fifo`, or, when the configuration names consumers,
+ * to the SNS FIFO topic instead (ADR 0015); the tests send through both, and a role allows the
+ * one its template uses.
+ */
+function ofTheOtherPublisher(record: Record): boolean {
+  const topic = template.Resources.BindingChangesTopic !== undefined;
+  if (!topic) return record.module === 'shared/adapters/aws/sns.ts';
+  return (
+    record.module === 'shared/adapters/aws/sqs.ts' &&
+    record.action === 'sqs:SendMessage' &&
+    /\/[^/]*binding-changes[^/]*$/.test(record.resource ?? '')
+  );
+}
+
 beforeAll(() => {
   template = readTemplate();
   const files = existsSync(RECORDS) ? readdirSync(RECORDS) : [];
-  records = files.flatMap((file) =>
-    readFileSync(join(RECORDS, file), 'utf8')
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as Record),
-  );
+  records = files
+    .flatMap((file) =>
+      readFileSync(join(RECORDS, file), 'utf8')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record),
+    )
+    .filter((record) => !ofTheOtherPublisher(record));
   if (!records.some((r) => r.functions.length > 0))
     throw new Error(
       `no AWS SDK command of a function was recorded in ${RECORDS}: run \`npm run test:unit\` (the integration and end-to-end tests) before \`npm run package\``,
@@ -158,6 +176,8 @@ function resourceInTemplate(record: Record): string | undefined {
       ? 'BindingsTable'
       : 'CommandIdempotencyTable';
   if (service === 'events') return 'event-bus/ops-bus';
+  if (service === 'sns' && /:[^:]*binding-changes[^:]*\.fifo$/.test(record.resource ?? ''))
+    return 'BindingChangesTopic';
   return undefined;
 }
 

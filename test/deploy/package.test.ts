@@ -52,7 +52,12 @@ describe('osls package', () => {
         .map((q) => q.Properties.QueueName)
         .sort(),
     ).toEqual([
+      // infra/aws/config.example.json names two consumers of binding changes.
+      'waypointer-ci-binding-changes-audit-trail-dlq.fifo',
+      'waypointer-ci-binding-changes-audit-trail.fifo',
       'waypointer-ci-binding-changes-dlq.fifo',
+      'waypointer-ci-binding-changes-gitops-dlq.fifo',
+      'waypointer-ci-binding-changes-gitops.fifo',
       'waypointer-ci-binding-changes.fifo',
       'waypointer-ci-command-events-dlq',
       'waypointer-ci-reconcile-requests-dlq.fifo',
@@ -163,7 +168,9 @@ describe('osls package', () => {
     expect(rule.Properties.Targets).toEqual([
       expect.objectContaining({ DeadLetterConfig: { Arn: dlq } }),
     ]);
-    const policy = only('AWS::SQS::QueuePolicy').Properties as {
+    const policy = only('AWS::SQS::QueuePolicy', (r) =>
+      JSON.stringify(r.Properties.Queues).includes('CommandEventsDLQ'),
+    ).Properties as {
       Queues: unknown[];
       PolicyDocument: { Statement: { Principal: unknown; Condition: unknown }[] };
     };
@@ -185,6 +192,40 @@ describe('osls package', () => {
     expect(statements).toContain(
       '{"Effect":"Allow","Action":["dynamodb:GetItem","dynamodb:PutItem","dynamodb:UpdateItem","dynamodb:DeleteItem"],"Resource":{"Fn::GetAtt":["CommandIdempotencyTable","Arn"]}}',
     );
+  });
+
+  it('fans binding changes out through an SNS FIFO topic to the consumers of the configuration', () => {
+    const resources = Object.entries(template.Resources);
+    const [topic, ...more] = resources.filter(([, r]) => r.Type === 'AWS::SNS::Topic');
+    expect(more).toEqual([]);
+    expect(topic?.[1].Properties).toEqual({
+      TopicName: 'waypointer-ci-binding-changes.fifo',
+      FifoTopic: true,
+      ContentBasedDeduplication: false,
+    });
+    const endpoints = resources
+      .filter(([, r]) => r.Type === 'AWS::SNS::Subscription')
+      .map(([, r]) => [
+        (r.Properties.Endpoint as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0],
+        r.Properties.RawMessageDelivery,
+      ]);
+    expect(endpoints).toEqual([
+      ['BindingChangesQueue', true],
+      ['ConsumerQueueAuditTrail', true],
+      ['ConsumerQueueGitops', true],
+    ]);
+    const topicArn = { Ref: topic?.[0] };
+    for (const fn of FUNCTIONS) {
+      const fnResource =
+        template.Resources[`${fn.charAt(0).toUpperCase()}${fn.slice(1)}LambdaFunction`];
+      const environment = fnResource?.Properties.Environment as
+        | { Variables: Record<string, unknown> }
+        | undefined;
+      const variables = environment?.Variables ?? {};
+      const publishes = fn === 'reconcile' || fn === 'scheduledSweep';
+      expect(variables.WAYPOINTER_CHANGES_TOPIC_ARN, fn).toEqual(publishes ? topicArn : undefined);
+      expect(JSON.stringify(statementsOf(fn)).includes('"sns:Publish"'), fn).toBe(publishes);
+    }
   });
 
   it("lets reconcile's role send every DynamoDB command the binding store sends, on the bindings table", async () => {

@@ -4,7 +4,12 @@
  * cold start, and handed to them as single-line environment values.
  */
 import { describe, expect, it } from 'vitest';
-import { loadChatOpsConfig, loadConfig, parseDeploymentConfig } from '../../shared/config.ts';
+import {
+  loadChatOpsConfig,
+  loadConfig,
+  loadPipelineConfig,
+  parseDeploymentConfig,
+} from '../../shared/config.ts';
 
 const document = `{
   "clusters": {
@@ -93,12 +98,67 @@ describe('parseDeploymentConfig', () => {
       '{"clusters": {}, "slack": {"channels": {"C1": {}}}}',
       'config/prod.json: slack.channels.C1.cluster: ',
     ],
+    [
+      'a consumer name that cannot name a queue',
+      '{"clusters": {}, "consumers": ["audit-trail", "Git Ops"]}',
+      'config/prod.json: consumers.1: lowercase letters, digits and inner hyphens, 1 to 32 characters',
+    ],
+    [
+      'a consumer named twice',
+      '{"clusters": {}, "consumers": ["gitops", "gitops"]}',
+      'config/prod.json: consumers.1: gitops is named twice',
+    ],
+    [
+      'an empty list of consumers',
+      '{"clusters": {}, "consumers": []}',
+      'config/prod.json: consumers: name at least one consumer',
+    ],
+    [
+      'consumers that are not a list',
+      '{"clusters": {}, "consumers": "gitops"}',
+      'config/prod.json: consumers: ',
+    ],
   ])('refuses %s, naming the file and the field', (_, text, message) => {
     expect(() => parseDeploymentConfig(text, 'config/prod.json')).toThrow(
       expect.objectContaining({
         name: 'ValidationError',
         message: expect.stringContaining(message),
       }),
+    );
+  });
+});
+
+describe('consumers of binding changes', () => {
+  it('are none unless the document names them, and keep their order', () => {
+    expect(parseDeploymentConfig('{"clusters": {}}', 'c.json').consumers).toEqual([]);
+    const text = '{"clusters": {}, "consumers": ["audit-trail", "gitops"]}';
+    expect(parseDeploymentConfig(text, 'c.json').consumers).toEqual(['audit-trail', 'gitops']);
+  });
+
+  const pipeline = {
+    WAYPOINTER_BINDINGS_TABLE: 'bindings',
+    WAYPOINTER_RECONCILE_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/r.fifo',
+    WAYPOINTER_CHANGES_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/c.fifo',
+  };
+
+  it('publish to the topic WAYPOINTER_CHANGES_TOPIC_ARN names; unset or empty, to the queue', () => {
+    const topic = 'arn:aws:sns:eu-west-1:123456789012:waypointer-prod-binding-changes.fifo';
+    expect(
+      loadPipelineConfig({ ...pipeline, WAYPOINTER_CHANGES_TOPIC_ARN: topic }).changesTopicArn,
+    ).toBe(topic);
+    expect(loadPipelineConfig(pipeline).changesTopicArn).toBeUndefined();
+    expect(
+      loadPipelineConfig({ ...pipeline, WAYPOINTER_CHANGES_TOPIC_ARN: '' }).changesTopicArn,
+    ).toBeUndefined();
+  });
+
+  it.each([
+    'arn:aws:sns:eu-west-1:123456789012:standard-topic',
+    'https://sns.eu-west-1.amazonaws.com/changes.fifo',
+    'arn:aws:sqs:eu-west-1:123456789012:changes.fifo',
+  ])('refuse a WAYPOINTER_CHANGES_TOPIC_ARN that is no SNS FIFO topic: %s', (value) => {
+    expect(() => loadPipelineConfig({ ...pipeline, WAYPOINTER_CHANGES_TOPIC_ARN: value })).toThrow(
+      'invalid configuration: WAYPOINTER_CHANGES_TOPIC_ARN: an SNS FIFO topic ARN, arn:aws:sns:<region>:<account>:<name>.fifo',
     );
   });
 });
