@@ -107,27 +107,27 @@ async function drain(url: string): Promise<Message[]> {
   }
 }
 
-const change = (i: number) => ({
+const change = (i: number, namespace = 'ns') => ({
   kind: 'Pod' as const,
-  namespace: 'ns',
+  namespace,
   name: `pod-${String(i).padStart(5, '0')}-${'x'.repeat(200)}`,
   traffic: 'workload' as const,
   before: null,
   after: {
-    namespace: 'ns',
+    namespace,
     name: `pod-${String(i).padStart(5, '0')}-${'x'.repeat(200)}`,
     waypoint: null,
     via: 'pod' as const,
   },
 });
 
-const messagesOf = (count: number, generation = 1) =>
+const messagesOf = (count: number, generation = 1, namespace = 'ns') =>
   bindingChangeMessages({
     cluster: 'c',
-    namespace: 'ns',
+    namespace,
     generation,
     previousGeneration: generation - 1,
-    changes: Array.from({ length: count }, (_, i) => change(i)),
+    changes: Array.from({ length: count }, (_, i) => change(i, namespace)),
     cause: { trigger: 'sweep', actor: null, auditIds: [] },
     source: 'urn:waypointer:cluster:c',
     time: '2026-11-24T00:00:00Z',
@@ -158,9 +158,9 @@ describe('SnsChangePublisher', () => {
     }
   });
 
-  it('puts up to 10 small messages in one PublishBatch, in order', async () => {
+  it('puts up to 10 small messages of different namespaces in one PublishBatch, in order', async () => {
     const { topicArn, queues } = await fanOut('small');
-    const messages = Array.from({ length: 12 }, (_, g) => messagesOf(1, g + 1)).flat();
+    const messages = Array.from({ length: 12 }, (_, g) => messagesOf(1, g + 1, `ns-${g}`)).flat();
     batches.length = 0;
     await new SnsChangePublisher(sns, topicArn).publish(messages);
     expect(batches.map((b) => b.entries)).toEqual([10, 2]);
@@ -168,6 +168,15 @@ describe('SnsChangePublisher', () => {
       expect((await drain(queue)).map((m) => JSON.parse(m.Body as string).data.generation)).toEqual(
         messages.map((_, i) => i + 1),
       );
+  });
+
+  it('puts one message of a namespace in a PublishBatch, so a resent entry cannot overtake', async () => {
+    const { topicArn } = await fanOut('one-group');
+    batches.length = 0;
+    await new SnsChangePublisher(sns, topicArn).publish(
+      [1, 2, 3].flatMap((generation) => messagesOf(1, generation)),
+    );
+    expect(batches.map((b) => b.entries)).toEqual([1, 1, 1]);
   });
 
   it('refuses a message over 256 KiB before sending anything', async () => {
@@ -189,7 +198,7 @@ describe('SnsChangePublisher', () => {
 
   const three = ['a', 'b', 'c'].map((id) => ({
     id,
-    groupId: 'g',
+    groupId: `g-${id}`,
     deduplicationId: id,
     body: '{}',
   }));
