@@ -370,8 +370,8 @@ function kindOf(object: Record<string, unknown>, kind: string): (typeof kinds)[s
     : undefined;
 }
 
-function collect(value: unknown, path: string, into: Collector): void {
-  const where = path === '' ? 'input' : path;
+function collect(value: unknown, path: string, into: Collector, source: string): void {
+  const where = path === '' ? source : path;
   const object = asObject(value, where);
   const kind = object.kind;
   if (typeof kind !== 'string') {
@@ -386,7 +386,7 @@ function collect(value: unknown, path: string, into: Collector): void {
       ]);
     }
     object.items.forEach((item: unknown, i: number) => {
-      collect(item, join(path, `items[${i}]`), into);
+      collect(item, join(path, `items[${i}]`), into, source);
     });
     return;
   }
@@ -636,7 +636,7 @@ export function parseSnapshot(text: string, source = 'input'): ParsedSnapshot {
   let documents = 0;
   visitDocuments(text, source, (value, path) => {
     if (!path.includes('items[')) documents++;
-    collect(value, path, into);
+    collect(value, path, into, source);
   });
   if (documents === 0) {
     throw new ValidationError(

@@ -75,6 +75,11 @@ items:
       /^cluster\.json: invalid YAML in document 1 at line \d+, column \d+: /,
     ],
     [
+      'an object without kind',
+      '{"metadata":{"name":"x"}}',
+      /^cluster\.json: the object has no "kind"$/,
+    ],
+    [
       'an item without kind',
       '{"kind":"List","items":[{"metadata":{"name":"x"}}]}',
       /^items\[0\]: the object has no "kind"$/,
@@ -94,13 +99,17 @@ items:
       'apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: d, labels: {a: 1}}\n',
       /^Pod d\/p: metadata\.labels\.a: /,
     ],
-    ['a scalar document', '42\n', /^input: expected a Kubernetes object or List, found number$/],
+    [
+      'a scalar document',
+      '42\n',
+      /^cluster\.json: expected a Kubernetes object or List, found number$/,
+    ],
     ['empty input', '\n', /^cluster\.json: no objects: /],
     ['a YAML null', 'null\n', /^cluster\.json: no objects: /],
     [
       'a List whose items are no list',
       '{"apiVersion":"v1","kind":"List","items":"x"}',
-      /^input: a List needs "items", a list of objects$/,
+      /^cluster\.json: a List needs "items", a list of objects$/,
     ],
   ])('rejects %s with the place it is wrong', (_case, text, message) => {
     expect(() => parseSnapshot(text, 'cluster.json')).toThrow(ValidationError);
