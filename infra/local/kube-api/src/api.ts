@@ -448,6 +448,7 @@ export class KubeApi {
           restartPolicy: 'Always',
           dnsPolicy: 'ClusterFirst',
           serviceAccountName: 'default',
+          schedulerName: 'default-scheduler',
           ...spec,
         };
         out.status = podStatus(out, this.#addresses.podIp(), now);
@@ -885,7 +886,12 @@ function serviceDefaults(spec: Anything, allocate: () => string): Anything {
 }
 
 /** What the kubelet would report once the pod runs: the embedded cluster has no kubelet. */
-function podStatus(pod: KubeObject, ip: string, now: string): Anything {
+/**
+ * The status the kubelet reports once a new pod runs: Running with an IP from the pod network, or
+ * the node's IP for a pod with host networking.
+ */
+function podStatus(pod: KubeObject, podNetworkIp: string, now: string): Anything {
+  const ip = (pod.spec as Anything | undefined)?.hostNetwork === true ? NODE_IP : podNetworkIp;
   const containers = Array.isArray((pod.spec as Anything | undefined)?.containers)
     ? ((pod.spec as Anything).containers as Anything[])
     : [];
@@ -898,8 +904,8 @@ function podStatus(pod: KubeObject, ip: string, now: string): Anything {
   return {
     phase: 'Running',
     conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map(condition),
-    hostIP: '172.18.0.2',
-    hostIPs: [{ ip: '172.18.0.2' }],
+    hostIP: NODE_IP,
+    hostIPs: [{ ip: NODE_IP }],
     podIP: ip,
     podIPs: [{ ip }],
     startTime: now,
@@ -915,6 +921,9 @@ function podStatus(pod: KubeObject, ip: string, now: string): Anything {
     })),
   };
 }
+
+/** The IP of the embedded cluster's one node. */
+const NODE_IP = '172.18.0.2';
 
 /** The Gateway CRD's default status: both conditions Unknown until a controller reports. */
 function gatewayPendingStatus(): Anything {
