@@ -279,6 +279,24 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * The pods istiod builds no workload for (istio `workloads.go podWorkloadBuilder`: Succeeded or
+ * Failed, or no IP), as field selectors the API server answers for pods
+ * (`PodToSelectableFields`: `status.podIP` is the first of `status.podIPs`), each with the part
+ * of the status it proves. A metadata-only pod with such a status is one the domain reads as
+ * without a workload (`hasWorkload`); every other pod has a phase that is not terminal and an IP
+ * (the API server accepts only valid IPs), so it has a workload.
+ */
+const WITHOUT_WORKLOAD: readonly { fieldSelector: string; status: NonNullable<Pod['status']> }[] = [
+  { fieldSelector: 'status.phase=Succeeded', status: { phase: 'Succeeded' } },
+  { fieldSelector: 'status.phase=Failed', status: { phase: 'Failed' } },
+  { fieldSelector: 'status.podIP=', status: { podIP: null, podIPs: [] } },
+];
+
+function podKey(pod: Pod): string {
+  return `${pod.metadata.namespace}/${pod.metadata.name}`;
+}
+
 /** Up to this many pods, existingPods reads each; past it, it lists the namespace's pods. */
 const EXISTENCE_READS = 20;
 
@@ -440,13 +458,18 @@ export class KubernetesCluster implements Cluster {
     namespace: string | undefined,
     label: string,
     options: CallOptions,
+    fieldSelector?: string,
   ): Promise<Pod[]> {
+    const selectors = {
+      labelSelector: label,
+      ...(fieldSelector === undefined ? {} : { fieldSelector }),
+    };
     return this.#pages((page) =>
       this.#call(
         (o) =>
           namespace === undefined
-            ? this.#core.listPodForAllNamespaces({ labelSelector: label, ...page }, o)
-            : this.#core.listNamespacedPod({ namespace, labelSelector: label, ...page }, o),
+            ? this.#core.listPodForAllNamespaces({ ...selectors, ...page }, o)
+            : this.#core.listNamespacedPod({ namespace, ...selectors, ...page }, o),
         options,
         { Accept: METADATA_LIST },
       ),
@@ -489,15 +512,39 @@ export class KubernetesCluster implements Cluster {
     );
   }
 
-  /** Pods that carry either label the rules read, once each. */
+  /**
+   * Pods that carry either label the rules read, once each, metadata only; those istiod builds no
+   * workload for carry the status that says so (see {@link WITHOUT_WORKLOAD}).
+   */
   async #labelledPods(namespace: string | undefined, options: CallOptions): Promise<Pod[]> {
-    const [referencing, instances] = await Promise.all([
-      this.#podsWithLabel(namespace, USE_WAYPOINT, options),
-      this.#podsWithLabel(namespace, GATEWAY_NAME, options),
-    ]);
+    const lists = await Promise.all(
+      [USE_WAYPOINT, GATEWAY_NAME].map(async (label) => {
+        const [pods, ...skipped] = await Promise.all([
+          this.#podsWithLabel(namespace, label, options),
+          ...WITHOUT_WORKLOAD.map((w) =>
+            this.#podsWithLabel(namespace, label, options, w.fieldSelector),
+          ),
+        ]);
+        return {
+          pods: pods ?? [],
+          skipped: WITHOUT_WORKLOAD.map(({ status }, i) => ({
+            keys: new Set((skipped[i] ?? []).map(podKey)),
+            status,
+          })),
+        };
+      }),
+    );
     const seen = new Map<string, Pod>();
-    for (const pod of [...referencing, ...instances])
-      seen.set(`${pod.metadata.namespace}/${pod.metadata.name}`, pod);
+    for (const { pods } of lists) for (const pod of pods) seen.set(podKey(pod), pod);
+    for (const { skipped } of lists) {
+      for (const { keys, status } of skipped) {
+        for (const key of keys) {
+          const pod = seen.get(key);
+          // A pod only in a field-selected list (created between the reads) is left out.
+          if (pod !== undefined) seen.set(key, { ...pod, status: { ...pod.status, ...status } });
+        }
+      }
+    }
     return [...seen.values()];
   }
 

@@ -885,10 +885,10 @@ function serviceDefaults(spec: Anything, allocate: () => string): Anything {
   };
 }
 
-/** What the kubelet would report once the pod runs: the embedded cluster has no kubelet. */
 /**
- * The status the kubelet reports once a new pod runs: Running with an IP from the pod network, or
- * the node's IP for a pod with host networking.
+ * What the kubelet would report once a new pod runs (the embedded cluster has no kubelet): Running
+ * with an IP from the pod network, or the node's IP for a pod with host networking. The status
+ * subresource sets any other phase.
  */
 function podStatus(pod: KubeObject, podNetworkIp: string, now: string): Anything {
   const ip = (pod.spec as Anything | undefined)?.hostNetwork === true ? NODE_IP : podNetworkIp;
