@@ -236,9 +236,7 @@ export class KubeApi {
 
   list(type: ResourceType, namespace: string | undefined, options: ListOptions = {}): ListResult {
     const resourceVersion = String(this.store.revision);
-    let items = this.store.list(type, type.namespaced ? namespace : undefined);
-    if (options.filters !== undefined)
-      items = items.filter((o) => matches(options.filters as Filters, o));
+    const items = this.#matching(type, type.namespaced ? namespace : undefined, options.filters);
     let start = 0;
     if (options.continue !== undefined && options.continue !== '') {
       const { start: after, rv } = decodeContinue(options.continue);
@@ -261,6 +259,27 @@ export class KubeApi {
       };
     }
     return { items: page, resourceVersion };
+  }
+
+  /**
+   * The objects a selector matches (all without one), in the store's order: tested in place, only
+   * those copied (a selective list of a namespace of 10,000 pods copies what it returns).
+   */
+  #matching(
+    type: ResourceType,
+    namespace: string | undefined,
+    filters: Filters | undefined,
+  ): KubeObject[] {
+    if (filters === undefined) return this.store.list(type, namespace);
+    const found: KubeObject[] = [];
+    this.store.forEach(type, (o) => {
+      if ((namespace === undefined || o.metadata.namespace === namespace) && matches(filters, o))
+        found.push(o as KubeObject);
+    });
+    return found
+      .map((o) => ({ key: keyFor(o), o }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map(({ o }) => clone(o));
   }
 
   /**
