@@ -455,8 +455,8 @@ describe('reconcile', () => {
     }
     const before = local.server.requests.length;
     const result = await reconcileNamespace(deps, request('big'));
-    // The namespace snapshot's 9 requests (cluster-adapter.test.ts lists them).
-    expect(local.server.requests.length - before).toBe(9);
+    // The namespace snapshot's 15 requests (cluster-adapter.test.ts lists them).
+    expect(local.server.requests.length - before).toBe(15);
     expect(result.changes).toBe(11);
   });
 });
@@ -475,7 +475,7 @@ describe('sweep', () => {
       );
     const before = local.server.requests.length;
     const result = await sweepCluster(deps, { cluster: 'local' });
-    expect(local.server.requests.length - before).toBeLessThanOrEqual(11);
+    expect(local.server.requests.length - before).toBeLessThanOrEqual(17);
     expect(result.cursor).toBeUndefined();
     expect(result.results.map((r) => r.namespace)).toEqual(
       expect.arrayContaining(['default', 'swept-00', 'swept-39', 'big']),
