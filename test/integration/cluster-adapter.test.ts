@@ -17,7 +17,7 @@ import {
   EksTokenSource,
   eksToken,
 } from '../../shared/adapters/kubernetes/eks-auth.ts';
-import { computeNamespaceBindings } from '../../shared/domain/bindings.ts';
+import { computeNamespaceBindings, hasWorkload } from '../../shared/domain/bindings.ts';
 import {
   ConflictError,
   ForbiddenError,
@@ -275,6 +275,18 @@ describe('pod lifecycle (istiod workloads.go podWorkloadBuilder, ADR 0002)', () 
     const fromWhole = { ...snapshot, pods: whole as never };
     expect(computeNamespaceBindings(snapshot, NS)).toEqual(computeNamespaceBindings(fromWhole, NS));
     expect(snapshot.pods.every((p) => !('spec' in p))).toBe(true);
+  });
+
+  it('reads a named pod whole, so an unlabelled one explained by name has its status too', async () => {
+    const named = await adapter.podsOf({
+      kind: 'pods',
+      namespace: NS,
+      names: ['unlabelled-done', 'running'],
+    });
+    expect(named.map((p) => [p.metadata.name, hasWorkload(p)])).toEqual([
+      ['unlabelled-done', false],
+      ['running', true],
+    ]);
   });
 
   it('publishes by labels alone, whatever the phase (no flap)', async () => {

@@ -293,6 +293,23 @@ const WITHOUT_WORKLOAD: readonly { fieldSelector: string; status: NonNullable<Po
   { fieldSelector: 'status.podIP=', status: { podIP: null, podIPs: [] } },
 ];
 
+/** A pod as read whole: its model fields among many others. */
+interface WholePod {
+  readonly metadata: Pod['metadata'];
+  readonly spec?: { readonly hostNetwork?: boolean | null } | null;
+  readonly status?: NonNullable<Pod['status']> | null;
+}
+
+/** A whole pod reduced to its metadata and what says whether istiod builds it a workload. */
+function lifecycleOf(pod: WholePod): Pod {
+  const { phase, podIP, podIPs } = pod.status ?? {};
+  return {
+    metadata: pod.metadata,
+    spec: { hostNetwork: pod.spec?.hostNetwork ?? null },
+    status: { phase: phase ?? null, podIP: podIP ?? null, podIPs: podIPs ?? null },
+  };
+}
+
 function podKey(pod: Pod): string {
   return `${pod.metadata.namespace}/${pod.metadata.name}`;
 }
@@ -785,7 +802,11 @@ export class KubernetesCluster implements Cluster {
     return deleted !== null;
   }
 
-  /** The pods a target names (metadata only); named pods must all exist. */
+  /**
+   * The pods a target names; named pods must all exist. A selector's pods are metadata only; a
+   * pod named is read whole (one request either way) and keeps what says whether istiod builds it
+   * a workload, so a pod explained by name is exact whether or not it is labelled.
+   */
   async podsOf(target: LabelTarget & { kind: 'pods' }, options: CallOptions = {}): Promise<Pod[]> {
     const { namespace } = target;
     if ('selector' in target) {
@@ -802,11 +823,11 @@ export class KubernetesCluster implements Cluster {
     }
     const pods: Pod[] = [];
     for (const name of target.names) {
-      pods.push(
-        (await this.#call((o) => this.#core.readNamespacedPod({ name, namespace }, o), options, {
-          Accept: METADATA,
-        })) as Pod,
+      const pod = await this.#call(
+        (o) => this.#core.readNamespacedPod({ name, namespace }, o),
+        options,
       );
+      pods.push(lifecycleOf(pod as unknown as WholePod));
     }
     return pods;
   }
