@@ -905,6 +905,15 @@ function serviceDefaults(spec: Anything, allocate: () => string): Anything {
 }
 
 /**
+ * Runs pods that have no status yet (a seed's) as the kubelet would: each gets {@link podStatus}
+ * with a pod IP no stored pod holds. Store each pod it returns before running the next.
+ */
+export function podRunner(store: Store): (pod: KubeObject, now: Date) => KubeObject {
+  const addresses = new Addresses(store);
+  return (pod, now) => ({ ...pod, status: podStatus(pod, addresses.podIp(), isoSeconds(now)) });
+}
+
+/**
  * What the kubelet would report once a new pod runs (the embedded cluster has no kubelet): Running
  * with an IP from the pod network, or the node's IP for a pod with host networking. The status
  * subresource sets any other phase.

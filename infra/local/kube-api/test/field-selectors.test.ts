@@ -6,6 +6,9 @@
  * Pod status as a cluster has it: the kubelet runs a pod with an IP (a host-network pod gets the
  * node's), and the status subresource sets any other phase.
  */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCluster } from '../src/cluster.ts';
 import { cluster, raw } from '../src/testing.ts';
@@ -80,6 +83,42 @@ describe('pod status as a cluster has it', () => {
     expect(noIp.status.phase).toBe('Pending');
     expect(noIp.status.podIP).toBeUndefined();
     expect((await raw(local, 'GET', `${PODS}/done`)).json.status.phase).toBe('Succeeded');
+  });
+});
+
+describe('seeded pods', () => {
+  it('a seeded pod without a status runs with an IP no other pod holds; a status given is kept', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'seed-'));
+    const file = join(dir, 'seed.yaml');
+    const pod = (name: string, status = ''): string =>
+      `---\napiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: default}\nspec:\n  containers: [{name: app, image: example/app:1}]\n${status}`;
+    await writeFile(
+      file,
+      [
+        '---\napiVersion: v1\nkind: Namespace\nmetadata: {name: default}\n',
+        pod('fresh'),
+        pod('host', '').replace('spec:\n', 'spec:\n  hostNetwork: true\n'),
+        pod('done', 'status: {phase: Succeeded, podIP: 10.244.0.2, podIPs: [{ip: 10.244.0.2}]}\n'),
+      ].join(''),
+    );
+    const seeded = await cluster({ seed: file });
+    try {
+      const list = await raw(seeded, 'GET', '/api/v1/namespaces/default/pods');
+      const rows = list.json.items.map(
+        (p: { metadata: { name: string }; status: { phase: string; podIP?: string } }) => [
+          p.metadata.name,
+          p.status.phase,
+          p.status.podIP,
+        ],
+      );
+      expect(rows).toEqual([
+        ['done', 'Succeeded', '10.244.0.2'],
+        ['fresh', 'Running', '10.244.0.3'],
+        ['host', 'Running', '172.18.0.2'],
+      ]);
+    } finally {
+      await seeded.stop();
+    }
   });
 });
 
