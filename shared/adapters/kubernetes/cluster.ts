@@ -284,8 +284,8 @@ function describe(error: unknown): string {
  * Failed, or no IP), as field selectors the API server answers for pods
  * (`PodToSelectableFields`: `status.podIP` is the first of `status.podIPs`), each with the part
  * of the status it proves. A metadata-only pod with such a status is one the domain reads as
- * without a workload (`hasWorkload`); every other pod has a phase that is not terminal and an IP
- * (the API server accepts only valid IPs), so it has a workload.
+ * without a workload (`hasWorkload`); every other pod has a phase that is not terminal and an IP,
+ * so it has a workload, unless istiod cannot parse an IP the API server accepted (ADR 0002).
  */
 const WITHOUT_WORKLOAD: readonly { fieldSelector: string; status: NonNullable<Pod['status']> }[] = [
   { fieldSelector: 'status.phase=Succeeded', status: { phase: 'Succeeded' } },
