@@ -47,6 +47,7 @@ import { serve } from '@waypointer/local-stack';
 import { fromCloudWatch } from '../../functions/audit-ingest/app.ts';
 import { KubernetesCluster } from '../../shared/adapters/kubernetes/cluster.ts';
 import { auditImpact } from '../../shared/domain/audit.ts';
+import { hasWorkload } from '../../shared/domain/bindings.ts';
 import { engineBench, median } from './engine.ts';
 
 const RUNS = 7;
@@ -232,7 +233,11 @@ async function coldStart(): Promise<object> {
   }
 }
 
-/** Puts `count` unlabelled pods (and the namespace) straight into the embedded server's store. */
+/**
+ * Puts `count` pods (and the namespace) straight into the embedded server's store: one in a
+ * hundred carries `istio.io/use-waypoint`, and one in ten of those has Succeeded (istiod builds no
+ * workload for it); the others run.
+ */
 function seedPods(store: KubeStore, namespace: string, count: number): void {
   const put = (resource: string, object: object): void => {
     store.put(findResource('', 'v1', resource) as ResourceType, object as never, 'ADDED');
@@ -246,8 +251,16 @@ function seedPods(store: KubeStore, namespace: string, count: number): void {
     put('pods', {
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name: `p-${i}`, namespace, labels: { app: 'x' } },
+      metadata: {
+        name: `p-${i}`,
+        namespace,
+        labels: { app: 'x', ...(i % 100 === 0 ? { 'istio.io/use-waypoint': 'w' } : {}) },
+      },
       spec: { containers: [] },
+      status:
+        i % 1000 === 0
+          ? { phase: 'Succeeded', podIPs: [{ ip: '10.244.0.1' }] }
+          : { phase: 'Running', podIPs: [{ ip: '10.244.0.1' }] },
     });
 }
 
@@ -263,8 +276,9 @@ async function reconcileRequests(): Promise<object> {
     for (const pods of [10, 1000, 10_000]) {
       seedPods(local.server.store, `ns-${pods}`, pods);
       const before = local.server.requestCount;
-      await adapter.namespaceSnapshot(`ns-${pods}`);
+      const snapshot = await adapter.namespaceSnapshot(`ns-${pods}`);
       requests[`pods${pods}`] = local.server.requestCount - before;
+      requests[`withoutWorkload${pods}`] = snapshot.pods.filter((p) => !hasWorkload(p)).length;
     }
     return { bench: 'reconcile-requests', ...requests };
   } finally {

@@ -1,7 +1,7 @@
 /**
  * The client-node Cluster adapter against the embedded API server, over real HTTPS.
  */
-import { ApiException } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import type { LocalCluster } from '@waypointer/kube-api';
 import { findResource, type ResourceType } from '@waypointer/kube-api';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -17,7 +17,7 @@ import {
   EksTokenSource,
   eksToken,
 } from '../../shared/adapters/kubernetes/eks-auth.ts';
-import { computeNamespaceBindings } from '../../shared/domain/bindings.ts';
+import { computeNamespaceBindings, hasWorkload } from '../../shared/domain/bindings.ts';
 import {
   ConflictError,
   ForbiddenError,
@@ -36,6 +36,11 @@ const NAMESPACES = findResource('', 'v1', 'namespaces') as ResourceType;
 
 let local: LocalCluster;
 let adapter: KubernetesCluster;
+/**
+ * For counting requests: the default request timeout, as a list of thousands of pods on a busy
+ * machine may take over 500 ms, and a retry would count as a request.
+ */
+let counted: KubernetesCluster;
 const sleeps: number[] = [];
 const options = {
   pollIntervalMs: 10,
@@ -49,6 +54,7 @@ const options = {
 beforeAll(async () => {
   local = await cluster();
   adapter = new KubernetesCluster(kubeConfigOf(local), options);
+  counted = new KubernetesCluster(kubeConfigOf(local), { ...options, requestTimeoutMs: 10_000 });
 });
 afterAll(async () => {
   await local.stop();
@@ -121,14 +127,15 @@ describe('snapshots', () => {
     seedNamespace('large', 10_000);
     const count = async (namespace: string): Promise<{ requests: number; pods: number }> => {
       const before = local.server.requestCount;
-      const snapshot = await adapter.namespaceSnapshot(namespace);
+      const snapshot = await counted.namespaceSnapshot(namespace);
       return { requests: local.server.requestCount - before, pods: snapshot.pods.length };
     };
     const small = await count('small');
     const large = await count('large');
-    // namespace, services, 2 labelled-pod lists, gateways, classes, ServiceEntries,
-    // WorkloadEntries, the mesh ConfigMap
-    expect(small).toEqual({ requests: 9, pods: 1 });
+    // namespace, services, 2 labelled-pod lists and, for each label, the lists of its pods
+    // istiod builds no workload for (Succeeded, Failed, no IP), gateways, classes,
+    // ServiceEntries, WorkloadEntries, the mesh ConfigMap
+    expect(small).toEqual({ requests: 15, pods: 1 });
     expect(large).toEqual(small);
   });
 
@@ -191,6 +198,130 @@ describe('snapshots', () => {
       .requestsSince(before)
       .filter((r) => r.startsWith(LIST_GATEWAYS) && !r.includes('continue='));
     expect(starts).toHaveLength(4);
+  });
+});
+
+describe('pod lifecycle (istiod workloads.go podWorkloadBuilder, ADR 0002)', () => {
+  const NS = 'lifecycle';
+  const USE = { 'istio.io/use-waypoint': 'w' };
+  let core: CoreV1Api;
+
+  /** Creates a pod (the kubelet runs it with an IP), then sets `status` through `/status`. */
+  async function pod(
+    name: string,
+    labels: Record<string, string>,
+    status?: V1Pod['status'],
+    hostNetwork = false,
+  ): Promise<void> {
+    await core.createNamespacedPod({
+      namespace: NS,
+      body: {
+        metadata: { name, labels },
+        spec: { containers: [{ name: 'app', image: 'example/app:1' }], hostNetwork },
+      },
+    });
+    if (status === undefined) return;
+    const live = await core.readNamespacedPodStatus({ namespace: NS, name });
+    await core.replaceNamespacedPodStatus({
+      namespace: NS,
+      name,
+      body: { ...live, status: { ...status, podIP: undefined, podIPs: status.podIPs ?? [] } },
+    });
+  }
+
+  beforeAll(async () => {
+    core = kubeConfigOf(local).makeApiClient(CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: NS } } });
+    await adapter.applyGateway(
+      waypointManifest(generateWaypoint({ namespace: NS, name: 'w', for: 'workload' })),
+    );
+    await pod('running', USE);
+    await pod('host', USE, undefined, true);
+    await pod('pending-with-ip', USE, { phase: 'Pending', podIPs: [{ ip: '10.244.9.1' }] });
+    await pod('succeeded', USE, { phase: 'Succeeded', podIPs: [{ ip: '10.244.9.2' }] });
+    await pod('failed', USE, { phase: 'Failed' });
+    await pod('no-ip', USE, { phase: 'Pending' });
+    await pod(
+      'instance-done',
+      { 'gateway.networking.k8s.io/gateway-name': 'w' },
+      {
+        phase: 'Succeeded',
+      },
+    );
+    await pod('unlabelled-done', { app: 'x' }, { phase: 'Succeeded' });
+  });
+
+  const shown = (snapshot: Awaited<ReturnType<KubernetesCluster['namespaceSnapshot']>>) =>
+    computeNamespaceBindings(snapshot, NS)
+      .pods.filter((b) => !b.name.startsWith('w-')) // the waypoint's own (running) pod
+      .map((b) => [b.name, b.waypoint?.name ?? null, b.workload ?? true]);
+
+  it('reports Succeeded, Failed and IP-less pods as without a workload, a host-network pod as bound', async () => {
+    const snapshot = await adapter.namespaceSnapshot(NS);
+    expect(shown(snapshot)).toEqual([
+      ['failed', null, false],
+      ['host', 'w', true],
+      ['instance-done', null, false],
+      ['no-ip', null, false],
+      ['pending-with-ip', 'w', true],
+      ['running', 'w', true],
+      ['succeeded', null, false],
+    ]);
+  });
+
+  it('says what whole pods say (the -f snapshot), with their metadata only', async () => {
+    const snapshot = await adapter.namespaceSnapshot(NS);
+    const whole = (await core.listNamespacedPod({ namespace: NS })).items;
+    const fromWhole = { ...snapshot, pods: whole as never };
+    expect(computeNamespaceBindings(snapshot, NS)).toEqual(computeNamespaceBindings(fromWhole, NS));
+    expect(snapshot.pods.every((p) => !('spec' in p))).toBe(true);
+  });
+
+  it('reads a named pod whole, so an unlabelled one explained by name has its status too', async () => {
+    const named = await adapter.podsOf({
+      kind: 'pods',
+      namespace: NS,
+      names: ['unlabelled-done', 'running'],
+    });
+    expect(named.map((p) => [p.metadata.name, hasWorkload(p)])).toEqual([
+      ['unlabelled-done', false],
+      ['running', true],
+    ]);
+  });
+
+  it('publishes by labels alone, whatever the phase (no flap)', async () => {
+    const snapshot = await adapter.namespaceSnapshot(NS);
+    const published = computeNamespaceBindings(snapshot, NS, { lifecycle: false });
+    expect(published.pods.filter((b) => b.workload !== undefined)).toEqual([]);
+    expect(published.pods.filter((b) => b.waypoint?.name === 'w').map((b) => b.name)).toEqual([
+      'failed',
+      'host',
+      'no-ip',
+      'pending-with-ip',
+      'running',
+      'succeeded',
+    ]);
+  });
+
+  it('lists the pods istiod skips by field selector, a constant number of requests', async () => {
+    const before = local.server.requestCount;
+    await adapter.namespaceSnapshot(NS);
+    const podLists = local.server
+      .requestsSince(before)
+      .filter((r) => r.startsWith(`GET /api/v1/namespaces/${NS}/pods?`))
+      .map((r) => decodeURIComponent(r.replace(/^.*\?/, '')));
+    expect(podLists).toHaveLength(8);
+    for (const label of ['istio.io/use-waypoint', 'gateway.networking.k8s.io/gateway-name']) {
+      for (const field of ['', 'status.phase=Succeeded', 'status.phase=Failed', 'status.podIP='])
+        expect(
+          podLists.filter(
+            (q) =>
+              q.includes(`labelSelector=${label}`) &&
+              (field === '' ? !q.includes('fieldSelector') : q.includes(`fieldSelector=${field}&`)),
+          ),
+          `${label} ${field}`,
+        ).toHaveLength(1);
+    }
   });
 });
 
@@ -290,7 +421,7 @@ describe('ServiceEntries, WorkloadEntries and the MeshConfig', () => {
     put(CONFIGMAPS, meshConfigMap('discoverySelectors:\n- matchLabels: {mesh: "on"}\n'));
     const count = async (namespace: string) => {
       const before = local.server.requestCount;
-      const snapshot = await adapter.namespaceSnapshot(namespace);
+      const snapshot = await counted.namespaceSnapshot(namespace);
       return { snapshot, requests: local.server.requestsSince(before) };
     };
     const small = await count('entries');
@@ -303,7 +434,7 @@ describe('ServiceEntries, WorkloadEntries and the MeshConfig', () => {
       computeEntryBindings(small.snapshot, 'entries').serviceEntries.map((b) => b.name),
     ).toEqual(['ext']);
     // With discovery selectors, one more list: every Namespace's metadata, for their labels.
-    expect(small.requests).toHaveLength(10);
+    expect(small.requests).toHaveLength(16);
     expect(small.requests.filter((r) => r.startsWith('GET /api/v1/namespaces?'))).toHaveLength(1);
     const large = await count('entries-big');
     expect(large.requests).toHaveLength(small.requests.length);

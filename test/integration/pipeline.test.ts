@@ -22,6 +22,8 @@ import {
   sweepCluster,
 } from '../../shared/app/pipeline.ts';
 import type { AuditRecord } from '../../shared/domain/audit.ts';
+import { computeNamespaceBindings } from '../../shared/domain/bindings.ts';
+import { generateWaypoint, waypointManifest } from '../../shared/domain/generate.ts';
 import type { BindingStore, Clock, OutgoingMessage } from '../../shared/ports.ts';
 import type { ReconcileRequest } from '../../shared/schemas/reconcile-request.ts';
 import { cluster, kubeConfigOf, raw } from '../support/kube.ts';
@@ -455,8 +457,8 @@ describe('reconcile', () => {
     }
     const before = local.server.requests.length;
     const result = await reconcileNamespace(deps, request('big'));
-    // The namespace snapshot's 9 requests (cluster-adapter.test.ts lists them).
-    expect(local.server.requests.length - before).toBe(9);
+    // The namespace snapshot's 15 requests (cluster-adapter.test.ts lists them).
+    expect(local.server.requests.length - before).toBe(15);
     expect(result.changes).toBe(11);
   });
 });
@@ -475,7 +477,7 @@ describe('sweep', () => {
       );
     const before = local.server.requests.length;
     const result = await sweepCluster(deps, { cluster: 'local' });
-    expect(local.server.requests.length - before).toBeLessThanOrEqual(11);
+    expect(local.server.requests.length - before).toBeLessThanOrEqual(17);
     expect(result.cursor).toBeUndefined();
     expect(result.results.map((r) => r.namespace)).toEqual(
       expect.arrayContaining(['default', 'swept-00', 'swept-39', 'big']),
@@ -506,6 +508,56 @@ describe('sweep', () => {
     expect(first.results).toHaveLength(3);
     const rest = await sweepCluster(deps, { cluster: 'local', cursor: first.cursor as string });
     expect((rest.results[0]?.namespace ?? '') > (first.cursor as string)).toBe(true);
+  });
+});
+
+describe('pod lifecycle (ADR 0002): published bindings do not flap', () => {
+  it('publishes a labelled pod once, and nothing while it finishes, loses its IP or runs again', async () => {
+    const ns = 'churn';
+    const pods = `/api/v1/namespaces/${ns}/pods`;
+    const created = await raw(local, 'POST', '/api/v1/namespaces', {
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+    });
+    expect(created.status).toBe(201);
+    const adapter = deps.clusters.get('local');
+    await adapter.applyGateway(
+      waypointManifest(generateWaypoint({ namespace: ns, name: 'w', for: 'workload' })),
+    );
+    await adapter.waitForProgrammed(ns, 'w', 5000);
+    const pod = await raw(local, 'POST', pods, {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'job', labels: { 'istio.io/use-waypoint': 'w' } },
+        spec: { containers: [{ name: 'app', image: 'example/app:1' }] },
+      },
+    });
+    expect(pod.status).toBe(201);
+    const start = recorder.published.length;
+    await reconcileNamespace(deps, request(ns));
+    expect(bodies(start).flatMap((b) => b.changes)).toContain('Pod job: - -> w');
+    for (const status of [
+      { phase: 'Succeeded' },
+      { phase: 'Failed', podIP: null, podIPs: null },
+      { phase: 'Running', podIP: '10.244.7.7', podIPs: [{ ip: '10.244.7.7' }] },
+    ]) {
+      const patched = await raw(local, 'PATCH', `${pods}/job/status`, {
+        body: { status },
+        contentType: 'application/merge-patch+json',
+      });
+      expect(patched.status).toBe(200);
+      const shown = computeNamespaceBindings(await adapter.namespaceSnapshot(ns), ns);
+      expect(shown.pods.find((b) => b.name === 'job')?.workload ?? true).toBe(
+        status.phase === 'Running',
+      );
+      const before = recorder.published.length;
+      const result = await reconcileNamespace(deps, request(ns));
+      expect([status.phase, result.changes, recorder.published.length - before]).toEqual([
+        status.phase,
+        0,
+        0,
+      ]);
+    }
   });
 });
 

@@ -279,6 +279,41 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * The pods istiod builds no workload for (istio `workloads.go podWorkloadBuilder`: Succeeded or
+ * Failed, or no IP), as field selectors the API server answers for pods
+ * (`PodToSelectableFields`: `status.podIP` is the first of `status.podIPs`), each with the part
+ * of the status it proves. A metadata-only pod with such a status is one the domain reads as
+ * without a workload (`hasWorkload`); every other pod has a phase that is not terminal and an IP,
+ * so it has a workload, unless istiod cannot parse an IP the API server accepted (ADR 0002).
+ */
+const WITHOUT_WORKLOAD: readonly { fieldSelector: string; status: NonNullable<Pod['status']> }[] = [
+  { fieldSelector: 'status.phase=Succeeded', status: { phase: 'Succeeded' } },
+  { fieldSelector: 'status.phase=Failed', status: { phase: 'Failed' } },
+  { fieldSelector: 'status.podIP=', status: { podIP: null, podIPs: [] } },
+];
+
+/** A pod as read whole: its model fields among many others. */
+interface WholePod {
+  readonly metadata: Pod['metadata'];
+  readonly spec?: { readonly hostNetwork?: boolean | null } | null;
+  readonly status?: NonNullable<Pod['status']> | null;
+}
+
+/** A whole pod reduced to its metadata and what says whether istiod builds it a workload. */
+function lifecycleOf(pod: WholePod): Pod {
+  const { phase, podIP, podIPs } = pod.status ?? {};
+  return {
+    metadata: pod.metadata,
+    spec: { hostNetwork: pod.spec?.hostNetwork ?? null },
+    status: { phase: phase ?? null, podIP: podIP ?? null, podIPs: podIPs ?? null },
+  };
+}
+
+function podKey(pod: Pod): string {
+  return `${pod.metadata.namespace}/${pod.metadata.name}`;
+}
+
 /** Up to this many pods, existingPods reads each; past it, it lists the namespace's pods. */
 const EXISTENCE_READS = 20;
 
@@ -440,13 +475,18 @@ export class KubernetesCluster implements Cluster {
     namespace: string | undefined,
     label: string,
     options: CallOptions,
+    fieldSelector?: string,
   ): Promise<Pod[]> {
+    const selectors = {
+      labelSelector: label,
+      ...(fieldSelector === undefined ? {} : { fieldSelector }),
+    };
     return this.#pages((page) =>
       this.#call(
         (o) =>
           namespace === undefined
-            ? this.#core.listPodForAllNamespaces({ labelSelector: label, ...page }, o)
-            : this.#core.listNamespacedPod({ namespace, labelSelector: label, ...page }, o),
+            ? this.#core.listPodForAllNamespaces({ ...selectors, ...page }, o)
+            : this.#core.listNamespacedPod({ namespace, ...selectors, ...page }, o),
         options,
         { Accept: METADATA_LIST },
       ),
@@ -489,15 +529,39 @@ export class KubernetesCluster implements Cluster {
     );
   }
 
-  /** Pods that carry either label the rules read, once each. */
+  /**
+   * Pods that carry either label the rules read, once each, metadata only; those istiod builds no
+   * workload for carry the status that says so (see {@link WITHOUT_WORKLOAD}).
+   */
   async #labelledPods(namespace: string | undefined, options: CallOptions): Promise<Pod[]> {
-    const [referencing, instances] = await Promise.all([
-      this.#podsWithLabel(namespace, USE_WAYPOINT, options),
-      this.#podsWithLabel(namespace, GATEWAY_NAME, options),
-    ]);
+    const lists = await Promise.all(
+      [USE_WAYPOINT, GATEWAY_NAME].map(async (label) => {
+        const [pods, ...skipped] = await Promise.all([
+          this.#podsWithLabel(namespace, label, options),
+          ...WITHOUT_WORKLOAD.map((w) =>
+            this.#podsWithLabel(namespace, label, options, w.fieldSelector),
+          ),
+        ]);
+        return {
+          pods: pods ?? [],
+          skipped: WITHOUT_WORKLOAD.map(({ status }, i) => ({
+            keys: new Set((skipped[i] ?? []).map(podKey)),
+            status,
+          })),
+        };
+      }),
+    );
     const seen = new Map<string, Pod>();
-    for (const pod of [...referencing, ...instances])
-      seen.set(`${pod.metadata.namespace}/${pod.metadata.name}`, pod);
+    for (const { pods } of lists) for (const pod of pods) seen.set(podKey(pod), pod);
+    for (const { skipped } of lists) {
+      for (const { keys, status } of skipped) {
+        for (const key of keys) {
+          const pod = seen.get(key);
+          // A pod only in a field-selected list (created between the reads) is left out.
+          if (pod !== undefined) seen.set(key, { ...pod, status: { ...pod.status, ...status } });
+        }
+      }
+    }
     return [...seen.values()];
   }
 
@@ -738,7 +802,11 @@ export class KubernetesCluster implements Cluster {
     return deleted !== null;
   }
 
-  /** The pods a target names (metadata only); named pods must all exist. */
+  /**
+   * The pods a target names; named pods must all exist. A selector's pods are metadata only; a
+   * pod named is read whole (one request either way) and keeps what says whether istiod builds it
+   * a workload, so a pod explained by name is exact whether or not it is labelled.
+   */
   async podsOf(target: LabelTarget & { kind: 'pods' }, options: CallOptions = {}): Promise<Pod[]> {
     const { namespace } = target;
     if ('selector' in target) {
@@ -755,11 +823,11 @@ export class KubernetesCluster implements Cluster {
     }
     const pods: Pod[] = [];
     for (const name of target.names) {
-      pods.push(
-        (await this.#call((o) => this.#core.readNamespacedPod({ name, namespace }, o), options, {
-          Accept: METADATA,
-        })) as Pod,
+      const pod = await this.#call(
+        (o) => this.#core.readNamespacedPod({ name, namespace }, o),
+        options,
       );
+      pods.push(lifecycleOf(pod as unknown as WholePod));
     }
     return pods;
   }

@@ -237,9 +237,7 @@ export class KubeApi {
 
   list(type: ResourceType, namespace: string | undefined, options: ListOptions = {}): ListResult {
     const resourceVersion = String(this.store.revision);
-    let items = this.store.list(type, type.namespaced ? namespace : undefined);
-    if (options.filters !== undefined)
-      items = items.filter((o) => matches(options.filters as Filters, o));
+    const items = this.#matching(type, type.namespaced ? namespace : undefined, options.filters);
     let start = 0;
     if (options.continue !== undefined && options.continue !== '') {
       const { start: after, rv } = decodeContinue(options.continue);
@@ -262,6 +260,27 @@ export class KubeApi {
       };
     }
     return { items: page, resourceVersion };
+  }
+
+  /**
+   * The objects a selector matches (all without one), in the store's order: tested in place, only
+   * those copied (a selective list of a namespace of 10,000 pods copies what it returns).
+   */
+  #matching(
+    type: ResourceType,
+    namespace: string | undefined,
+    filters: Filters | undefined,
+  ): KubeObject[] {
+    if (filters === undefined) return this.store.list(type, namespace);
+    const found: KubeObject[] = [];
+    this.store.forEach(type, (o) => {
+      if ((namespace === undefined || o.metadata.namespace === namespace) && matches(filters, o))
+        found.push(o as KubeObject);
+    });
+    return found
+      .map((o) => ({ key: keyFor(o), o }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map(({ o }) => clone(o));
   }
 
   /**
@@ -450,6 +469,7 @@ export class KubeApi {
           restartPolicy: 'Always',
           dnsPolicy: 'ClusterFirst',
           serviceAccountName: 'default',
+          schedulerName: 'default-scheduler',
           ...spec,
         };
         out.status = podStatus(out, this.#addresses.podIp(), now);
@@ -888,8 +908,22 @@ function serviceDefaults(spec: Anything, allocate: () => string): Anything {
   };
 }
 
-/** What the kubelet would report once the pod runs: the embedded cluster has no kubelet. */
-function podStatus(pod: KubeObject, ip: string, now: string): Anything {
+/**
+ * Runs pods that have no status yet (a seed's) as the kubelet would: each gets {@link podStatus}
+ * with a pod IP no stored pod holds. Store each pod it returns before running the next.
+ */
+export function podRunner(store: Store): (pod: KubeObject, now: Date) => KubeObject {
+  const addresses = new Addresses(store);
+  return (pod, now) => ({ ...pod, status: podStatus(pod, addresses.podIp(), isoSeconds(now)) });
+}
+
+/**
+ * What the kubelet would report once a new pod runs (the embedded cluster has no kubelet): Running
+ * with an IP from the pod network, or the node's IP for a pod with host networking. The status
+ * subresource sets any other phase.
+ */
+function podStatus(pod: KubeObject, podNetworkIp: string, now: string): Anything {
+  const ip = (pod.spec as Anything | undefined)?.hostNetwork === true ? NODE_IP : podNetworkIp;
   const containers = Array.isArray((pod.spec as Anything | undefined)?.containers)
     ? ((pod.spec as Anything).containers as Anything[])
     : [];
@@ -902,8 +936,8 @@ function podStatus(pod: KubeObject, ip: string, now: string): Anything {
   return {
     phase: 'Running',
     conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map(condition),
-    hostIP: '172.18.0.2',
-    hostIPs: [{ ip: '172.18.0.2' }],
+    hostIP: NODE_IP,
+    hostIPs: [{ ip: NODE_IP }],
     podIP: ip,
     podIPs: [{ ip }],
     startTime: now,
@@ -919,6 +953,9 @@ function podStatus(pod: KubeObject, ip: string, now: string): Anything {
     })),
   };
 }
+
+/** The IP of the embedded cluster's one node. */
+const NODE_IP = '172.18.0.2';
 
 /** The Gateway CRD's default status: both conditions Unknown until a controller reports. */
 function gatewayPendingStatus(): Anything {
