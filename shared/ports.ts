@@ -73,6 +73,16 @@ export interface WriteOptions extends CallOptions {
   readonly actor?: string;
 }
 
+/** What a snapshot reads besides the objects the binding rules need. */
+export interface SnapshotOptions extends CallOptions {
+  /**
+   * Whether labelled pods carry what says if istiod builds them a workload (phase, IP; three more
+   * lists per label). Default true; the pipeline reads without it: published bindings follow
+   * labels, not pod lifecycle (ADR 0002).
+   */
+  readonly lifecycle?: boolean;
+}
+
 /** A Kubernetes cluster, as waypointer reads and changes it. */
 export interface Cluster {
   /**
@@ -81,9 +91,9 @@ export interface Cluster {
    * `istio.io/use-waypoint` or `gateway.networking.k8s.io/gateway-name`, every Gateway and
    * GatewayClass (waypoints may serve other namespaces).
    */
-  namespaceSnapshot(namespace: string, options?: CallOptions): Promise<ClusterSnapshot>;
+  namespaceSnapshot(namespace: string, options?: SnapshotOptions): Promise<ClusterSnapshot>;
   /** The same for the whole cluster, read in pages. */
-  clusterSnapshot(options?: CallOptions): Promise<ClusterSnapshot>;
+  clusterSnapshot(options?: SnapshotOptions): Promise<ClusterSnapshot>;
   getNamespace(name: string, options?: CallOptions): Promise<Namespace | null>;
   /**
    * Which of the named pods of a namespace exist now (metadata); missing ones are left out. For the

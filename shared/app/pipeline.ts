@@ -29,9 +29,13 @@ import type {
   ClusterRegistry,
   PendingPublication,
   ReconcileQueue,
+  SnapshotOptions,
   StoredBindings,
 } from '../ports.ts';
 import type { ReconcileRequest } from '../schemas/reconcile-request.ts';
+
+/** The pipeline's reads: published bindings follow labels, not pod lifecycle (ADR 0002). */
+const WITHOUT_LIFECYCLE: SnapshotOptions = { lifecycle: false };
 
 /** The ports the pipeline's use cases run on. */
 export interface PipelineDeps {
@@ -76,7 +80,7 @@ export async function ingestAudit(
   const identities = deps.identities?.[input.cluster] ?? [];
   let taken: Promise<ClusterSnapshot> | undefined;
   const snapshot = (): Promise<ClusterSnapshot> => {
-    taken ??= deps.clusters.get(input.cluster).clusterSnapshot();
+    taken ??= deps.clusters.get(input.cluster).clusterSnapshot(WITHOUT_LIFECYCLE);
     return taken;
   };
   const byNamespace = new Map<string, { actor: string | null; auditIds: Set<string> }>();
@@ -265,7 +269,9 @@ export function reconcileNamespace(
 ): Promise<ReconcileResult> {
   return untilCommitted(async () => {
     const observedAt = deps.clock.now();
-    const snapshot = await deps.clusters.get(request.cluster).namespaceSnapshot(request.namespace);
+    const snapshot = await deps.clusters
+      .get(request.cluster)
+      .namespaceSnapshot(request.namespace, WITHOUT_LIFECYCLE);
     const exists = snapshot.namespaces.some((n) => n.metadata.name === request.namespace);
     const after = exists ? published(snapshot, request.namespace) : EMPTY_BINDINGS;
     return reconcileAgainst(deps, request, { after, observedAt, pods: snapshot.pods });
@@ -289,7 +295,7 @@ export async function sweepCluster(
   input: { cluster: string; cursor?: string; hasTime?: () => boolean },
 ): Promise<SweepResult> {
   const observedAt = deps.clock.now();
-  const snapshot = await deps.clusters.get(input.cluster).clusterSnapshot();
+  const snapshot = await deps.clusters.get(input.cluster).clusterSnapshot(WITHOUT_LIFECYCLE);
   const live = new Set(snapshot.namespaces.map((n) => n.metadata.name));
   const names = [...new Set([...live, ...(await deps.store.namespaces(input.cluster))])].sort();
   const results: ReconcileResult[] = [];

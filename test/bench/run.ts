@@ -275,9 +275,14 @@ async function reconcileRequests(): Promise<object> {
     const requests: Record<string, number> = {};
     for (const pods of [10, 1000, 10_000]) {
       seedPods(local.server.store, `ns-${pods}`, pods);
-      const before = local.server.requestCount;
-      const snapshot = await adapter.namespaceSnapshot(`ns-${pods}`);
+      // What the pipeline's reconcile reads (labels only, ADR 0002), then what a bindings query
+      // reads (each labelled pod's workload too).
+      let before = local.server.requestCount;
+      await adapter.namespaceSnapshot(`ns-${pods}`, { lifecycle: false });
       requests[`pods${pods}`] = local.server.requestCount - before;
+      before = local.server.requestCount;
+      const snapshot = await adapter.namespaceSnapshot(`ns-${pods}`);
+      requests[`queryPods${pods}`] = local.server.requestCount - before;
       requests[`withoutWorkload${pods}`] = snapshot.pods.filter((p) => !hasWorkload(p)).length;
     }
     return { bench: 'reconcile-requests', ...requests };
@@ -306,7 +311,8 @@ async function sweepRequests(): Promise<object> {
     const kc = new KubeConfig();
     kc.loadFromString(local.kubeconfig);
     const before = local.server.requestCount;
-    const snapshot = await new KubernetesCluster(kc).clusterSnapshot();
+    // What a sweep reads: labels only (ADR 0002).
+    const snapshot = await new KubernetesCluster(kc).clusterSnapshot({ lifecycle: false });
     return {
       bench: 'sweep-requests',
       namespaces: snapshot.namespaces.length,

@@ -457,8 +457,9 @@ describe('reconcile', () => {
     }
     const before = local.server.requests.length;
     const result = await reconcileNamespace(deps, request('big'));
-    // The namespace snapshot's 15 requests (cluster-adapter.test.ts lists them).
-    expect(local.server.requests.length - before).toBe(15);
+    // The namespace snapshot's 15 requests (cluster-adapter.test.ts lists them) but the six lists
+    // of pods without a workload: published bindings follow labels, not pod lifecycle (ADR 0002).
+    expect(local.server.requests.length - before).toBe(9);
     expect(result.changes).toBe(11);
   });
 });
@@ -477,7 +478,7 @@ describe('sweep', () => {
       );
     const before = local.server.requests.length;
     const result = await sweepCluster(deps, { cluster: 'local' });
-    expect(local.server.requests.length - before).toBeLessThanOrEqual(17);
+    expect(local.server.requests.length - before).toBeLessThanOrEqual(11);
     expect(result.cursor).toBeUndefined();
     expect(result.results.map((r) => r.namespace)).toEqual(
       expect.arrayContaining(['default', 'swept-00', 'swept-39', 'big']),

@@ -45,6 +45,7 @@ import type {
   Cluster,
   LabelChanges,
   LabelTarget,
+  SnapshotOptions,
   WriteOptions,
 } from '../../ports.ts';
 import {
@@ -533,18 +534,17 @@ export class KubernetesCluster implements Cluster {
    * Pods that carry either label the rules read, once each, metadata only; those istiod builds no
    * workload for carry the status that says so (see {@link WITHOUT_WORKLOAD}).
    */
-  async #labelledPods(namespace: string | undefined, options: CallOptions): Promise<Pod[]> {
+  async #labelledPods(namespace: string | undefined, options: SnapshotOptions): Promise<Pod[]> {
+    const lifecycle = options.lifecycle === false ? [] : WITHOUT_WORKLOAD;
     const lists = await Promise.all(
       [USE_WAYPOINT, GATEWAY_NAME].map(async (label) => {
         const [pods, ...skipped] = await Promise.all([
           this.#podsWithLabel(namespace, label, options),
-          ...WITHOUT_WORKLOAD.map((w) =>
-            this.#podsWithLabel(namespace, label, options, w.fieldSelector),
-          ),
+          ...lifecycle.map((w) => this.#podsWithLabel(namespace, label, options, w.fieldSelector)),
         ]);
         return {
           pods: pods ?? [],
-          skipped: WITHOUT_WORKLOAD.map(({ status }, i) => ({
+          skipped: lifecycle.map(({ status }, i) => ({
             keys: new Set((skipped[i] ?? []).map(podKey)),
             status,
           })),
@@ -622,7 +622,10 @@ export class KubernetesCluster implements Cluster {
     ) as Promise<Namespace[]>;
   }
 
-  async namespaceSnapshot(namespace: string, options: CallOptions = {}): Promise<ClusterSnapshot> {
+  async namespaceSnapshot(
+    namespace: string,
+    options: SnapshotOptions = {},
+  ): Promise<ClusterSnapshot> {
     const [ns, services, pods, gateways, gatewayClasses, serviceEntries, workloadEntries, mesh] =
       await Promise.all([
         this.getNamespace(namespace, options),
@@ -654,7 +657,7 @@ export class KubernetesCluster implements Cluster {
     };
   }
 
-  async clusterSnapshot(options: CallOptions = {}): Promise<ClusterSnapshot> {
+  async clusterSnapshot(options: SnapshotOptions = {}): Promise<ClusterSnapshot> {
     const [
       namespaces,
       services,
