@@ -34,6 +34,7 @@ import {
   type Service,
   type StringMap,
 } from './model.ts';
+import type { ServiceEntryBinding, WorkloadEntryBinding } from './service-entries.ts';
 import {
   attachmentDenied,
   type BindingError,
@@ -102,6 +103,13 @@ export interface BindingSet {
   readonly pods: readonly PodBinding[];
   /** The default workload binding of each namespace (what an unlabelled pod gets). */
   readonly namespaces: readonly NamespaceBinding[];
+  /**
+   * ServiceEntries (§15): in the published state of a namespace; absent reads as none (a state
+   * stored before entries were published, and every binding set of Services and Pods alone).
+   */
+  readonly serviceEntries?: readonly ServiceEntryBinding[];
+  /** WorkloadEntries and inline endpoints of ServiceEntries (§15); absent reads as none. */
+  readonly workloadEntries?: readonly WorkloadEntryBinding[];
 }
 
 /**
