@@ -346,6 +346,26 @@ export const ROUTES: readonly Route[] = [
       name: (i.params as z.infer<typeof api.serviceParams>).service,
     }),
   ),
+  ...enrollmentRoutes(
+    `${NS}/serviceentries/{serviceentry}/enrollment`,
+    'a ServiceEntry',
+    api.serviceEntryParams,
+    (i) => ({
+      kind: 'serviceentry',
+      namespace: i.params.namespace,
+      name: (i.params as z.infer<typeof api.serviceEntryParams>).serviceentry,
+    }),
+  ),
+  ...enrollmentRoutes(
+    `${NS}/workloadentries/{workloadentry}/enrollment`,
+    'a WorkloadEntry',
+    api.workloadEntryParams,
+    (i) => ({
+      kind: 'workloadentry',
+      namespace: i.params.namespace,
+      name: (i.params as z.infer<typeof api.workloadEntryParams>).workloadentry,
+    }),
+  ),
   ...enrollmentRoutes(`${NS}/pods/{pod}/enrollment`, 'a Pod', api.podParams, (i) => ({
     kind: 'pods',
     namespace: i.params.namespace,

@@ -12,8 +12,8 @@
  * list     [-n NS | -A]
  * status   [NAME] [-n NS | -A] [--wait[=false]] [--waypoint-timeout D]
  * delete   NAME... | --all | -r REV   [-n NS] [--unenroll] [--force]
- * enroll   namespace [NS] | service NAME | pod NAME... | pods -l SELECTOR  --waypoint W [--waypoint-namespace NS2] [-n NS] [--overwrite] [--force]
- * unenroll namespace [NS] | service NAME | pod NAME... | pods -l SELECTOR  [-n NS]
+ * enroll   namespace [NS] | service NAME | serviceentry NAME | workloadentry NAME | pod NAME... | pods -l SELECTOR  --waypoint W [--waypoint-namespace NS2] [-n NS] [--overwrite] [--force]
+ * unenroll namespace [NS] | service NAME | serviceentry NAME | workloadentry NAME | pod NAME... | pods -l SELECTOR  [-n NS]
  * bindings [-n NS | -A]
  * explain  service/NAME | pod/NAME [-n NS]
  * plan     MUTATION [; MUTATION]...
@@ -101,10 +101,15 @@ const deleteSchema = z.strictObject({
 const targetSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('namespace'), name: nonEmpty.optional() }),
   z.strictObject({ kind: z.literal('service'), name: nonEmpty }),
+  z.strictObject({ kind: z.literal('serviceentry'), name: nonEmpty }),
+  z.strictObject({ kind: z.literal('workloadentry'), name: nonEmpty }),
   z.strictObject({ kind: z.literal('pod'), names: z.array(nonEmpty).min(1) }),
   z.strictObject({ kind: z.literal('pods'), selector: nonEmpty }),
 ]);
-/** What `enroll` and `unenroll` label: a namespace, a Service, Pods by name, Pods by selector. */
+/**
+ * What `enroll` and `unenroll` label: a namespace, a Service, a ServiceEntry, a WorkloadEntry,
+ * Pods by name, Pods by selector.
+ */
 export type Target = z.infer<typeof targetSchema>;
 
 const canaryTargetSchema = z.discriminatedUnion('kind', [
@@ -424,13 +429,37 @@ function noArguments(verb: string, args: readonly string[]): void {
   if (args.length > 0) throw usage(`unknown argument "${args[0]}": ${verb} takes flags only`);
 }
 
-const TARGET_KINDS = 'namespace [NS], service NAME, pod NAME..., or pods -l SELECTOR';
+const TARGET_KINDS =
+  'namespace [NS], service NAME, serviceentry NAME, workloadentry NAME, pod NAME..., or pods -l SELECTOR';
+
+/** The Istio entry kinds a target can name, by every word that names them (kubectl's short names). */
+const ENTRY_KINDS: Readonly<
+  Record<string, { kind: 'serviceentry' | 'workloadentry'; what: string }>
+> = {
+  serviceentry: { kind: 'serviceentry', what: 'ServiceEntry' },
+  serviceentries: { kind: 'serviceentry', what: 'ServiceEntry' },
+  se: { kind: 'serviceentry', what: 'ServiceEntry' },
+  workloadentry: { kind: 'workloadentry', what: 'WorkloadEntry' },
+  workloadentries: { kind: 'workloadentry', what: 'WorkloadEntry' },
+  we: { kind: 'workloadentry', what: 'WorkloadEntry' },
+};
+
+/** `serviceentry NAME` or `workloadentry NAME` (one name). */
+function entryTarget(verb: string, word: string, names: readonly string[]): Target {
+  const entry = ENTRY_KINDS[word] as { kind: 'serviceentry' | 'workloadentry'; what: string };
+  if (names.length !== 1)
+    throw usage(
+      `${verb} ${entry.kind} takes one ${entry.what} name, as in: ${verb} ${entry.kind} NAME -n default`,
+    );
+  return { kind: entry.kind, name: names[0] as string };
+}
 
 // biome-ignore lint/complexity/noExcessiveCognitiveComplexity: one case per verb or target kind of the grammar, side by side
 function target(verb: string, args: readonly string[], selector: string | undefined): Target {
   const [kind, ...names] = args;
   if (selector !== undefined && kind !== 'pods' && kind !== 'pod')
     throw usage('-l/--selector goes with pods', '--selector');
+  if (kind !== undefined && Object.hasOwn(ENTRY_KINDS, kind)) return entryTarget(verb, kind, names);
   switch (kind) {
     case 'namespace':
     case 'ns': {
@@ -757,7 +786,9 @@ export function labelTarget(t: Target, namespace: string): LabelTarget {
     case 'namespace':
       return { kind: 'namespace', namespace: t.name ?? namespace };
     case 'service':
-      return { kind: 'service', namespace, name: t.name };
+    case 'serviceentry':
+    case 'workloadentry':
+      return { kind: t.kind, namespace, name: t.name };
     case 'pod':
       return { kind: 'pods', namespace, names: t.names };
     case 'pods':

@@ -62,10 +62,10 @@ export const SLACK_HELP = `/waypoint COMMAND [flags]   (the same grammar as the 
   generate [-n NS] [--name N] [--for T]   the waypoint Gateway istioctl would generate
   plan MUTATION [; MUTATION]...           preview changes; nothing changes
   apply [-n NS] [--name N] [--for T] [--enroll-namespace] [--overwrite] [-w]
-  enroll namespace [NS] | service NAME | pods -l SELECTOR --waypoint W [-n NS] [--overwrite]
+  enroll namespace [NS] | service NAME | se NAME | we NAME | pods -l SELECTOR --waypoint W [-n NS] [--overwrite]
   enroll namespace [NS] | service NAME --canary C [--weight N]   a canary waypoint (Istio 1.31)
   promote | rollback namespace [NS] | service NAME   the canary becomes the waypoint, or goes
-  unenroll namespace [NS] | service NAME | pods -l SELECTOR [-n NS]
+  unenroll namespace [NS] | service NAME | se NAME | we NAME | pods -l SELECTOR [-n NS]
   delete NAME... | --all [-n NS] [--unenroll] [--force]
 Every command takes --cluster C and --dry-run. delete, unenroll, promote, rollback and
 --overwrite ask for a confirmation first.`;

@@ -35,17 +35,23 @@ import {
   type ObjectMeta,
   type Pod,
   type Service,
+  type ServiceEntry,
   type StringMap,
+  type WorkloadEntry,
 } from './model.ts';
+import { computeEntryBindings } from './service-entries.ts';
 import { isWaypointClass, trafficTypeOf } from './waypoints.ts';
 
 /**
- * What a label change (enroll, unenroll) targets: a namespace, a Service, or Pods of a namespace by
- * name or by label selector. Every kind names its namespace.
+ * What a label change (enroll, unenroll) targets: a namespace, a Service, a ServiceEntry, a
+ * WorkloadEntry, or Pods of a namespace by name or by label selector. Every kind names its
+ * namespace.
  */
 export type LabelTarget =
   | { readonly kind: 'namespace'; readonly namespace: string }
   | { readonly kind: 'service'; readonly namespace: string; readonly name: string }
+  | { readonly kind: 'serviceentry'; readonly namespace: string; readonly name: string }
+  | { readonly kind: 'workloadentry'; readonly namespace: string; readonly name: string }
   | { readonly kind: 'pods'; readonly namespace: string; readonly names: readonly string[] }
   | { readonly kind: 'pods'; readonly namespace: string; readonly selector: string };
 
@@ -94,8 +100,28 @@ export type Mutation =
   /** The canary labels and weight go; the waypoint stays. */
   | { readonly op: 'rollbackCanary'; readonly target: CanaryTarget };
 
-/** What a canary is set on: a namespace or a Service (Istio reads canaries of nothing else, N1). */
+/** What a canary is set on: a namespace or a Service (waypointer sets canaries on nothing else). */
 export type CanaryTarget = LabelTarget & { readonly kind: 'namespace' | 'service' };
+
+/** The Istio entry kinds a label change can target, with their resource names (API server errors). */
+const ENTRY_RESOURCES = {
+  serviceentry: 'serviceentries.networking.istio.io',
+  workloadentry: 'workloadentries.networking.istio.io',
+} as const;
+
+/** The entries of the kind a target names, relabelled where the target names one (NotFoundError if none). */
+function relabelEntry<T extends ServiceEntry | WorkloadEntry>(
+  entries: readonly T[] | undefined,
+  target: LabelTarget & { kind: 'serviceentry' | 'workloadentry' },
+  edit: (labels: Labels) => void,
+): T[] {
+  const isTarget = (e: T): boolean =>
+    inNamespace(e.metadata, target.namespace) && e.metadata.name === target.name;
+  const list = entries ?? [];
+  if (!list.some(isTarget))
+    throw new NotFoundError(`${ENTRY_RESOURCES[target.kind]} "${target.name}" not found`);
+  return list.map((e) => (isTarget(e) ? withLabels(e, edit) : e));
+}
 
 /** Label and annotation changes of one object (null removes the key). */
 export interface MetaChanges {
@@ -238,14 +264,25 @@ function relabel(
         pods: snapshot.pods.map((p) => (chosen.has(p) ? withLabels(p, edit) : p)),
       };
     }
+    case 'serviceentry':
+      return { ...snapshot, serviceEntries: relabelEntry(snapshot.serviceEntries, target, edit) };
+    case 'workloadentry':
+      return { ...snapshot, workloadEntries: relabelEntry(snapshot.workloadEntries, target, edit) };
   }
 }
 
-/** The traffic a target's objects are reached by: Services by service address, Pods by workload. */
-const TARGET_TRAFFIC: Readonly<Record<LabelTarget['kind'], 'service' | 'workload' | null>> = {
+/**
+ * The traffic a target's objects are reached by, and what they are called: Services and
+ * ServiceEntries by service address, Pods and WorkloadEntries by workload address (§6, §7, §15).
+ */
+const TARGET_TRAFFIC: Readonly<
+  Record<LabelTarget['kind'], { traffic: 'service' | 'workload'; objects: string } | null>
+> = {
   namespace: null,
-  service: 'service',
-  pods: 'workload',
+  service: { traffic: 'service', objects: 'the Service gets' },
+  serviceentry: { traffic: 'service', objects: 'the ServiceEntry gets' },
+  pods: { traffic: 'workload', objects: 'the pods get' },
+  workloadentry: { traffic: 'workload', objects: 'the WorkloadEntry gets' },
 };
 
 /**
@@ -269,13 +306,13 @@ export function enrollWarnings(
     return [
       `waypoint ${ref.namespace}/${ref.name} does not exist yet: the binding dangles (no waypoint) until it is applied`,
     ];
-  const traffic = TARGET_TRAFFIC[mutation.target.kind];
+  const reached = TARGET_TRAFFIC[mutation.target.kind];
   const serves = trafficTypeOf(
     gateway,
     snapshot.gatewayClasses.find((c) => c.metadata.name === gateway.spec.gatewayClassName),
   );
-  if (traffic === null || serves === 'all' || serves === traffic) return [];
-  const objects = traffic === 'service' ? 'the Service gets' : 'the pods get';
+  if (reached === null || serves === 'all' || serves === reached.traffic) return [];
+  const { traffic, objects } = reached;
   return [
     `waypoint ${ref.namespace}/${ref.name} serves ${serves} traffic (istio.io/waypoint-for: ${serves}), not ${traffic} traffic: ${objects} no waypoint (UnsupportedTrafficType); apply it with --for ${traffic} or all`,
   ];
@@ -434,6 +471,12 @@ function deleteWaypoint(
       namespaces: next.namespaces.map((n) => drop('Namespace', n, n.metadata.name)),
       services: next.services.map((s) => drop('Service', s, s.metadata.namespace ?? '')),
       pods: next.pods.map((p) => drop('Pod', p, p.metadata.namespace ?? '')),
+      serviceEntries: (next.serviceEntries ?? []).map((e) =>
+        drop('ServiceEntry', e, e.metadata.namespace ?? ''),
+      ),
+      workloadEntries: (next.workloadEntries ?? []).map((e) =>
+        drop('WorkloadEntry', e, e.metadata.namespace ?? ''),
+      ),
     };
   }
   return { snapshot: next, warnings: [] };
@@ -581,6 +624,11 @@ export function applyMutation(snapshot: ClusterSnapshot, mutation: Mutation): Ap
   }
 }
 
+/** Every binding of a snapshot: Services, Pods, namespace defaults and the entries of §15. */
+function everyBinding(snapshot: ClusterSnapshot): BindingSet {
+  return { ...computeBindings(snapshot), ...computeEntryBindings(snapshot) };
+}
+
 /**
  * The binding changes `mutation` would cause on `snapshot`.
  *
@@ -589,9 +637,9 @@ export function applyMutation(snapshot: ClusterSnapshot, mutation: Mutation): Ap
  *   .changes // => one entry per Service (and Pod) whose waypoint changes
  */
 export function plan(snapshot: ClusterSnapshot, mutation: Mutation): Plan {
-  const before = computeBindings(snapshot);
+  const before = everyBinding(snapshot);
   const applied = applyMutation(snapshot, mutation);
-  const after = computeBindings(applied.snapshot);
+  const after = everyBinding(applied.snapshot);
   return {
     mutation,
     warnings: applied.warnings,

@@ -147,6 +147,10 @@ function enrollment(cluster: string, target: LabelTarget): { path: string; query
   if (target.kind === 'namespace') return [{ path: `${base}/enrollment`, query: {} }];
   if (target.kind === 'service')
     return [{ path: `${base}/services/${enc(target.name)}/enrollment`, query: {} }];
+  if (target.kind === 'serviceentry')
+    return [{ path: `${base}/serviceentries/${enc(target.name)}/enrollment`, query: {} }];
+  if (target.kind === 'workloadentry')
+    return [{ path: `${base}/workloadentries/${enc(target.name)}/enrollment`, query: {} }];
   if ('selector' in target)
     return [{ path: `${base}/pods/enrollment`, query: { selector: target.selector } }];
   return target.names.map((pod) => ({ path: `${base}/pods/${enc(pod)}/enrollment`, query: {} }));

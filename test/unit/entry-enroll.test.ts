@@ -1,0 +1,171 @@
+/**
+ * Enrolling ServiceEntries and WorkloadEntries (docs/istio-semantics.md §15): the grammar's
+ * `serviceentry NAME` and `workloadentry NAME` targets, their plans and warnings, and the delete
+ * refusal that counts them as dependents.
+ */
+import { describe, expect, it } from 'vitest';
+import { labelTarget, parseCommandLine, parseMutation } from '../../shared/commands/grammar.ts';
+import { dependents } from '../../shared/domain/bindings.ts';
+import { NotFoundError } from '../../shared/domain/errors.ts';
+import type { ClusterSnapshot } from '../../shared/domain/model.ts';
+import { plan } from '../../shared/domain/plan.ts';
+import { gateway, gatewayClass, namespace } from '../support/builders.ts';
+
+const USE = 'istio.io/use-waypoint';
+
+function world(labels: { se?: Record<string, string>; we?: Record<string, string> } = {}) {
+  return {
+    namespaces: [namespace('ns')],
+    services: [],
+    pods: [],
+    gateways: [
+      gateway('ns', 'svc-only'),
+      gateway('ns', 'wl-only', { labels: { 'istio.io/waypoint-for': 'workload' } }),
+      gateway('ns', 'both', { labels: { 'istio.io/waypoint-for': 'all' } }),
+    ],
+    gatewayClasses: [gatewayClass('istio-waypoint')],
+    serviceEntries: [
+      {
+        metadata: {
+          name: 'api',
+          namespace: 'ns',
+          labels: labels.se ?? {},
+          creationTimestamp: '2026-01-01T00:00:00Z',
+        },
+        spec: { hosts: ['api.example.com'], resolution: 'STATIC' },
+      },
+    ],
+    workloadEntries: [
+      {
+        metadata: { name: 'vm-1', namespace: 'ns', labels: labels.we ?? {} },
+        spec: { address: '10.9.0.1' },
+      },
+    ],
+  } satisfies ClusterSnapshot;
+}
+
+describe('the grammar', () => {
+  it.each([
+    [['enroll', 'serviceentry', 'api', '--waypoint', 'w'], { kind: 'serviceentry', name: 'api' }],
+    [['enroll', 'se', 'api', '--waypoint', 'w'], { kind: 'serviceentry', name: 'api' }],
+    [['unenroll', 'workloadentry', 'vm-1'], { kind: 'workloadentry', name: 'vm-1' }],
+    [['unenroll', 'we', 'vm-1'], { kind: 'workloadentry', name: 'vm-1' }],
+  ])('parses %j', (words, target) => {
+    const { command } = parseCommandLine(words);
+    expect(command).toMatchObject({ target });
+    expect(labelTarget(target as never, 'ns')).toEqual({ ...target, namespace: 'ns' });
+  });
+
+  it.each([
+    [
+      ['enroll', 'serviceentry', '--waypoint', 'w'],
+      /enroll serviceentry takes one ServiceEntry name/,
+    ],
+    [
+      ['unenroll', 'workloadentry', 'a', 'b'],
+      /unenroll workloadentry takes one WorkloadEntry name/,
+    ],
+    [['enroll', 'serviceentry', 'api', '--canary', 'c'], /canary/],
+  ])('refuses %j', (words, message) => {
+    expect(() => parseCommandLine(words)).toThrow(message);
+  });
+});
+
+describe('plans', () => {
+  it('S1 enrolling a ServiceEntry binds it (a ServiceEntry change of service traffic)', () => {
+    const p = plan(
+      world(),
+      parseMutation(['enroll', 'se', 'api', '--waypoint', 'both', '-n', 'ns']),
+    );
+    expect(p.warnings).toEqual([]);
+    expect(p.changes.map((c) => [c.kind, c.name, c.traffic, c.after?.waypoint?.name])).toEqual([
+      ['ServiceEntry', 'api', 'service', 'both'],
+    ]);
+  });
+
+  it('E2 enrolling a WorkloadEntry binds it (a WorkloadEntry change of workload traffic)', () => {
+    const p = plan(
+      world(),
+      parseMutation(['enroll', 'we', 'vm-1', '--waypoint', 'both', '-n', 'ns']),
+    );
+    expect(p.changes.map((c) => [c.kind, c.name, c.traffic, c.after?.waypoint?.name])).toEqual([
+      ['WorkloadEntry', 'vm-1', 'workload', 'both'],
+    ]);
+  });
+
+  it.each([
+    [
+      'a ServiceEntry onto a workload-only waypoint',
+      'se',
+      'api',
+      'wl-only',
+      /serves workload traffic .*not service traffic: the ServiceEntry gets no waypoint/,
+    ],
+    [
+      'a WorkloadEntry onto a service-only waypoint',
+      'we',
+      'vm-1',
+      'svc-only',
+      /serves service traffic .*not workload traffic: the WorkloadEntry gets no waypoint/,
+    ],
+    ['a waypoint that does not exist yet', 'se', 'api', 'later', /does not exist yet/],
+  ])('warns when enrolling %s (UnsupportedTrafficType)', (_, kind, name, waypoint, warning) => {
+    const p = plan(
+      world(),
+      parseMutation(['enroll', kind, name, '--waypoint', waypoint, '-n', 'ns']),
+    );
+    expect(p.warnings).toEqual([expect.stringMatching(warning)]);
+  });
+
+  it('unenrolling a ServiceEntry removes its label', () => {
+    const p = plan(
+      world({ se: { [USE]: 'both' } }),
+      parseMutation(['unenroll', 'se', 'api', '-n', 'ns']),
+    );
+    expect(p.changes.map((c) => [c.kind, c.before?.waypoint?.name, c.after?.waypoint])).toEqual([
+      ['ServiceEntry', 'both', null],
+    ]);
+  });
+
+  it('refuses an entry that does not exist, naming it as the API server would', () => {
+    expect(() =>
+      plan(world(), parseMutation(['enroll', 'se', 'nope', '--waypoint', 'both', '-n', 'ns'])),
+    ).toThrow(new NotFoundError('serviceentries.networking.istio.io "nope" not found'));
+    expect(() => plan(world(), parseMutation(['unenroll', 'we', 'nope', '-n', 'ns']))).toThrow(
+      new NotFoundError('workloadentries.networking.istio.io "nope" not found'),
+    );
+  });
+
+  it('a namespace enrollment also shows the entries it moves', () => {
+    const p = plan(world(), parseMutation(['enroll', 'namespace', 'ns', '--waypoint', 'both']));
+    expect(p.changes.map((c) => c.kind)).toEqual(
+      expect.arrayContaining(['Namespace', 'ServiceEntry', 'WorkloadEntry']),
+    );
+  });
+});
+
+describe('dependents (what deleting a waypoint leaves dangling)', () => {
+  it('counts ServiceEntries and WorkloadEntries whose own label names the waypoint', () => {
+    const snapshot = world({ se: { [USE]: 'both' }, we: { [USE]: 'both' } });
+    expect(dependents(snapshot, { namespace: 'ns', name: 'both' })).toEqual([
+      { kind: 'ServiceEntry', namespace: 'ns', name: 'api' },
+      { kind: 'WorkloadEntry', namespace: 'ns', name: 'vm-1' },
+    ]);
+  });
+
+  it('deleting the waypoint plans the entries unbound, and --unenroll clears their labels', () => {
+    const snapshot = world({ se: { [USE]: 'both' }, we: { [USE]: 'both' } });
+    const p = plan(snapshot, {
+      op: 'deleteWaypoint',
+      namespace: 'ns',
+      name: 'both',
+      unenroll: true,
+    });
+    expect(p.changes.map((c) => [c.kind, c.after?.waypoint ?? null, c.after?.via ?? null])).toEqual(
+      [
+        ['ServiceEntry', null, null],
+        ['WorkloadEntry', null, null],
+      ],
+    );
+  });
+});
