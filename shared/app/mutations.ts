@@ -4,7 +4,6 @@
  * what is unsafe, then makes the change through the Cluster port and reports what it did.
  */
 import {
-  computeBindings,
   type Dependent,
   dependents,
   formatRef,
@@ -33,6 +32,7 @@ import {
   CANARY_CLEARED,
   canaryChanges,
   canaryObject,
+  everyBinding,
   type LabelTarget,
   type Mutation,
   plan,
@@ -76,7 +76,7 @@ async function observed(
   warnings: string[],
 ): Promise<{ changes?: BindingChange[] }> {
   try {
-    return { changes: diff(computeBindings(before), computeBindings(await read())) };
+    return { changes: diff(everyBinding(before), everyBinding(await read())) };
   } catch (error) {
     if (!outcomeUnknown(error)) throw error;
     warnings.push(

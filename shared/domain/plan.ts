@@ -624,8 +624,14 @@ export function applyMutation(snapshot: ClusterSnapshot, mutation: Mutation): Ap
   }
 }
 
-/** Every binding of a snapshot: Services, Pods, namespace defaults and the entries of §15. */
-function everyBinding(snapshot: ClusterSnapshot): BindingSet {
+/**
+ * Every binding of a snapshot: Services, Pods, namespace defaults, and the ServiceEntries,
+ * WorkloadEntries and inline endpoints of §15. What a plan, and what a done mutation, compares.
+ *
+ * @example
+ * diff(everyBinding(before), everyBinding(after)); // the changes a mutation made
+ */
+export function everyBinding(snapshot: ClusterSnapshot): BindingSet {
   return { ...computeBindings(snapshot), ...computeEntryBindings(snapshot) };
 }
 
