@@ -639,12 +639,12 @@ export interface UnenrollInput extends Requested {
 export async function unenroll(deps: Deps, input: UnenrollInput): Promise<MutationResult> {
   const { cluster, clusters, snapshot, pods } = await targetSnapshot(deps, input);
   const planned = plan(snapshot, { op: 'unenroll', target: input.target });
+  const warnings = [...planned.warnings];
   const dryRun = input.dryRun === true;
-  if (dryRun) return { dryRun, done: [], warnings: [], plan: planned.changes };
+  if (dryRun) return { dryRun, done: [], warnings, plan: planned.changes };
   const steps = targetSteps(snapshot, input.target, pods, CLEARED);
   await relabel(clusters, steps);
   const names = stepNames(steps);
-  const warnings: string[] = [];
   const done = [`removed ${USE_WAYPOINT} from ${describeTarget(input.target, names)}`];
   return {
     dryRun,

@@ -335,7 +335,23 @@ function unenroll(snapshot: ClusterSnapshot, target: LabelTarget): Applied {
     delete labels[USE_WAYPOINT];
     delete labels[USE_WAYPOINT_NAMESPACE];
   });
-  return { snapshot: next, warnings: [] };
+  return { snapshot: next, warnings: specLabelWarnings(snapshot, target) };
+}
+
+/**
+ * E1: a WorkloadEntry's `spec.labels` count under its metadata labels, and unenroll changes only
+ * the metadata ones: say so when `spec.labels` still names a waypoint.
+ */
+function specLabelWarnings(snapshot: ClusterSnapshot, target: LabelTarget): string[] {
+  if (target.kind !== 'workloadentry') return [];
+  const entry = (snapshot.workloadEntries ?? []).find(
+    (e) => inNamespace(e.metadata, target.namespace) && e.metadata.name === target.name,
+  );
+  const value = entry?.spec?.labels?.[USE_WAYPOINT];
+  if (value === undefined) return [];
+  return [
+    `WorkloadEntry ${target.namespace}/${target.name} keeps ${USE_WAYPOINT}: ${value} in spec.labels, which unenroll does not change (istiod reads spec.labels under metadata.labels): remove it from the WorkloadEntry to unenroll it`,
+  ];
 }
 
 /** The Gateway after a server-side apply of istioctl's manifest onto `existing`. */

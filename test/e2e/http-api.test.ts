@@ -1093,6 +1093,25 @@ describe('ServiceEntry and WorkloadEntry enrollment (docs/istio-semantics.md §1
     expect(await labelsOf('workloadentries/vm-1')).toEqual({});
   });
 
+  it('E1 warns that unenroll leaves a WorkloadEntry label of spec.labels in place', async () => {
+    const we = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'WorkloadEntry',
+      metadata: { name: 'vm-2' },
+      spec: { address: '10.9.0.2', labels: { 'istio.io/use-waypoint': 'svc-only' } },
+    };
+    expect((await raw(api.local, 'POST', `${KUBE}/workloadentries`, { body: we })).status).toBe(
+      201,
+    );
+    for (const query of ['?dryRun=true', '']) {
+      const response = await api.call('DELETE', `${ENS}/workloadentries/vm-2/enrollment${query}`);
+      expect(response.status).toBe(200);
+      expect(response.json.warnings).toEqual([
+        'WorkloadEntry entries/vm-2 keeps istio.io/use-waypoint: svc-only in spec.labels, which unenroll does not change (istiod reads spec.labels under metadata.labels): remove it from the WorkloadEntry to unenroll it',
+      ]);
+    }
+  });
+
   it('answers 404 for an entry that does not exist, and 400 naming the field for bad input', async () => {
     const missing = await api.call('PUT', `${ENS}/serviceentries/nope/enrollment`, {
       body: { waypoint: 'w' },

@@ -127,6 +127,24 @@ describe('plans', () => {
     ]);
   });
 
+  it('E1 warns when unenrolling a WorkloadEntry whose spec.labels still name a waypoint', () => {
+    const snapshot = world({ we: { [USE]: 'both' } });
+    const withSpec = {
+      ...snapshot,
+      workloadEntries: snapshot.workloadEntries.map((e) => ({
+        ...e,
+        spec: { ...e.spec, labels: { [USE]: 'svc-only' } },
+      })),
+    };
+    const p = plan(withSpec, parseMutation(['unenroll', 'we', 'vm-1', '-n', 'ns']));
+    expect(p.warnings).toEqual([
+      'WorkloadEntry ns/vm-1 keeps istio.io/use-waypoint: svc-only in spec.labels, which unenroll does not change (istiod reads spec.labels under metadata.labels): remove it from the WorkloadEntry to unenroll it',
+    ]);
+    expect(p.changes.map((c) => [c.before?.waypoint?.name, c.after?.waypoint?.name])).toEqual([
+      ['both', undefined],
+    ]);
+  });
+
   it('refuses an entry that does not exist, naming it as the API server would', () => {
     expect(() =>
       plan(world(), parseMutation(['enroll', 'se', 'nope', '--waypoint', 'both', '-n', 'ns'])),
