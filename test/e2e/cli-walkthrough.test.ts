@@ -337,6 +337,15 @@ describe('--api: the same commands through a deployed API', () => {
       stderr:
         'Error: service default/ratings has no canary of its own (label istio.io/use-waypoint-canary)\n',
     });
+    // ServiceEntry enrollment over the API's serviceentries route (dry run: nothing changes).
+    const entry = await withRegion(['enroll', 'se', 'ext-api', '--waypoint', 'none', '--dry-run']);
+    expect([entry.code, entry.stderr]).toEqual([0, '']);
+    expect(entry.stdout).toMatch(/^ServiceEntry\s+default\s+ext-api\s+service\s+/m);
+    expect(await withRegion(['unenroll', 'we', 'nope', '--dry-run'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'Error: workloadentries.networking.istio.io "nope" not found\n',
+    });
     const two = await withRegion(['plan', 'unenroll service reviews ; unenroll service ratings']);
     expect(two.code).toBe(1);
     expect(two.stderr).toMatch(/^Error: over --api, plan previews one mutation/);

@@ -4,7 +4,12 @@
  * refusal that counts them as dependents.
  */
 import { describe, expect, it } from 'vitest';
-import { labelTarget, parseCommandLine, parseMutation } from '../../shared/commands/grammar.ts';
+import {
+  labelTarget,
+  parseCommand,
+  parseCommandLine,
+  parseMutation,
+} from '../../shared/commands/grammar.ts';
 import { dependents } from '../../shared/domain/bindings.ts';
 import { NotFoundError } from '../../shared/domain/errors.ts';
 import type { ClusterSnapshot } from '../../shared/domain/model.ts';
@@ -54,6 +59,22 @@ describe('the grammar', () => {
     const { command } = parseCommandLine(words);
     expect(command).toMatchObject({ target });
     expect(labelTarget(target as never, 'ns')).toEqual({ ...target, namespace: 'ns' });
+  });
+
+  it('takes structured targets (EventBridge) of both kinds, and refuses unknown fields', () => {
+    expect(
+      parseCommand({
+        verb: 'enroll',
+        target: { kind: 'serviceentry', name: 'api' },
+        waypoint: 'w',
+      }),
+    ).toMatchObject({ target: { kind: 'serviceentry', name: 'api' } });
+    expect(
+      parseCommand({ verb: 'unenroll', target: { kind: 'workloadentry', name: 'vm-1' } }),
+    ).toMatchObject({ target: { kind: 'workloadentry', name: 'vm-1' } });
+    expect(() =>
+      parseCommand({ verb: 'unenroll', target: { kind: 'workloadentry', names: ['vm-1'] } }),
+    ).toThrow(/target/);
   });
 
   it.each([
