@@ -708,6 +708,10 @@ describe('authorization', () => {
     });
     expect(refused.status).toBe(403);
     expect(refused.json.detail).toContain('arn:aws:iam::111111111111:role/viewers-ops');
+    for (const path of ['serviceentries/api/enrollment', 'workloadentries/vm-1/enrollment']) {
+      const entry = await guarded.call('DELETE', `${NS}/${path}?dryRun=true`, { caller: viewer });
+      expect([path, entry.status]).toEqual([path, 403]);
+    }
   });
 
   it('lets an operator change only its namespaces', async () => {
