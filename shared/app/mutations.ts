@@ -379,6 +379,7 @@ export async function deleteWaypoint(
     name: ref.name,
     unenroll: input.unenroll === true,
   });
+  warnings.push(...planned.warnings);
   const dryRun = input.dryRun === true;
   if (dryRun) return { dryRun, done: [], warnings, plan: planned.changes };
   const done: string[] = [];

@@ -457,8 +457,18 @@ function deleteWaypoint(
     ...snapshot,
     gateways: snapshot.gateways.filter((g) => !isTarget(g)),
   };
+  const warnings: string[] = [];
   if (mutation.unenroll === true) {
     const found = dependents(snapshot, ref);
+    for (const d of found)
+      if (d.kind === 'WorkloadEntry')
+        warnings.push(
+          ...specLabelWarnings(snapshot, {
+            kind: 'workloadentry',
+            namespace: d.namespace,
+            name: d.name,
+          }),
+        );
     const key = (d: { kind: string; namespace: string; name: string }): string =>
       `${d.kind} ${d.namespace}/${d.name}`;
     const named = new Set(found.filter((d) => d.canary !== true).map(key));
@@ -495,7 +505,7 @@ function deleteWaypoint(
       ),
     };
   }
-  return { snapshot: next, warnings: [] };
+  return { snapshot: next, warnings };
 }
 
 type CanaryMutation = Mutation & { op: 'enrollCanary' | 'promoteCanary' | 'rollbackCanary' };

@@ -1114,6 +1114,13 @@ describe('ServiceEntry and WorkloadEntry enrollment (docs/istio-semantics.md §1
         'WorkloadEntry entries/vm-2 keeps istio.io/use-waypoint: svc-only in spec.labels, which unenroll does not change (istiod reads spec.labels under metadata.labels): remove it from the WorkloadEntry to unenroll it',
       ]);
     }
+    const deleting = await api.call(
+      'DELETE',
+      `${ENS}/waypoints/svc-only?unenroll=true&dryRun=true`,
+    );
+    expect(deleting.json.warnings).toEqual([
+      'WorkloadEntry entries/vm-2 keeps istio.io/use-waypoint: svc-only in spec.labels, which unenroll does not change (istiod reads spec.labels under metadata.labels): remove it from the WorkloadEntry to unenroll it',
+    ]);
   });
 
   it('answers 404 for an entry that does not exist, and 400 naming the field for bad input', async () => {

@@ -184,6 +184,29 @@ describe('plans', () => {
 });
 
 describe('dependents (what deleting a waypoint leaves dangling)', () => {
+  it('E1 delete --unenroll warns about a WorkloadEntry whose spec.labels name the waypoint', () => {
+    const snapshot = world();
+    const withSpec = {
+      ...snapshot,
+      workloadEntries: snapshot.workloadEntries.map((e) => ({
+        ...e,
+        spec: { ...e.spec, labels: { [USE]: 'both' } },
+      })),
+    };
+    expect(dependents(withSpec, { namespace: 'ns', name: 'both' })).toEqual([
+      { kind: 'WorkloadEntry', namespace: 'ns', name: 'vm-1' },
+    ]);
+    const p = plan(withSpec, {
+      op: 'deleteWaypoint',
+      namespace: 'ns',
+      name: 'both',
+      unenroll: true,
+    });
+    expect(p.warnings).toEqual([
+      'WorkloadEntry ns/vm-1 keeps istio.io/use-waypoint: both in spec.labels, which unenroll does not change (istiod reads spec.labels under metadata.labels): remove it from the WorkloadEntry to unenroll it',
+    ]);
+  });
+
   it('counts ServiceEntries and WorkloadEntries whose own label names the waypoint', () => {
     const snapshot = world({ se: { [USE]: 'both' }, we: { [USE]: 'both' } });
     expect(dependents(snapshot, { namespace: 'ns', name: 'both' })).toEqual([
