@@ -603,6 +603,9 @@ describe('ServiceEntries and WorkloadEntries (docs/istio-semantics.md §15)', ()
       },
     });
     expect(await reconcileNamespace(deps, request(NS))).toMatchObject({ changes: 0 });
+    // The sweep reads the whole cluster and computes the same entry bindings: nothing to publish.
+    const swept = await sweepCluster(deps, { cluster: 'local' });
+    expect(swept.results.find((r) => r.namespace === NS)).toMatchObject({ changes: 0 });
 
     // A state stored before entries were published: its entries read as none, and the next
     // reconcile announces the entries as new, exactly like a namespace's first reconcile.
