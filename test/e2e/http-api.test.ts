@@ -1065,6 +1065,13 @@ describe('ServiceEntry and WorkloadEntry enrollment (docs/istio-semantics.md §1
       'labeled serviceentry entries/api with "istio.io/use-waypoint: egress"',
     ]);
     expect(await labelsOf('serviceentries/api')).toEqual({ 'istio.io/use-waypoint': 'egress' });
+    const taken = await api.call('PUT', `${ENS}/serviceentries/api/enrollment`, {
+      body: { waypoint: 'svc-only' },
+    });
+    expect([taken.status, taken.json.detail]).toEqual([
+      409,
+      'ServiceEntry entries/api already use another waypoint: pass overwrite=true to replace it',
+    ]);
 
     const warned = await api.call('PUT', `${ENS}/workloadentries/vm-1/enrollment`, {
       body: { waypoint: 'svc-only', dryRun: true },
