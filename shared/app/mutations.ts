@@ -692,7 +692,7 @@ function checkCanaryOverwrite(input: CanaryInput, meta: ObjectMeta): void {
   const what =
     mutation.target.kind === 'namespace'
       ? `namespace ${mutation.target.namespace}`
-      : `service ${mutation.target.namespace}/${mutation.target.name}`;
+      : `${mutation.target.kind} ${mutation.target.namespace}/${mutation.target.name}`;
   throw new ConflictError(
     `${what} already has canary ${formatRef(current)}: pass overwrite=true to replace it`,
     { details: { canary: current } },
@@ -751,7 +751,7 @@ export async function changeCanary(deps: Deps, input: CanaryInput): Promise<Muta
   const what =
     target.kind === 'namespace'
       ? `namespace ${target.namespace}`
-      : `service ${target.namespace}/${target.name}`;
+      : `${target.kind} ${target.namespace}/${target.name}`;
   return {
     dryRun,
     done: [`${CANARY_DONE[mutation.op]} ${what}`],

@@ -115,8 +115,12 @@ export type Target = z.infer<typeof targetSchema>;
 const canaryTargetSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('namespace'), name: nonEmpty.optional() }),
   z.strictObject({ kind: z.literal('service'), name: nonEmpty }),
+  z.strictObject({ kind: z.literal('serviceentry'), name: nonEmpty }),
 ]);
-/** What a canary is set on: a namespace or a Service (Istio 1.31 reads canaries of nothing else). */
+/**
+ * What a canary is set on: a namespace, a Service or a ServiceEntry (Istio 1.31 reads canaries of
+ * nothing else).
+ */
 export type CanaryTargetCommand = z.infer<typeof canaryTargetSchema>;
 
 const enrollSchema = z
@@ -146,8 +150,15 @@ const enrollSchema = z
     if (e.canary === undefined) {
       if (e.canaryNamespace !== undefined) problem('canaryNamespace', 'goes with canary');
       if (e.weight !== undefined) problem('weight', 'goes with canary');
-    } else if (e.target.kind !== 'namespace' && e.target.kind !== 'service') {
-      problem('target', 'a canary is set on a namespace or a Service (Istio reads no other)');
+    } else if (
+      e.target.kind === 'pod' ||
+      e.target.kind === 'pods' ||
+      e.target.kind === 'workloadentry'
+    ) {
+      problem(
+        'target',
+        'a canary is set on a namespace, a Service or a ServiceEntry (Istio reads no other)',
+      );
     }
   });
 
@@ -582,9 +593,9 @@ function fields(
     case 'promote':
     case 'rollback': {
       const t = target(verb, args, undefined);
-      if (t.kind !== 'namespace' && t.kind !== 'service')
+      if (t.kind !== 'namespace' && t.kind !== 'service' && t.kind !== 'serviceentry')
         throw usage(
-          `${verb} takes namespace [NS] or service NAME: canaries are set on nothing else`,
+          `${verb} takes namespace [NS], service NAME or serviceentry NAME: canaries are set on nothing else`,
         );
       return { target: t, namespace: ns };
     }
@@ -843,8 +854,9 @@ export function toMutation(step: MutationCommand, defaultNamespace: string): Mut
 /** A canary target of the grammar, as the use cases take it. */
 export function canaryTarget(t: Target, namespace: string): CanaryTarget {
   if (t.kind === 'namespace') return { kind: 'namespace', namespace: t.name ?? namespace };
-  if (t.kind === 'service') return { kind: 'service', namespace, name: t.name };
-  throw usage('a canary is set on a namespace or a Service', 'target');
+  if (t.kind === 'service' || t.kind === 'serviceentry')
+    return { kind: t.kind, namespace, name: t.name };
+  throw usage('a canary is set on a namespace, a Service or a ServiceEntry', 'target');
 }
 
 /** `enroll ... --canary NAME [--canary-namespace NS] [--weight N]` as the domain's mutation. */

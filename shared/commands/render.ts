@@ -145,7 +145,7 @@ function targetWhat(t: LabelTarget): string {
 }
 
 function canaryWhat(t: CanaryTarget): string {
-  return t.kind === 'namespace' ? `namespace ${t.namespace}` : `service ${t.namespace}/${t.name}`;
+  return t.kind === 'namespace' ? `namespace ${t.namespace}` : `${t.kind} ${t.namespace}/${t.name}`;
 }
 
 /** The text form of a result. `help` is the caller's (it knows its surface). */

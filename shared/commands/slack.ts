@@ -63,8 +63,8 @@ export const SLACK_HELP = `/waypoint COMMAND [flags]   (the same grammar as the 
   plan MUTATION [; MUTATION]...           preview changes; nothing changes
   apply [-n NS] [--name N] [--for T] [--enroll-namespace] [--overwrite] [-w]
   enroll namespace [NS] | service NAME | se NAME | we NAME | pods -l SELECTOR --waypoint W [-n NS] [--overwrite]
-  enroll namespace [NS] | service NAME --canary C [--weight N]   a canary waypoint (Istio 1.31)
-  promote | rollback namespace [NS] | service NAME   the canary becomes the waypoint, or goes
+  enroll namespace [NS] | service NAME | se NAME --canary C [--weight N]   a canary waypoint (1.31)
+  promote | rollback namespace [NS] | service NAME | se NAME   the canary becomes the waypoint, or goes
   unenroll namespace [NS] | service NAME | se NAME | we NAME | pods -l SELECTOR [-n NS]
   delete NAME... | --all [-n NS] [--unenroll] [--force]
 Every command takes --cluster C and --dry-run. delete, unenroll, promote, rollback and

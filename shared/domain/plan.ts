@@ -100,8 +100,13 @@ export type Mutation =
   /** The canary labels and weight go; the waypoint stays. */
   | { readonly op: 'rollbackCanary'; readonly target: CanaryTarget };
 
-/** What a canary is set on: a namespace or a Service (waypointer sets canaries on nothing else). */
-export type CanaryTarget = LabelTarget & { readonly kind: 'namespace' | 'service' };
+/**
+ * What a canary is set on: a namespace, a Service or a ServiceEntry (Istio reads the canaries of
+ * nothing else, N1; a ServiceEntry is bound like a Service, S1).
+ */
+export type CanaryTarget = LabelTarget & {
+  readonly kind: 'namespace' | 'service' | 'serviceentry';
+};
 
 /** The Istio entry kinds a label change can target, with their resource names (API server errors). */
 const ENTRY_RESOURCES = {
@@ -513,13 +518,21 @@ type CanaryMutation = Mutation & { op: 'enrollCanary' | 'promoteCanary' | 'rollb
 function describeCanaryTarget(target: CanaryTarget): string {
   return target.kind === 'namespace'
     ? `namespace ${target.namespace}`
-    : `service ${target.namespace}/${target.name}`;
+    : `${target.kind} ${target.namespace}/${target.name}`;
 }
 
 /** The object a canary mutation changes; NotFoundError when it does not exist. */
 export function canaryObject(snapshot: ClusterSnapshot, target: CanaryTarget): ObjectMeta {
   requireNamespace(snapshot, target.namespace);
   if (target.kind === 'namespace') return requireNamespace(snapshot, target.namespace).metadata;
+  if (target.kind === 'serviceentry') {
+    const entry = (snapshot.serviceEntries ?? []).find(
+      (e) => inNamespace(e.metadata, target.namespace) && e.metadata.name === target.name,
+    );
+    if (entry === undefined)
+      throw new NotFoundError(`${ENTRY_RESOURCES.serviceentry} "${target.name}" not found`);
+    return entry.metadata;
+  }
   const found = snapshot.services.find(
     (s) => inNamespace(s.metadata, target.namespace) && s.metadata.name === target.name,
   );
@@ -618,12 +631,23 @@ function applyCanary(snapshot: ClusterSnapshot, mutation: CanaryMutation): Appli
       warnings: [],
     };
   }
+  const isTarget = (meta: ObjectMeta): boolean =>
+    inNamespace(meta, target.namespace) && meta.name === target.name;
+  if (target.kind === 'serviceentry') {
+    return {
+      snapshot: {
+        ...snapshot,
+        serviceEntries: (snapshot.serviceEntries ?? []).map((e) =>
+          isTarget(e.metadata) ? edit(e) : e,
+        ),
+      },
+      warnings: [],
+    };
+  }
   return {
     snapshot: {
       ...snapshot,
-      services: snapshot.services.map((s) =>
-        inNamespace(s.metadata, target.namespace) && s.metadata.name === target.name ? edit(s) : s,
-      ),
+      services: snapshot.services.map((s) => (isTarget(s.metadata) ? edit(s) : s)),
     },
     warnings: [],
   };

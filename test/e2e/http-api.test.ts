@@ -134,6 +134,9 @@ describe('meta and generate', () => {
         'DELETE /v1/clusters/{cluster}/namespaces/{namespace}/enrollment',
         'PUT /v1/clusters/{cluster}/namespaces/{namespace}/services/{service}/enrollment',
         'DELETE /v1/clusters/{cluster}/namespaces/{namespace}/services/{service}/enrollment',
+        'PUT /v1/clusters/{cluster}/namespaces/{namespace}/serviceentries/{serviceentry}/canary',
+        'DELETE /v1/clusters/{cluster}/namespaces/{namespace}/serviceentries/{serviceentry}/canary',
+        'POST /v1/clusters/{cluster}/namespaces/{namespace}/serviceentries/{serviceentry}/canary/promote',
         'PUT /v1/clusters/{cluster}/namespaces/{namespace}/serviceentries/{serviceentry}/enrollment',
         'DELETE /v1/clusters/{cluster}/namespaces/{namespace}/serviceentries/{serviceentry}/enrollment',
         'PUT /v1/clusters/{cluster}/namespaces/{namespace}/workloadentries/{workloadentry}/enrollment',
@@ -149,7 +152,7 @@ describe('meta and generate', () => {
         'GET /v1/openapi.json',
       ]),
     );
-    expect(operations).toHaveLength(29);
+    expect(operations).toHaveLength(32);
   });
 
   it('POST /v1/generate answers JSON, or istioctl YAML when asked', async () => {
@@ -1091,6 +1094,24 @@ describe('ServiceEntry and WorkloadEntry enrollment (docs/istio-semantics.md §1
       { kind: 'ServiceEntry', namespace: 'entries', name: 'api' },
       { kind: 'WorkloadEntry', namespace: 'entries', name: 'vm-1' },
     ]);
+
+    // §5.1 canaries of a ServiceEntry: set (labels and weight annotation), then dropped.
+    const canary = await api.call('PUT', `${ENS}/serviceentries/api/canary`, {
+      body: { canary: 'svc-only', weight: 10 },
+    });
+    expect([canary.status, canary.json.done]).toEqual([
+      200,
+      ['set the canary of serviceentry entries/api'],
+    ]);
+    expect(canary.json.plan.map((c: any) => [c.kind, c.after.canary])).toEqual([
+      ['ServiceEntry', { waypoint: { namespace: 'entries', name: 'svc-only' }, weight: 10 }],
+    ]);
+    const annotated = (await raw(api.local, 'GET', `${KUBE}/serviceentries/api`)).json.metadata;
+    expect(annotated.labels['istio.io/use-waypoint-canary']).toBe('svc-only');
+    expect(annotated.annotations['istio.io/use-waypoint-canary-weight']).toBe('10');
+    const dropped = await api.call('DELETE', `${ENS}/serviceentries/api/canary`);
+    expect(dropped.json.done).toEqual(['removed the canary of serviceentry entries/api']);
+    expect(await labelsOf('serviceentries/api')).toEqual({ 'istio.io/use-waypoint': 'egress' });
 
     const back = await api.call('DELETE', `${ENS}/serviceentries/api/enrollment`);
     expect(back.status).toBe(200);

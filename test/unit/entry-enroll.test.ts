@@ -86,7 +86,7 @@ describe('the grammar', () => {
       ['unenroll', 'workloadentry', 'a', 'b'],
       /unenroll workloadentry takes one WorkloadEntry name/,
     ],
-    [['enroll', 'serviceentry', 'api', '--canary', 'c'], /canary/],
+    [['enroll', 'workloadentry', 'vm-1', '--canary', 'c'], /canary/],
   ])('refuses %j', (words, message) => {
     expect(() => parseCommandLine(words)).toThrow(message);
   });
@@ -179,6 +179,50 @@ describe('plans', () => {
     const p = plan(world(), parseMutation(['enroll', 'namespace', 'ns', '--waypoint', 'both']));
     expect(p.changes.map((c) => c.kind)).toEqual(
       expect.arrayContaining(['Namespace', 'ServiceEntry', 'WorkloadEntry']),
+    );
+  });
+});
+
+describe('canaries of ServiceEntries (§5.1, S1: a ServiceEntry is bound like a Service)', () => {
+  const withCanaryWaypoint = (snapshot: ClusterSnapshot): ClusterSnapshot => ({
+    ...snapshot,
+    gateways: [
+      ...snapshot.gateways,
+      gateway('ns', 'both-v2', { labels: { 'istio.io/waypoint-for': 'all' } }),
+    ],
+  });
+
+  it('enroll --canary sets the canary of a ServiceEntry; promote makes it the waypoint', () => {
+    const snapshot = withCanaryWaypoint(world({ se: { [USE]: 'both' } }));
+    const enrolled = plan(
+      snapshot,
+      parseMutation(['enroll', 'se', 'api', '--canary', 'both-v2', '--weight', '10', '-n', 'ns']),
+    );
+    expect(
+      enrolled.changes.map((c) => [c.kind, c.name, (c.after as { canary: unknown }).canary]),
+    ).toEqual([
+      ['ServiceEntry', 'api', { waypoint: { namespace: 'ns', name: 'both-v2' }, weight: 10 }],
+    ]);
+    const labelled = {
+      ...snapshot,
+      serviceEntries: snapshot.serviceEntries?.map((e) => ({
+        ...e,
+        metadata: {
+          ...e.metadata,
+          labels: { ...e.metadata.labels, 'istio.io/use-waypoint-canary': 'both-v2' },
+          annotations: { 'istio.io/use-waypoint-canary-weight': '10' },
+        },
+      })),
+    };
+    const promoted = plan(labelled, parseMutation(['promote', 'se', 'api', '-n', 'ns']));
+    expect(promoted.changes.map((c) => [c.kind, c.after?.waypoint?.name])).toEqual([
+      ['ServiceEntry', 'both-v2'],
+    ]);
+  });
+
+  it('refuses a canary of a ServiceEntry that does not exist', () => {
+    expect(() => plan(world(), parseMutation(['rollback', 'se', 'nope', '-n', 'ns']))).toThrow(
+      new NotFoundError('serviceentries.networking.istio.io "nope" not found'),
     );
   });
 });

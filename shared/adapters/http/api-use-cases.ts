@@ -213,10 +213,11 @@ function canaryCall(
   mutation: CanaryInput['mutation'],
 ): [method: 'PUT' | 'DELETE' | 'POST', path: string] {
   const t = mutation.target;
+  const plural = t.kind === 'serviceentry' ? 'serviceentries' : 'services';
   const base =
     t.kind === 'namespace'
       ? `${ns(cluster, t.namespace)}/canary`
-      : `${ns(cluster, t.namespace)}/services/${enc(t.name)}/canary`;
+      : `${ns(cluster, t.namespace)}/${plural}/${enc(t.name)}/canary`;
   if (mutation.op === 'enrollCanary') return ['PUT', base];
   if (mutation.op === 'rollbackCanary') return ['DELETE', base];
   return ['POST', `${base}/promote`];
