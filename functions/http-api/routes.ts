@@ -332,6 +332,16 @@ export const ROUTES: readonly Route[] = [
     namespace: i.params.namespace,
     name: (i.params as z.infer<typeof api.serviceParams>).service,
   })),
+  ...canaryRoutes(
+    `${NS}/serviceentries/{serviceentry}/canary`,
+    'a ServiceEntry',
+    api.serviceEntryParams,
+    (i) => ({
+      kind: 'serviceentry',
+      namespace: i.params.namespace,
+      name: (i.params as z.infer<typeof api.serviceEntryParams>).serviceentry,
+    }),
+  ),
   ...enrollmentRoutes(`${NS}/enrollment`, 'a namespace', api.namespaceParams, (i) => ({
     kind: 'namespace',
     namespace: i.params.namespace,
@@ -344,6 +354,26 @@ export const ROUTES: readonly Route[] = [
       kind: 'service',
       namespace: i.params.namespace,
       name: (i.params as z.infer<typeof api.serviceParams>).service,
+    }),
+  ),
+  ...enrollmentRoutes(
+    `${NS}/serviceentries/{serviceentry}/enrollment`,
+    'a ServiceEntry',
+    api.serviceEntryParams,
+    (i) => ({
+      kind: 'serviceentry',
+      namespace: i.params.namespace,
+      name: (i.params as z.infer<typeof api.serviceEntryParams>).serviceentry,
+    }),
+  ),
+  ...enrollmentRoutes(
+    `${NS}/workloadentries/{workloadentry}/enrollment`,
+    'a WorkloadEntry',
+    api.workloadEntryParams,
+    (i) => ({
+      kind: 'workloadentry',
+      namespace: i.params.namespace,
+      name: (i.params as z.infer<typeof api.workloadEntryParams>).workloadentry,
     }),
   ),
   ...enrollmentRoutes(`${NS}/pods/{pod}/enrollment`, 'a Pod', api.podParams, (i) => ({

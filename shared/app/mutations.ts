@@ -4,7 +4,6 @@
  * what is unsafe, then makes the change through the Cluster port and reports what it did.
  */
 import {
-  computeBindings,
   type Dependent,
   dependents,
   formatRef,
@@ -33,6 +32,7 @@ import {
   CANARY_CLEARED,
   canaryChanges,
   canaryObject,
+  everyBinding,
   type LabelTarget,
   type Mutation,
   plan,
@@ -76,7 +76,7 @@ async function observed(
   warnings: string[],
 ): Promise<{ changes?: BindingChange[] }> {
   try {
-    return { changes: diff(computeBindings(before), computeBindings(await read())) };
+    return { changes: diff(everyBinding(before), everyBinding(await read())) };
   } catch (error) {
     if (!outcomeUnknown(error)) throw error;
     warnings.push(
@@ -270,26 +270,41 @@ async function deleteGateway(clusters: Phases, ref: WaypointRef): Promise<void> 
   }
 }
 
+/** The objects of a dependent's kind, and the label target that names the dependent. */
+function dependentTarget(
+  snapshot: ClusterSnapshot,
+  d: Dependent,
+): { objects: readonly { metadata: ObjectMeta }[]; target: LabelTarget } {
+  const { namespace, name } = d;
+  switch (d.kind) {
+    case 'Namespace':
+      return { objects: snapshot.namespaces, target: { kind: 'namespace', namespace: name } };
+    case 'Service':
+      return { objects: snapshot.services, target: { kind: 'service', namespace, name } };
+    case 'Pod':
+      return { objects: snapshot.pods, target: { kind: 'pods', namespace, names: [name] } };
+    case 'ServiceEntry':
+      return {
+        objects: snapshot.serviceEntries ?? [],
+        target: { kind: 'serviceentry', namespace, name },
+      };
+    case 'WorkloadEntry':
+      return {
+        objects: snapshot.workloadEntries ?? [],
+        target: { kind: 'workloadentry', namespace, name },
+      };
+  }
+}
+
 /** Steps that clear the labels of each dependent, restoring them from the snapshot on failure. */
 function unenrollSteps(snapshot: ClusterSnapshot, objects: readonly Dependent[]): LabelStep[] {
   return objects.map((d) => {
-    const objects =
-      d.kind === 'Namespace'
-        ? snapshot.namespaces
-        : d.kind === 'Service'
-          ? snapshot.services
-          : snapshot.pods;
+    const { objects, target } = dependentTarget(snapshot, d);
     const found = objects.find(
       (o) =>
         o.metadata.name === d.name &&
         (d.kind === 'Namespace' || o.metadata.namespace === d.namespace),
     );
-    const target: LabelTarget =
-      d.kind === 'Namespace'
-        ? { kind: 'namespace', namespace: d.name }
-        : d.kind === 'Service'
-          ? { kind: 'service', namespace: d.namespace, name: d.name }
-          : { kind: 'pods', namespace: d.namespace, names: [d.name] };
     if (d.canary !== true)
       return { target, labels: CLEARED, undo: restoring(found?.metadata.labels) };
     // A canary label names the waypoint: drop the canary (labels and weight), keep the waypoint.
@@ -364,6 +379,7 @@ export async function deleteWaypoint(
     name: ref.name,
     unenroll: input.unenroll === true,
   });
+  warnings.push(...planned.warnings);
   const dryRun = input.dryRun === true;
   if (dryRun) return { dryRun, done: [], warnings, plan: planned.changes };
   const done: string[] = [];
@@ -393,6 +409,21 @@ export interface EnrollInput extends Requested {
   readonly dryRun?: boolean;
 }
 
+/** The ServiceEntry or WorkloadEntry a target names, if the snapshot holds it. */
+function entryOf(
+  snapshot: ClusterSnapshot,
+  target: LabelTarget & { kind: 'serviceentry' | 'workloadentry' },
+): { metadata: ObjectMeta } | undefined {
+  const entries =
+    target.kind === 'serviceentry' ? snapshot.serviceEntries : snapshot.workloadEntries;
+  return (entries ?? []).find(
+    (e) => e.metadata.namespace === target.namespace && e.metadata.name === target.name,
+  );
+}
+
+/** What the target names, as `alreadyEnrolled` reports it. */
+const ENTRY_KIND = { serviceentry: 'ServiceEntry', workloadentry: 'WorkloadEntry' } as const;
+
 /** One step per object the target names (each pod on its own), restorable. */
 function targetSteps(
   snapshot: ClusterSnapshot,
@@ -407,6 +438,10 @@ function targetSteps(
   if (target.kind === 'service') {
     const service = snapshot.services.find((x) => x.metadata.name === target.name);
     return [{ target, labels, undo: restoring(service?.metadata.labels) }];
+  }
+  if (target.kind === 'serviceentry' || target.kind === 'workloadentry') {
+    const entry = entryOf(snapshot, target);
+    return [{ target, labels, undo: restoring(entry?.metadata.labels) }];
   }
   return pods.map((pod) => ({
     target: { kind: 'pods', namespace: target.namespace, names: [pod.metadata.name] },
@@ -459,28 +494,40 @@ function alreadyEnrolled(
 ): string[] {
   const { target } = input;
   const wanted = `${input.waypointNamespace ?? target.namespace}/${input.waypoint}`;
+  const entry =
+    target.kind === 'serviceentry' || target.kind === 'workloadentry'
+      ? entryOf(snapshot, target)
+      : undefined;
   const objects =
-    target.kind === 'namespace'
-      ? snapshot.namespaces
-          .filter((n) => n.metadata.name === target.namespace)
-          .map((n) => ({
-            what: `Namespace ${n.metadata.name}`,
-            meta: n.metadata,
-            ns: n.metadata.name,
-          }))
-      : target.kind === 'service'
-        ? snapshot.services
-            .filter((s) => s.metadata.name === target.name)
-            .map((s) => ({
-              what: `Service ${target.namespace}/${s.metadata.name}`,
-              meta: s.metadata,
-              ns: target.namespace,
-            }))
-        : pods.map((p) => ({
-            what: `Pod ${target.namespace}/${p.metadata.name}`,
-            meta: p.metadata,
+    entry !== undefined && (target.kind === 'serviceentry' || target.kind === 'workloadentry')
+      ? [
+          {
+            what: `${ENTRY_KIND[target.kind]} ${target.namespace}/${target.name}`,
+            meta: entry.metadata,
             ns: target.namespace,
-          }));
+          },
+        ]
+      : target.kind === 'namespace'
+        ? snapshot.namespaces
+            .filter((n) => n.metadata.name === target.namespace)
+            .map((n) => ({
+              what: `Namespace ${n.metadata.name}`,
+              meta: n.metadata,
+              ns: n.metadata.name,
+            }))
+        : target.kind === 'service'
+          ? snapshot.services
+              .filter((s) => s.metadata.name === target.name)
+              .map((s) => ({
+                what: `Service ${target.namespace}/${s.metadata.name}`,
+                meta: s.metadata,
+                ns: target.namespace,
+              }))
+          : pods.map((p) => ({
+              what: `Pod ${target.namespace}/${p.metadata.name}`,
+              meta: p.metadata,
+              ns: target.namespace,
+            }));
   return objects
     .filter(({ meta, ns }) => {
       const use = parseUseWaypoint(meta.labels, ns);
@@ -593,12 +640,12 @@ export interface UnenrollInput extends Requested {
 export async function unenroll(deps: Deps, input: UnenrollInput): Promise<MutationResult> {
   const { cluster, clusters, snapshot, pods } = await targetSnapshot(deps, input);
   const planned = plan(snapshot, { op: 'unenroll', target: input.target });
+  const warnings = [...planned.warnings];
   const dryRun = input.dryRun === true;
-  if (dryRun) return { dryRun, done: [], warnings: [], plan: planned.changes };
+  if (dryRun) return { dryRun, done: [], warnings, plan: planned.changes };
   const steps = targetSteps(snapshot, input.target, pods, CLEARED);
   await relabel(clusters, steps);
   const names = stepNames(steps);
-  const warnings: string[] = [];
   const done = [`removed ${USE_WAYPOINT} from ${describeTarget(input.target, names)}`];
   return {
     dryRun,
@@ -616,6 +663,8 @@ export async function unenroll(deps: Deps, input: UnenrollInput): Promise<Mutati
 function describeTarget(target: LabelTarget, names: readonly string[]): string {
   if (target.kind === 'namespace') return `namespace ${target.namespace}`;
   if (target.kind === 'service') return `service ${target.namespace}/${target.name}`;
+  if (target.kind === 'serviceentry' || target.kind === 'workloadentry')
+    return `${target.kind} ${target.namespace}/${target.name}`;
   return names.length === 0
     ? `no pods (none matched in ${target.namespace})`
     : `pods ${names.map((n) => `${target.namespace}/${n}`).join(', ')}`;
@@ -643,7 +692,7 @@ function checkCanaryOverwrite(input: CanaryInput, meta: ObjectMeta): void {
   const what =
     mutation.target.kind === 'namespace'
       ? `namespace ${mutation.target.namespace}`
-      : `service ${mutation.target.namespace}/${mutation.target.name}`;
+      : `${mutation.target.kind} ${mutation.target.namespace}/${mutation.target.name}`;
   throw new ConflictError(
     `${what} already has canary ${formatRef(current)}: pass overwrite=true to replace it`,
     { details: { canary: current } },
@@ -702,7 +751,7 @@ export async function changeCanary(deps: Deps, input: CanaryInput): Promise<Muta
   const what =
     target.kind === 'namespace'
       ? `namespace ${target.namespace}`
-      : `service ${target.namespace}/${target.name}`;
+      : `${target.kind} ${target.namespace}/${target.name}`;
   return {
     dryRun,
     done: [`${CANARY_DONE[mutation.op]} ${what}`],

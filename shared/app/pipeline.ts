@@ -22,6 +22,7 @@ import { diff } from '../domain/diff.ts';
 import { ConflictError } from '../domain/errors.ts';
 import { bindingChangeMessages, eventSource } from '../domain/message.ts';
 import type { ClusterSnapshot, Pod } from '../domain/model.ts';
+import { computeEntryBindings } from '../domain/service-entries.ts';
 import type {
   BindingStore,
   ChangePublisher,
@@ -257,9 +258,15 @@ async function untilCommitted(run: () => Promise<ReconcileResult>): Promise<Reco
   }
 }
 
-/** What is published for a namespace: its compact form, pods bound by labels alone (ADR 0002). */
+/**
+ * What is published for a namespace: its compact form, pods bound by labels alone (ADR 0002), and
+ * its ServiceEntries, WorkloadEntries and inline endpoints (§15).
+ */
 function published(snapshot: ClusterSnapshot, namespace: string): BindingSet {
-  return computeNamespaceBindings(snapshot, namespace, { lifecycle: false });
+  return {
+    ...computeNamespaceBindings(snapshot, namespace, { lifecycle: false }),
+    ...computeEntryBindings(snapshot, namespace),
+  };
 }
 
 /** Recomputes one namespace from a fresh, constant-cost read of the cluster. */

@@ -57,14 +57,14 @@ Commands (istioctl waypoint's words and flags where it has them):
       Show each waypoint's Programmed condition (waits for it, as istioctl does, unless --wait=false).
   delete NAME... | --all | -r REV  [-n NS] [--unenroll] [--force]
       Delete waypoints; refused while objects use one, unless --unenroll (remove their labels) or --force.
-  enroll namespace [NS] | service NAME | pod NAME... | pods -l SELECTOR  --waypoint W [--waypoint-namespace NS2] [-n NS] [--overwrite] [--force]
+  enroll namespace [NS] | service NAME | serviceentry NAME | workloadentry NAME | pod NAME... | pods -l SELECTOR  --waypoint W [--waypoint-namespace NS2] [-n NS] [--overwrite] [--force]
       Set istio.io/use-waypoint (and istio.io/use-waypoint-namespace); --waypoint none opts out.
-  enroll namespace [NS] | service NAME  --canary C [--canary-namespace NS2] [--weight N] [-n NS] [--overwrite]
+  enroll namespace [NS] | service NAME | serviceentry NAME  --canary C [--canary-namespace NS2] [--weight N] [-n NS] [--overwrite]
       Istio 1.31+: a canary waypoint beside the waypoint, taking N% of the connections
       (istio.io/use-waypoint-canary, -namespace, annotation istio.io/use-waypoint-canary-weight).
-  promote | rollback  namespace [NS] | service NAME  [-n NS]
+  promote | rollback  namespace [NS] | service NAME | serviceentry NAME  [-n NS]
       The canary becomes the waypoint (promote), or is dropped (rollback); its labels go.
-  unenroll namespace [NS] | service NAME | pod NAME... | pods -l SELECTOR  [-n NS]
+  unenroll namespace [NS] | service NAME | serviceentry NAME | workloadentry NAME | pod NAME... | pods -l SELECTOR  [-n NS]
       Remove both labels.
   bindings [-n NS | -A]
       Which waypoint every Service and Pod is bound to, and what is wrong.

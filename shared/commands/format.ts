@@ -11,7 +11,14 @@ import {
   type WaypointRef,
 } from '../domain/bindings.ts';
 import type { Diagnostic } from '../domain/diagnostics.ts';
-import type { BindingChange } from '../domain/diff.ts';
+import { type BindingChange, endpointOf } from '../domain/diff.ts';
+import {
+  type EntryConditions,
+  type ServiceEntryBinding,
+  WAYPOINT_BOUND,
+  WAYPOINT_MISSING,
+  type WorkloadEntryBinding,
+} from '../domain/service-entries.ts';
 
 /** Columns padded to the widest cell plus three spaces (kubectl's printer); the last is not padded. */
 export function formatTable(
@@ -48,6 +55,10 @@ export interface BindingsReport {
   /** What every pod without its own label gets, per namespace. */
   readonly namespaces?: readonly NamespaceBinding[];
   readonly diagnostics: readonly Diagnostic[];
+  /** ServiceEntries (§15); a table only when there are some. */
+  readonly serviceEntries?: readonly ServiceEntryBinding[];
+  /** WorkloadEntries and inline endpoints of ServiceEntries (§15); a table only when there are some. */
+  readonly workloadEntries?: readonly WorkloadEntryBinding[];
 }
 
 export function bindingsReport(
@@ -57,9 +68,47 @@ export function bindingsReport(
   return { services: bindings.services, pods: bindings.pods, diagnostics };
 }
 
+/** The reason of an entry's `WaypointBound` condition, else of its `WaypointMissing` one, else `-`. */
+function entryReason(conditions: EntryConditions): string {
+  return conditions[WAYPOINT_BOUND]?.reason ?? conditions[WAYPOINT_MISSING]?.reason ?? '-';
+}
+
+/** The ServiceEntries table (S1-S8), with a CANARY column only when one has a canary. */
+function serviceEntryTable(entries: readonly ServiceEntryBinding[]): string {
+  const canaries = entries.some((e) => e.canary !== null);
+  return formatTable(
+    ['NAMESPACE', 'SERVICEENTRY', 'WAYPOINT', ...(canaries ? ['CANARY'] : []), 'VIA', 'REASON'],
+    entries.map((e) => [
+      e.namespace,
+      e.name,
+      ref(e.waypoint),
+      ...(canaries ? [canaryText(e)] : []),
+      e.via ?? '-',
+      entryReason(e.conditions),
+    ]),
+  );
+}
+
+/** The WorkloadEntries table (E1-E5), with an ENDPOINT column only when inline endpoints are in it. */
+function workloadEntryTable(entries: readonly WorkloadEntryBinding[]): string {
+  const endpoints = entries.some((e) => e.serviceEntryEndpoint !== undefined);
+  return formatTable(
+    ['NAMESPACE', 'WORKLOADENTRY', ...(endpoints ? ['ENDPOINT'] : []), 'WAYPOINT', 'VIA', 'REASON'],
+    entries.map((e) => [
+      e.namespace,
+      e.name,
+      ...(endpoints ? [e.serviceEntryEndpoint ?? '-'] : []),
+      ref(e.waypoint),
+      e.via ?? '-',
+      entryReason(e.conditions),
+    ]),
+  );
+}
+
 /**
- * The bindings report as tables: Services, Pods, then diagnostics. The Services table has a CANARY
- * column only when one of its Services has a canary (Istio 1.31+).
+ * The bindings report as tables: Services, Pods, namespace defaults, ServiceEntries,
+ * WorkloadEntries (each only when there are some), then diagnostics. The Services table has a
+ * CANARY column only when one of its Services has a canary (Istio 1.31+).
  */
 export function formatBindings(report: BindingsReport): string {
   const canaries = report.services.some((s) => (s.canary ?? null) !== null);
@@ -91,6 +140,10 @@ export function formatBindings(report: BindingsReport): string {
         report.namespaces.map((n) => [n.namespace, ref(n.waypoint), n.via ?? '-']),
       ),
     );
+  if ((report.serviceEntries ?? []).length > 0)
+    parts.push(serviceEntryTable(report.serviceEntries ?? []));
+  if ((report.workloadEntries ?? []).length > 0)
+    parts.push(workloadEntryTable(report.workloadEntries ?? []));
   if (report.diagnostics.length > 0) parts.push(formatDiagnostics(report.diagnostics));
   return parts.join('\n');
 }
@@ -105,10 +158,21 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[]): string {
 function describeBinding(entry: BindingChange['before']): string {
   if (entry === null) return '(absent)';
   const via = entry.via === null ? '' : ` via ${entry.via}`;
-  const condition = 'condition' in entry ? entry.condition : null;
+  const condition =
+    'condition' in entry
+      ? entry.condition
+      : 'conditions' in entry
+        ? (entry.conditions[WAYPOINT_BOUND] ?? null)
+        : null;
   const failed = condition !== null && condition.status === 'False' ? ` (${condition.reason})` : '';
   const canary = 'canary' in entry && entry.canary ? ` + canary ${canaryText(entry)}` : '';
   return `${ref(entry.waypoint)}${canary}${via}${failed}`;
+}
+
+/** The object a change is about: its name, and an inline endpoint's address after it. */
+export function changeName(change: BindingChange): string {
+  const endpoint = endpointOf(change.before ?? change.after);
+  return endpoint === undefined ? change.name : `${change.name} ${endpoint}`;
 }
 
 /** Binding changes as a table, or a line saying there are none. */
@@ -119,7 +183,7 @@ export function formatChanges(changes: readonly BindingChange[]): string {
     changes.map((c) => [
       c.kind,
       c.namespace,
-      c.name,
+      changeName(c),
       c.traffic,
       describeBinding(c.before),
       describeBinding(c.after),

@@ -12,8 +12,8 @@
  * list     [-n NS | -A]
  * status   [NAME] [-n NS | -A] [--wait[=false]] [--waypoint-timeout D]
  * delete   NAME... | --all | -r REV   [-n NS] [--unenroll] [--force]
- * enroll   namespace [NS] | service NAME | pod NAME... | pods -l SELECTOR  --waypoint W [--waypoint-namespace NS2] [-n NS] [--overwrite] [--force]
- * unenroll namespace [NS] | service NAME | pod NAME... | pods -l SELECTOR  [-n NS]
+ * enroll   namespace [NS] | service NAME | serviceentry NAME | workloadentry NAME | pod NAME... | pods -l SELECTOR  --waypoint W [--waypoint-namespace NS2] [-n NS] [--overwrite] [--force]
+ * unenroll namespace [NS] | service NAME | serviceentry NAME | workloadentry NAME | pod NAME... | pods -l SELECTOR  [-n NS]
  * bindings [-n NS | -A]
  * explain  service/NAME | pod/NAME [-n NS]
  * plan     MUTATION [; MUTATION]...
@@ -101,17 +101,26 @@ const deleteSchema = z.strictObject({
 const targetSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('namespace'), name: nonEmpty.optional() }),
   z.strictObject({ kind: z.literal('service'), name: nonEmpty }),
+  z.strictObject({ kind: z.literal('serviceentry'), name: nonEmpty }),
+  z.strictObject({ kind: z.literal('workloadentry'), name: nonEmpty }),
   z.strictObject({ kind: z.literal('pod'), names: z.array(nonEmpty).min(1) }),
   z.strictObject({ kind: z.literal('pods'), selector: nonEmpty }),
 ]);
-/** What `enroll` and `unenroll` label: a namespace, a Service, Pods by name, Pods by selector. */
+/**
+ * What `enroll` and `unenroll` label: a namespace, a Service, a ServiceEntry, a WorkloadEntry,
+ * Pods by name, Pods by selector.
+ */
 export type Target = z.infer<typeof targetSchema>;
 
 const canaryTargetSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('namespace'), name: nonEmpty.optional() }),
   z.strictObject({ kind: z.literal('service'), name: nonEmpty }),
+  z.strictObject({ kind: z.literal('serviceentry'), name: nonEmpty }),
 ]);
-/** What a canary is set on: a namespace or a Service (Istio 1.31 reads canaries of nothing else). */
+/**
+ * What a canary is set on: a namespace, a Service or a ServiceEntry (Istio 1.31 reads canaries of
+ * nothing else).
+ */
 export type CanaryTargetCommand = z.infer<typeof canaryTargetSchema>;
 
 const enrollSchema = z
@@ -141,8 +150,15 @@ const enrollSchema = z
     if (e.canary === undefined) {
       if (e.canaryNamespace !== undefined) problem('canaryNamespace', 'goes with canary');
       if (e.weight !== undefined) problem('weight', 'goes with canary');
-    } else if (e.target.kind !== 'namespace' && e.target.kind !== 'service') {
-      problem('target', 'a canary is set on a namespace or a Service (Istio reads no other)');
+    } else if (
+      e.target.kind === 'pod' ||
+      e.target.kind === 'pods' ||
+      e.target.kind === 'workloadentry'
+    ) {
+      problem(
+        'target',
+        'a canary is set on a namespace, a Service or a ServiceEntry (Istio reads no other)',
+      );
     }
   });
 
@@ -424,13 +440,37 @@ function noArguments(verb: string, args: readonly string[]): void {
   if (args.length > 0) throw usage(`unknown argument "${args[0]}": ${verb} takes flags only`);
 }
 
-const TARGET_KINDS = 'namespace [NS], service NAME, pod NAME..., or pods -l SELECTOR';
+const TARGET_KINDS =
+  'namespace [NS], service NAME, serviceentry NAME, workloadentry NAME, pod NAME..., or pods -l SELECTOR';
+
+/** The Istio entry kinds a target can name, by every word that names them (kubectl's short names). */
+const ENTRY_KINDS: Readonly<
+  Record<string, { kind: 'serviceentry' | 'workloadentry'; what: string }>
+> = {
+  serviceentry: { kind: 'serviceentry', what: 'ServiceEntry' },
+  serviceentries: { kind: 'serviceentry', what: 'ServiceEntry' },
+  se: { kind: 'serviceentry', what: 'ServiceEntry' },
+  workloadentry: { kind: 'workloadentry', what: 'WorkloadEntry' },
+  workloadentries: { kind: 'workloadentry', what: 'WorkloadEntry' },
+  we: { kind: 'workloadentry', what: 'WorkloadEntry' },
+};
+
+/** `serviceentry NAME` or `workloadentry NAME` (one name). */
+function entryTarget(verb: string, word: string, names: readonly string[]): Target {
+  const entry = ENTRY_KINDS[word] as { kind: 'serviceentry' | 'workloadentry'; what: string };
+  if (names.length !== 1)
+    throw usage(
+      `${verb} ${entry.kind} takes one ${entry.what} name, as in: ${verb} ${entry.kind} NAME -n default`,
+    );
+  return { kind: entry.kind, name: names[0] as string };
+}
 
 // biome-ignore lint/complexity/noExcessiveCognitiveComplexity: one case per verb or target kind of the grammar, side by side
 function target(verb: string, args: readonly string[], selector: string | undefined): Target {
   const [kind, ...names] = args;
   if (selector !== undefined && kind !== 'pods' && kind !== 'pod')
     throw usage('-l/--selector goes with pods', '--selector');
+  if (kind !== undefined && Object.hasOwn(ENTRY_KINDS, kind)) return entryTarget(verb, kind, names);
   switch (kind) {
     case 'namespace':
     case 'ns': {
@@ -553,9 +593,9 @@ function fields(
     case 'promote':
     case 'rollback': {
       const t = target(verb, args, undefined);
-      if (t.kind !== 'namespace' && t.kind !== 'service')
+      if (t.kind !== 'namespace' && t.kind !== 'service' && t.kind !== 'serviceentry')
         throw usage(
-          `${verb} takes namespace [NS] or service NAME: canaries are set on nothing else`,
+          `${verb} takes namespace [NS], service NAME or serviceentry NAME: canaries are set on nothing else`,
         );
       return { target: t, namespace: ns };
     }
@@ -757,7 +797,9 @@ export function labelTarget(t: Target, namespace: string): LabelTarget {
     case 'namespace':
       return { kind: 'namespace', namespace: t.name ?? namespace };
     case 'service':
-      return { kind: 'service', namespace, name: t.name };
+    case 'serviceentry':
+    case 'workloadentry':
+      return { kind: t.kind, namespace, name: t.name };
     case 'pod':
       return { kind: 'pods', namespace, names: t.names };
     case 'pods':
@@ -812,8 +854,9 @@ export function toMutation(step: MutationCommand, defaultNamespace: string): Mut
 /** A canary target of the grammar, as the use cases take it. */
 export function canaryTarget(t: Target, namespace: string): CanaryTarget {
   if (t.kind === 'namespace') return { kind: 'namespace', namespace: t.name ?? namespace };
-  if (t.kind === 'service') return { kind: 'service', namespace, name: t.name };
-  throw usage('a canary is set on a namespace or a Service', 'target');
+  if (t.kind === 'service' || t.kind === 'serviceentry')
+    return { kind: t.kind, namespace, name: t.name };
+  throw usage('a canary is set on a namespace, a Service or a ServiceEntry', 'target');
 }
 
 /** `enroll ... --canary NAME [--canary-namespace NS] [--weight N]` as the domain's mutation. */

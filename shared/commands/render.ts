@@ -6,7 +6,7 @@
 import type { CommandResult } from '../app/run-command.ts';
 import { formatRef } from '../domain/bindings.ts';
 import { type GoYamlValue, marshalGoYaml } from '../domain/go-yaml.ts';
-import type { CanaryTarget } from '../domain/plan.ts';
+import type { CanaryTarget, LabelTarget } from '../domain/plan.ts';
 import type { CommandOutcome } from '../ports.ts';
 import { canaryText, formatBindings, formatChanges, formatDiagnostics } from './format.ts';
 import type { Output } from './grammar.ts';
@@ -121,15 +121,7 @@ function describe(
       return `delete ${mutation.namespace}/${mutation.name}`;
     case 'enroll':
     case 'unenroll': {
-      const t = mutation.target;
-      const what =
-        t.kind === 'namespace'
-          ? `namespace ${t.namespace}`
-          : t.kind === 'service'
-            ? `service ${t.namespace}/${t.name}`
-            : 'selector' in t
-              ? `pods -l ${t.selector} in ${t.namespace}`
-              : `pods ${t.names.join(', ')} in ${t.namespace}`;
+      const what = targetWhat(mutation.target);
       return mutation.op === 'enroll'
         ? `enroll ${what} with ${mutation.waypoint}`
         : `unenroll ${what}`;
@@ -143,8 +135,17 @@ function describe(
   }
 }
 
+/** What a label change targets, in a plan's step title. */
+function targetWhat(t: LabelTarget): string {
+  if (t.kind === 'namespace') return `namespace ${t.namespace}`;
+  if ('name' in t) return `${t.kind} ${t.namespace}/${t.name}`;
+  return 'selector' in t
+    ? `pods -l ${t.selector} in ${t.namespace}`
+    : `pods ${t.names.join(', ')} in ${t.namespace}`;
+}
+
 function canaryWhat(t: CanaryTarget): string {
-  return t.kind === 'namespace' ? `namespace ${t.namespace}` : `service ${t.namespace}/${t.name}`;
+  return t.kind === 'namespace' ? `namespace ${t.namespace}` : `${t.kind} ${t.namespace}/${t.name}`;
 }
 
 /** The text form of a result. `help` is the caller's (it knows its surface). */

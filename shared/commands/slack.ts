@@ -7,7 +7,7 @@
 import type { CommandResult } from '../app/run-command.ts';
 import type { BindingChange } from '../domain/diff.ts';
 import type { CommandOutcome } from '../ports.ts';
-import { canaryText } from './format.ts';
+import { canaryText, changeName } from './format.ts';
 import type { Output } from './grammar.ts';
 import { renderOutcome, resultText } from './render.ts';
 
@@ -57,15 +57,15 @@ export const CANCEL_ACTION = 'waypointer_cancel';
 export const SLACK_HELP = `/waypoint COMMAND [flags]   (the same grammar as the waypointer CLI)
   list [-n NS | -A]                       waypoints: name, revision, traffic type, programmed
   status [NAME] [-n NS | -A]              each waypoint's Programmed condition
-  bindings [-n NS | -A]                   which waypoint each Service and Pod is bound to
+  bindings [-n NS | -A]                   which waypoint each Service, Pod and Istio entry uses
   explain service/NAME | pod/NAME [-n NS] why an object is bound the way it is
   generate [-n NS] [--name N] [--for T]   the waypoint Gateway istioctl would generate
   plan MUTATION [; MUTATION]...           preview changes; nothing changes
   apply [-n NS] [--name N] [--for T] [--enroll-namespace] [--overwrite] [-w]
-  enroll namespace [NS] | service NAME | pods -l SELECTOR --waypoint W [-n NS] [--overwrite]
-  enroll namespace [NS] | service NAME --canary C [--weight N]   a canary waypoint (Istio 1.31)
-  promote | rollback namespace [NS] | service NAME   the canary becomes the waypoint, or goes
-  unenroll namespace [NS] | service NAME | pods -l SELECTOR [-n NS]
+  enroll namespace [NS] | service NAME | se NAME | we NAME | pods -l SELECTOR --waypoint W [-n NS] [--overwrite]
+  enroll namespace [NS] | service NAME | se NAME --canary C [--weight N]   a canary waypoint (1.31)
+  promote | rollback namespace [NS] | service NAME | se NAME   the canary becomes the waypoint, or goes
+  unenroll namespace [NS] | service NAME | se NAME | we NAME | pods -l SELECTOR [-n NS]
   delete NAME... | --all [-n NS] [--unenroll] [--force]
 Every command takes --cluster C and --dry-run. delete, unenroll, promote, rollback and
 --overwrite ask for a confirmation first.`;
@@ -152,11 +152,14 @@ function ref(waypoint: { namespace: string; name: string } | null | undefined): 
 function changeLines(changes: readonly BindingChange[]): string[] {
   return changes.map(
     (c) =>
-      `${c.kind} ${c.kind === 'Namespace' ? c.namespace : c.name}: ${c.before === null ? 'new' : ref(c.before.waypoint)} → ${c.after === null ? 'gone' : ref(c.after.waypoint)}`,
+      `${c.kind} ${c.kind === 'Namespace' ? c.namespace : changeName(c)}: ${c.before === null ? 'new' : ref(c.before.waypoint)} → ${c.after === null ? 'gone' : ref(c.after.waypoint)}`,
   );
 }
 
-/** One line per Service, namespace default and labelled pod, then the diagnostics. */
+/**
+ * One line per Service, namespace default, labelled pod, ServiceEntry, WorkloadEntry and inline
+ * endpoint, then the diagnostics.
+ */
 function bindingLines(result: CommandResult & { verb: 'bindings' }): string[] {
   const via = (v: string | null): string => (v === null ? '' : ` (via ${v})`);
   return [
@@ -166,6 +169,17 @@ function bindingLines(result: CommandResult & { verb: 'bindings' }): string[] {
     ),
     ...result.namespaces.map((b) => `Pods of ${b.namespace} → ${ref(b.waypoint)}${via(b.via)}`),
     ...result.pods.map((b) => `Pod ${b.namespace}/${b.name} → ${ref(b.waypoint)}${via(b.via)}`),
+    ...result.serviceEntries.map(
+      (b) =>
+        `ServiceEntry ${b.namespace}/${b.name} → ${ref(b.waypoint)}${b.canary ? ` + canary ${canaryText(b)}` : ''}${via(b.via)}`,
+    ),
+    ...result.workloadEntries.map((b) => {
+      const what =
+        b.serviceEntryEndpoint === undefined
+          ? `WorkloadEntry ${b.namespace}/${b.name}`
+          : `Endpoint ${b.serviceEntryEndpoint} of ServiceEntry ${b.namespace}/${b.name}`;
+      return `${what} → ${ref(b.waypoint)}${via(b.via)}`;
+    }),
     ...result.diagnostics.map((d) => `⚠ ${d.code}: ${d.subject} ${d.message}`),
   ];
 }

@@ -34,6 +34,7 @@ import {
   type Service,
   type StringMap,
 } from './model.ts';
+import type { ServiceEntryBinding, WorkloadEntryBinding } from './service-entries.ts';
 import {
   attachmentDenied,
   type BindingError,
@@ -102,6 +103,13 @@ export interface BindingSet {
   readonly pods: readonly PodBinding[];
   /** The default workload binding of each namespace (what an unlabelled pod gets). */
   readonly namespaces: readonly NamespaceBinding[];
+  /**
+   * ServiceEntries (§15): in the published state of a namespace; absent reads as none (a state
+   * stored before entries were published, and every binding set of Services and Pods alone).
+   */
+  readonly serviceEntries?: readonly ServiceEntryBinding[];
+  /** WorkloadEntries and inline endpoints of ServiceEntries (§15); absent reads as none. */
+  readonly workloadEntries?: readonly WorkloadEntryBinding[];
 }
 
 /**
@@ -525,17 +533,18 @@ export function alignPods(
  * `canary: true`, whose own `istio.io/use-waypoint-canary` label does (§5.1).
  */
 export interface WaypointReference {
-  readonly kind: 'Namespace' | 'Service' | 'Pod';
+  readonly kind: 'Namespace' | 'Service' | 'Pod' | 'ServiceEntry' | 'WorkloadEntry';
   readonly namespace: string;
   readonly name: string;
   readonly ref: WaypointRef;
-  /** The reference is the object's canary label (Namespaces and Services only, N1). */
+  /** The reference is the object's canary label (Namespaces, Services, ServiceEntries; N1). */
   readonly canary?: true;
 }
 
 /**
- * Every waypoint reference of a snapshot: namespaces, then Services, then Pods; an object's canary
- * reference follows its `use-waypoint` one. To ask which objects name one waypoint, use
+ * Every waypoint reference of a snapshot: namespaces, then Services, Pods, ServiceEntries and
+ * WorkloadEntries (by their merged labels, E1); an object's canary reference follows its
+ * `use-waypoint` one. To ask which objects name one waypoint, use
  * {@link dependents}.
  *
  * @example
@@ -546,6 +555,13 @@ export function* waypointReferences(snapshot: ClusterSnapshot): Generator<Waypoi
     ['Namespace', snapshot.namespaces],
     ['Service', snapshot.services],
     ['Pod', snapshot.pods],
+    ['ServiceEntry', snapshot.serviceEntries ?? []],
+    [
+      'WorkloadEntry',
+      (snapshot.workloadEntries ?? []).map((e) => ({
+        metadata: { ...e.metadata, labels: { ...e.spec?.labels, ...e.metadata.labels } },
+      })),
+    ],
   ];
   for (const [kind, list] of objects) {
     for (const { metadata } of list) yield* referencesOf(kind, metadata);
@@ -559,9 +575,11 @@ function* referencesOf(
   const namespace = kind === 'Namespace' ? metadata.name : (metadata.namespace ?? '');
   const use = parseUseWaypoint(metadata.labels, namespace);
   if (use.kind === 'ref') yield { kind, namespace, name: metadata.name, ref: use.ref };
-  // N1: Pods never have a canary.
+  // N1: workloads (Pods, WorkloadEntries) never have a canary.
   const canary =
-    kind === 'Pod' ? null : canaryRef({ namespace, labels: metadata.labels }, undefined);
+    kind === 'Pod' || kind === 'WorkloadEntry'
+      ? null
+      : canaryRef({ namespace, labels: metadata.labels }, undefined);
   if (canary !== null) yield { kind, namespace, name: metadata.name, ref: canary, canary: true };
 }
 
@@ -573,7 +591,8 @@ const dependentsIndex = new WeakMap<ClusterSnapshot, ReadonlyMap<string, readonl
 
 /**
  * The objects whose own `istio.io/use-waypoint` label names `waypoint` (rules P1-P5), or whose
- * canary label does (`canary: true`, §5.1): namespaces, then Services, then Pods. What deleting the waypoint leaves dangling, what `unenroll` clears,
+ * canary label does (`canary: true`, §5.1): namespaces, then Services, Pods, ServiceEntries and
+ * WorkloadEntries. What deleting the waypoint leaves dangling, what `unenroll` clears,
  * and what a waypoint's status lists as `referencedBy`. A namespace's label counts once, on the
  * namespace, not on each of its objects.
  *

@@ -19,9 +19,14 @@ import type {
   WaypointBoundCondition,
   WaypointRef,
 } from './bindings.ts';
-import type { BindingChange, ChangeKind } from './diff.ts';
+import { type AnyBinding, type BindingChange, type ChangeKind, endpointOf } from './diff.ts';
 import { type FieldProblem, ValidationError } from './errors.ts';
 import type { Traffic } from './labels.ts';
+import type {
+  EntryConditions,
+  ServiceEntryBinding,
+  WorkloadEntryBinding,
+} from './service-entries.ts';
 
 /** The CloudEvents `type` of every message on `binding-changes.fifo`. */
 export const EVENT_TYPE = 'io.waypointer.binding.changed.v1';
@@ -63,7 +68,7 @@ export interface ChangeCause {
 }
 
 /** A binding as published: the bindings item shape of its kind, with exactly its fields. */
-export type PublishedBinding = ServiceBinding | PodBinding | NamespaceBinding;
+export type PublishedBinding = AnyBinding;
 
 /** One change as published: a {@link BindingChange} without its namespace (the event's). */
 export interface PublishedChange {
@@ -138,21 +143,31 @@ export interface BindingChangeMessage {
   readonly body: string;
 }
 
-type Entry = ServiceBinding | PodBinding | NamespaceBinding;
+type Entry = AnyBinding;
 
 const TRAFFIC: Readonly<Record<ChangeKind, Traffic>> = {
   Namespace: 'workload',
   Service: 'service',
   Pod: 'workload',
+  ServiceEntry: 'service',
+  WorkloadEntry: 'workload',
 };
 
 const VIAS: Readonly<Record<ChangeKind, readonly (string | null)[]>> = {
   Namespace: ['namespace', null],
   Service: ['service', 'namespace', null],
   Pod: ['pod', 'namespace', null],
+  ServiceEntry: ['serviceentry', 'namespace', null],
+  WorkloadEntry: ['workloadentry', 'namespace', null],
 };
 
-const KIND_ORDER: Readonly<Record<ChangeKind, number>> = { Namespace: 0, Service: 1, Pod: 2 };
+const KIND_ORDER: Readonly<Record<ChangeKind, number>> = {
+  Namespace: 0,
+  Service: 1,
+  Pod: 2,
+  ServiceEntry: 3,
+  WorkloadEntry: 4,
+};
 
 const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
@@ -257,8 +272,14 @@ function checkCauseAndLimit(input: BindingChangesInput, problems: FieldProblem[]
   }
 }
 
-function describe(change: { readonly kind: string; readonly name: string }): string {
-  return `${change.kind} ${change.name}`;
+function describe(change: {
+  readonly kind: string;
+  readonly name: string;
+  readonly before?: Entry | null;
+  readonly after?: Entry | null;
+}): string {
+  const endpoint = endpointOf(change.before ?? change.after ?? null);
+  return `${change.kind} ${change.name}${endpoint === undefined ? '' : ` endpoint ${endpoint}`}`;
 }
 
 function waypointJson(ref: WaypointRef | null): WaypointRef | null {
@@ -278,6 +299,43 @@ function conditionJson(entry: Entry): WaypointBoundCondition | null {
   return { status: condition.status, reason: condition.reason, message: condition.message };
 }
 
+/** The conditions of an entry by type, in type order, each with exactly its fields. */
+function conditionsJson(entry: Entry, where: string): EntryConditions {
+  if (!('conditions' in entry) || typeof entry.conditions !== 'object' || entry.conditions === null)
+    throw new ValidationError(`${where} has no conditions`);
+  const conditions: Record<string, EntryConditions[string]> = {};
+  for (const type of Object.keys(entry.conditions).sort()) {
+    const { status, reason, message } = entry.conditions[type] as EntryConditions[string];
+    conditions[type] = { status, reason, message };
+  }
+  return conditions;
+}
+
+/** The bindings item shape of an entry kind (§15), as `bindings -o json` lists it. */
+function entryJson(
+  change: BindingChange,
+  entry: Entry & { readonly name: string },
+  where: string,
+): ServiceEntryBinding | WorkloadEntryBinding {
+  const { namespace, name } = entry;
+  const waypoint = waypointJson(entry.waypoint);
+  const conditions = conditionsJson(entry, where);
+  if (change.kind === 'ServiceEntry') {
+    const via = entry.via as ServiceEntryBinding['via'];
+    return { namespace, name, waypoint, via, canary: canaryJson(entry), conditions };
+  }
+  const via = entry.via as WorkloadEntryBinding['via'];
+  const endpoint = endpointOf(entry);
+  return {
+    namespace,
+    name,
+    waypoint,
+    via,
+    conditions,
+    ...(endpoint === undefined ? {} : { serviceEntryEndpoint: endpoint }),
+  };
+}
+
 /** The bindings item shape of `kind`, with its fields in a fixed order and nothing else. */
 function bindingJson(change: BindingChange, entry: Entry | null): PublishedBinding | null {
   if (entry === null) return null;
@@ -293,6 +351,9 @@ function bindingJson(change: BindingChange, entry: Entry | null): PublishedBindi
   const { namespace, name } = entry;
   if (change.kind === 'Pod') {
     return { namespace, name, waypoint, via: entry.via as PodBinding['via'] };
+  }
+  if (change.kind === 'ServiceEntry' || change.kind === 'WorkloadEntry') {
+    return entryJson(change, entry, where);
   }
   const via = entry.via as ServiceBinding['via'];
   const canary = canaryJson(entry);
@@ -311,6 +372,10 @@ function publishedChange(change: BindingChange, namespace: string): PublishedCha
   if (change.before === null && change.after === null) {
     throw new ValidationError(`${what} has neither a before nor an after binding`);
   }
+  const both = change.before !== null && change.after !== null;
+  if (both && endpointOf(change.before) !== endpointOf(change.after)) {
+    throw new ValidationError(`${what} has before and after of different inline endpoints`);
+  }
   return {
     kind: change.kind,
     name: change.name,
@@ -320,16 +385,30 @@ function publishedChange(change: BindingChange, namespace: string): PublishedCha
   };
 }
 
-/** Namespace first, then Services, then Pods, each by name in byte order; no object twice. */
+/** The inline endpoint a published change is about ('' for every other object). */
+const endpointKey = (change: PublishedChange): string =>
+  endpointOf(change.before ?? change.after) ?? '';
+
+/**
+ * Namespace first, then Services, Pods, ServiceEntries and WorkloadEntries, each by name in byte
+ * order (inline endpoints of one ServiceEntry by address); no object twice.
+ */
 function sortChanges(changes: PublishedChange[]): PublishedChange[] {
   changes.sort((a, b) => {
     if (a.kind !== b.kind) return KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
-    if (a.name === b.name) return 0;
-    return a.name < b.name ? -1 : 1;
+    if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+    const [ea, eb] = [endpointKey(a), endpointKey(b)];
+    if (ea === eb) return 0;
+    return ea < eb ? -1 : 1;
   });
   changes.forEach((change, i) => {
     const next = changes[i + 1];
-    if (next !== undefined && next.kind === change.kind && next.name === change.name) {
+    if (
+      next !== undefined &&
+      next.kind === change.kind &&
+      next.name === change.name &&
+      endpointKey(next) === endpointKey(change)
+    ) {
       throw new ValidationError(`${describe(change)} appears more than once in the changes`);
     }
   });
@@ -408,7 +487,8 @@ function eventOf(
 /**
  * The messages that publish one namespace's changes at one generation, in the order to send them.
  *
- * Changes are ordered Namespace, Services, Pods, each by name, and before/after are reduced to the
+ * Changes are ordered Namespace, Services, Pods, ServiceEntries, WorkloadEntries, each by name,
+ * and before/after are reduced to the
  * bindings item shape of their kind, so the same input always yields the same bodies. When the
  * event does not fit in `maxBytes` (UTF-8 bytes of the body), the changes are split, in order,
  * across as few messages as the greedy fill gives, each with `data.chunk = {index, count}`; a single

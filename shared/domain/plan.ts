@@ -35,17 +35,23 @@ import {
   type ObjectMeta,
   type Pod,
   type Service,
+  type ServiceEntry,
   type StringMap,
+  type WorkloadEntry,
 } from './model.ts';
+import { computeEntryBindings } from './service-entries.ts';
 import { isWaypointClass, trafficTypeOf } from './waypoints.ts';
 
 /**
- * What a label change (enroll, unenroll) targets: a namespace, a Service, or Pods of a namespace by
- * name or by label selector. Every kind names its namespace.
+ * What a label change (enroll, unenroll) targets: a namespace, a Service, a ServiceEntry, a
+ * WorkloadEntry, or Pods of a namespace by name or by label selector. Every kind names its
+ * namespace.
  */
 export type LabelTarget =
   | { readonly kind: 'namespace'; readonly namespace: string }
   | { readonly kind: 'service'; readonly namespace: string; readonly name: string }
+  | { readonly kind: 'serviceentry'; readonly namespace: string; readonly name: string }
+  | { readonly kind: 'workloadentry'; readonly namespace: string; readonly name: string }
   | { readonly kind: 'pods'; readonly namespace: string; readonly names: readonly string[] }
   | { readonly kind: 'pods'; readonly namespace: string; readonly selector: string };
 
@@ -94,8 +100,33 @@ export type Mutation =
   /** The canary labels and weight go; the waypoint stays. */
   | { readonly op: 'rollbackCanary'; readonly target: CanaryTarget };
 
-/** What a canary is set on: a namespace or a Service (Istio reads canaries of nothing else, N1). */
-export type CanaryTarget = LabelTarget & { readonly kind: 'namespace' | 'service' };
+/**
+ * What a canary is set on: a namespace, a Service or a ServiceEntry (Istio reads the canaries of
+ * nothing else, N1; a ServiceEntry is bound like a Service, S1).
+ */
+export type CanaryTarget = LabelTarget & {
+  readonly kind: 'namespace' | 'service' | 'serviceentry';
+};
+
+/** The Istio entry kinds a label change can target, with their resource names (API server errors). */
+const ENTRY_RESOURCES = {
+  serviceentry: 'serviceentries.networking.istio.io',
+  workloadentry: 'workloadentries.networking.istio.io',
+} as const;
+
+/** The entries of the kind a target names, relabelled where the target names one (NotFoundError if none). */
+function relabelEntry<T extends ServiceEntry | WorkloadEntry>(
+  entries: readonly T[] | undefined,
+  target: LabelTarget & { kind: 'serviceentry' | 'workloadentry' },
+  edit: (labels: Labels) => void,
+): T[] {
+  const isTarget = (e: T): boolean =>
+    inNamespace(e.metadata, target.namespace) && e.metadata.name === target.name;
+  const list = entries ?? [];
+  if (!list.some(isTarget))
+    throw new NotFoundError(`${ENTRY_RESOURCES[target.kind]} "${target.name}" not found`);
+  return list.map((e) => (isTarget(e) ? withLabels(e, edit) : e));
+}
 
 /** Label and annotation changes of one object (null removes the key). */
 export interface MetaChanges {
@@ -238,14 +269,25 @@ function relabel(
         pods: snapshot.pods.map((p) => (chosen.has(p) ? withLabels(p, edit) : p)),
       };
     }
+    case 'serviceentry':
+      return { ...snapshot, serviceEntries: relabelEntry(snapshot.serviceEntries, target, edit) };
+    case 'workloadentry':
+      return { ...snapshot, workloadEntries: relabelEntry(snapshot.workloadEntries, target, edit) };
   }
 }
 
-/** The traffic a target's objects are reached by: Services by service address, Pods by workload. */
-const TARGET_TRAFFIC: Readonly<Record<LabelTarget['kind'], 'service' | 'workload' | null>> = {
+/**
+ * The traffic a target's objects are reached by, and what they are called: Services and
+ * ServiceEntries by service address, Pods and WorkloadEntries by workload address (§6, §7, §15).
+ */
+const TARGET_TRAFFIC: Readonly<
+  Record<LabelTarget['kind'], { traffic: 'service' | 'workload'; objects: string } | null>
+> = {
   namespace: null,
-  service: 'service',
-  pods: 'workload',
+  service: { traffic: 'service', objects: 'the Service gets' },
+  serviceentry: { traffic: 'service', objects: 'the ServiceEntry gets' },
+  pods: { traffic: 'workload', objects: 'the pods get' },
+  workloadentry: { traffic: 'workload', objects: 'the WorkloadEntry gets' },
 };
 
 /**
@@ -269,13 +311,13 @@ export function enrollWarnings(
     return [
       `waypoint ${ref.namespace}/${ref.name} does not exist yet: the binding dangles (no waypoint) until it is applied`,
     ];
-  const traffic = TARGET_TRAFFIC[mutation.target.kind];
+  const reached = TARGET_TRAFFIC[mutation.target.kind];
   const serves = trafficTypeOf(
     gateway,
     snapshot.gatewayClasses.find((c) => c.metadata.name === gateway.spec.gatewayClassName),
   );
-  if (traffic === null || serves === 'all' || serves === traffic) return [];
-  const objects = traffic === 'service' ? 'the Service gets' : 'the pods get';
+  if (reached === null || serves === 'all' || serves === reached.traffic) return [];
+  const { traffic, objects } = reached;
   return [
     `waypoint ${ref.namespace}/${ref.name} serves ${serves} traffic (istio.io/waypoint-for: ${serves}), not ${traffic} traffic: ${objects} no waypoint (UnsupportedTrafficType); apply it with --for ${traffic} or all`,
   ];
@@ -298,7 +340,23 @@ function unenroll(snapshot: ClusterSnapshot, target: LabelTarget): Applied {
     delete labels[USE_WAYPOINT];
     delete labels[USE_WAYPOINT_NAMESPACE];
   });
-  return { snapshot: next, warnings: [] };
+  return { snapshot: next, warnings: specLabelWarnings(snapshot, target) };
+}
+
+/**
+ * E1: a WorkloadEntry's `spec.labels` count under its metadata labels, and unenroll changes only
+ * the metadata ones: say so when `spec.labels` still names a waypoint.
+ */
+function specLabelWarnings(snapshot: ClusterSnapshot, target: LabelTarget): string[] {
+  if (target.kind !== 'workloadentry') return [];
+  const entry = (snapshot.workloadEntries ?? []).find(
+    (e) => inNamespace(e.metadata, target.namespace) && e.metadata.name === target.name,
+  );
+  const value = entry?.spec?.labels?.[USE_WAYPOINT];
+  if (value === undefined) return [];
+  return [
+    `WorkloadEntry ${target.namespace}/${target.name} keeps ${USE_WAYPOINT}: ${value} in spec.labels, which unenroll does not change (istiod reads spec.labels under metadata.labels): remove it from the WorkloadEntry to unenroll it`,
+  ];
 }
 
 /** The Gateway after a server-side apply of istioctl's manifest onto `existing`. */
@@ -404,8 +462,18 @@ function deleteWaypoint(
     ...snapshot,
     gateways: snapshot.gateways.filter((g) => !isTarget(g)),
   };
+  const warnings: string[] = [];
   if (mutation.unenroll === true) {
     const found = dependents(snapshot, ref);
+    for (const d of found)
+      if (d.kind === 'WorkloadEntry')
+        warnings.push(
+          ...specLabelWarnings(snapshot, {
+            kind: 'workloadentry',
+            namespace: d.namespace,
+            name: d.name,
+          }),
+        );
     const key = (d: { kind: string; namespace: string; name: string }): string =>
       `${d.kind} ${d.namespace}/${d.name}`;
     const named = new Set(found.filter((d) => d.canary !== true).map(key));
@@ -434,9 +502,15 @@ function deleteWaypoint(
       namespaces: next.namespaces.map((n) => drop('Namespace', n, n.metadata.name)),
       services: next.services.map((s) => drop('Service', s, s.metadata.namespace ?? '')),
       pods: next.pods.map((p) => drop('Pod', p, p.metadata.namespace ?? '')),
+      serviceEntries: (next.serviceEntries ?? []).map((e) =>
+        drop('ServiceEntry', e, e.metadata.namespace ?? ''),
+      ),
+      workloadEntries: (next.workloadEntries ?? []).map((e) =>
+        drop('WorkloadEntry', e, e.metadata.namespace ?? ''),
+      ),
     };
   }
-  return { snapshot: next, warnings: [] };
+  return { snapshot: next, warnings };
 }
 
 type CanaryMutation = Mutation & { op: 'enrollCanary' | 'promoteCanary' | 'rollbackCanary' };
@@ -444,13 +518,21 @@ type CanaryMutation = Mutation & { op: 'enrollCanary' | 'promoteCanary' | 'rollb
 function describeCanaryTarget(target: CanaryTarget): string {
   return target.kind === 'namespace'
     ? `namespace ${target.namespace}`
-    : `service ${target.namespace}/${target.name}`;
+    : `${target.kind} ${target.namespace}/${target.name}`;
 }
 
 /** The object a canary mutation changes; NotFoundError when it does not exist. */
 export function canaryObject(snapshot: ClusterSnapshot, target: CanaryTarget): ObjectMeta {
   requireNamespace(snapshot, target.namespace);
   if (target.kind === 'namespace') return requireNamespace(snapshot, target.namespace).metadata;
+  if (target.kind === 'serviceentry') {
+    const entry = (snapshot.serviceEntries ?? []).find(
+      (e) => inNamespace(e.metadata, target.namespace) && e.metadata.name === target.name,
+    );
+    if (entry === undefined)
+      throw new NotFoundError(`${ENTRY_RESOURCES.serviceentry} "${target.name}" not found`);
+    return entry.metadata;
+  }
   const found = snapshot.services.find(
     (s) => inNamespace(s.metadata, target.namespace) && s.metadata.name === target.name,
   );
@@ -549,12 +631,23 @@ function applyCanary(snapshot: ClusterSnapshot, mutation: CanaryMutation): Appli
       warnings: [],
     };
   }
+  const isTarget = (meta: ObjectMeta): boolean =>
+    inNamespace(meta, target.namespace) && meta.name === target.name;
+  if (target.kind === 'serviceentry') {
+    return {
+      snapshot: {
+        ...snapshot,
+        serviceEntries: (snapshot.serviceEntries ?? []).map((e) =>
+          isTarget(e.metadata) ? edit(e) : e,
+        ),
+      },
+      warnings: [],
+    };
+  }
   return {
     snapshot: {
       ...snapshot,
-      services: snapshot.services.map((s) =>
-        inNamespace(s.metadata, target.namespace) && s.metadata.name === target.name ? edit(s) : s,
-      ),
+      services: snapshot.services.map((s) => (isTarget(s.metadata) ? edit(s) : s)),
     },
     warnings: [],
   };
@@ -582,6 +675,17 @@ export function applyMutation(snapshot: ClusterSnapshot, mutation: Mutation): Ap
 }
 
 /**
+ * Every binding of a snapshot: Services, Pods, namespace defaults, and the ServiceEntries,
+ * WorkloadEntries and inline endpoints of §15. What a plan, and what a done mutation, compares.
+ *
+ * @example
+ * diff(everyBinding(before), everyBinding(after)); // the changes a mutation made
+ */
+export function everyBinding(snapshot: ClusterSnapshot): BindingSet {
+  return { ...computeBindings(snapshot), ...computeEntryBindings(snapshot) };
+}
+
+/**
  * The binding changes `mutation` would cause on `snapshot`.
  *
  * @example
@@ -589,9 +693,9 @@ export function applyMutation(snapshot: ClusterSnapshot, mutation: Mutation): Ap
  *   .changes // => one entry per Service (and Pod) whose waypoint changes
  */
 export function plan(snapshot: ClusterSnapshot, mutation: Mutation): Plan {
-  const before = computeBindings(snapshot);
+  const before = everyBinding(snapshot);
   const applied = applyMutation(snapshot, mutation);
-  const after = computeBindings(applied.snapshot);
+  const after = everyBinding(applied.snapshot);
   return {
     mutation,
     warnings: applied.warnings,

@@ -61,6 +61,8 @@ export const namespaceParams = z.strictObject({ cluster: clusterName, namespace:
 export const waypointParams = namespaceParams.extend({ name: objectName });
 export const serviceParams = namespaceParams.extend({ service: objectName });
 export const podParams = namespaceParams.extend({ pod: objectName });
+export const serviceEntryParams = namespaceParams.extend({ serviceentry: objectName });
+export const workloadEntryParams = namespaceParams.extend({ workloadentry: objectName });
 
 export const trafficType = z.enum(TRAFFIC_TYPES).describe('The traffic the waypoint handles.');
 
@@ -187,21 +189,6 @@ export const diagnostic = z.object({
     name: z.string(),
   }),
 });
-export const bindingChange = z.object({
-  kind: z.enum(['Namespace', 'Service', 'Pod']),
-  namespace: z.string(),
-  name: z.string(),
-  traffic: z.enum(['service', 'workload']),
-  before: z.union([serviceBinding, podBinding, namespaceBinding]).nullable(),
-  after: z.union([serviceBinding, podBinding, namespaceBinding]).nullable(),
-});
-export const mutationResult = z.object({
-  dryRun: z.boolean(),
-  done: z.array(z.string()),
-  warnings: z.array(z.string()),
-  plan: z.array(bindingChange),
-  changes: z.array(bindingChange).optional(),
-});
 const entryConditions = z
   .record(
     z.string(),
@@ -228,6 +215,37 @@ export const workloadEntryBinding = z.object({
     .string()
     .optional()
     .describe('For an inline endpoint of the ServiceEntry `name`: its address.'),
+});
+export const bindingChange = z.object({
+  kind: z.enum(['Namespace', 'Service', 'Pod', 'ServiceEntry', 'WorkloadEntry']),
+  namespace: z.string(),
+  name: z.string(),
+  traffic: z.enum(['service', 'workload']),
+  before: z
+    .union([
+      serviceBinding,
+      podBinding,
+      namespaceBinding,
+      serviceEntryBinding,
+      workloadEntryBinding,
+    ])
+    .nullable(),
+  after: z
+    .union([
+      serviceBinding,
+      podBinding,
+      namespaceBinding,
+      serviceEntryBinding,
+      workloadEntryBinding,
+    ])
+    .nullable(),
+});
+export const mutationResult = z.object({
+  dryRun: z.boolean(),
+  done: z.array(z.string()),
+  warnings: z.array(z.string()),
+  plan: z.array(bindingChange),
+  changes: z.array(bindingChange).optional(),
 });
 export const bindingsPage = z.object({
   services: z.array(serviceBinding),

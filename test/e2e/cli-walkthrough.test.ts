@@ -16,7 +16,7 @@ import { KubernetesCluster } from '../../shared/adapters/kubernetes/cluster.ts';
 import { StaticClusterRegistry } from '../../shared/adapters/kubernetes/registry.ts';
 import { LOCAL_PERMISSIVE } from '../../shared/app/authorization.ts';
 import { runCli } from '../../shared/commands/cli.ts';
-import { cluster, kubeConfigOf } from '../support/kube.ts';
+import { cluster, kubeConfigOf, raw } from '../support/kube.ts';
 
 const FAST = { pollIntervalMs: 20, baseDelayMs: 5, maxDelayMs: 20 };
 
@@ -167,6 +167,84 @@ describe('the seed walkthrough with --kubeconfig', () => {
   });
 });
 
+describe('ServiceEntries and WorkloadEntries with --kubeconfig (docs/istio-semantics.md §15)', () => {
+  const k = (...words: string[]): string[] => [...words, '--kubeconfig', kubeconfig];
+  const KUBE = '/apis/networking.istio.io/v1/namespaces/default';
+
+  it('enrolls a ServiceEntry and a WorkloadEntry, shows them in the bindings table, and unenrolls them', async () => {
+    for (const body of [
+      {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'ServiceEntry',
+        metadata: { name: 'ext-api' },
+        spec: {
+          hosts: ['ext.example.com'],
+          resolution: 'STATIC',
+          endpoints: [{ address: '10.1.0.1' }],
+        },
+      },
+      {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'WorkloadEntry',
+        metadata: { name: 'vm-1' },
+        spec: { address: '10.9.0.1' },
+      },
+    ])
+      expect(
+        (
+          await raw(local, 'POST', `${KUBE}/${body.kind.toLowerCase().replace(/y$/, 'ie')}s`, {
+            body,
+          })
+        ).status,
+      ).toBe(201);
+    expect(
+      (await run(k('apply', '-n', 'default', '--name', 'egress', '--for', 'all', '--wait'))).code,
+    ).toBe(0);
+    const se = await run(
+      k('enroll', 'serviceentry', 'ext-api', '--waypoint', 'egress', '-n', 'default'),
+    );
+    expect([se.code, se.stderr]).toEqual([0, '']);
+    expect(se.stdout.split('\n')[0]).toBe(
+      '✅ labeled serviceentry default/ext-api with "istio.io/use-waypoint: egress"',
+    );
+    expect(se.stdout).toMatch(
+      /ServiceEntry\s+default\s+ext-api\s+service\s+.+\s+default\/egress via serviceentry$/m,
+    );
+    const warned = await run(
+      k('enroll', 'we', 'vm-1', '--waypoint', 'reviews-svc', '-n', 'default', '--dry-run'),
+    );
+    expect(warned.stdout).toMatch(/^⚠️ Warning: waypoint default\/reviews-svc does not exist yet/);
+    expect(
+      (await run(k('enroll', 'we', 'vm-1', '--waypoint', 'egress', '-n', 'default'))).code,
+    ).toBe(0);
+    const table = await run(k('bindings', '-n', 'default'));
+    expect(table.stdout).toMatch(
+      /^default\s+ext-api\s+default\/egress\s+serviceentry\s+WaypointAccepted$/m,
+    );
+    expect(table.stdout).toMatch(
+      /^default\s+vm-1\s+-\s+default\/egress\s+workloadentry\s+WaypointAccepted$/m,
+    );
+    expect(table.stdout).toMatch(/^default\s+ext-api\s+10\.1\.0\.1\s+\S+\s+\S+\s+-$/m);
+    const refused = await run(k('delete', 'egress', '-n', 'default'));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('ServiceEntry default/ext-api, WorkloadEntry default/vm-1');
+    for (const words of [
+      ['serviceentry', 'ext-api'],
+      ['workloadentry', 'vm-1'],
+    ])
+      expect((await run(k('unenroll', ...words, '-n', 'default'))).code).toBe(0);
+    expect(
+      (await raw(local, 'GET', `${KUBE}/serviceentries/ext-api`)).json.metadata.labels ?? {},
+    ).toEqual({});
+    expect(await run(k('enroll', 'se', 'nope', '--waypoint', 'egress', '-n', 'default'))).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'Error: serviceentries.networking.istio.io "nope" not found\n',
+    });
+    expect((await run(k('delete', 'egress', '-n', 'default'))).code).toBe(0);
+  });
+});
+
 describe('--api: the same commands through a deployed API', () => {
   let url: string;
   let stop: () => Promise<void>;
@@ -258,6 +336,15 @@ describe('--api: the same commands through a deployed API', () => {
       stdout: '',
       stderr:
         'Error: service default/ratings has no canary of its own (label istio.io/use-waypoint-canary)\n',
+    });
+    // ServiceEntry enrollment over the API's serviceentries route (dry run: nothing changes).
+    const entry = await withRegion(['enroll', 'se', 'ext-api', '--waypoint', 'none', '--dry-run']);
+    expect([entry.code, entry.stderr]).toEqual([0, '']);
+    expect(entry.stdout).toMatch(/^ServiceEntry\s+default\s+ext-api\s+service\s+/m);
+    expect(await withRegion(['unenroll', 'we', 'nope', '--dry-run'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'Error: workloadentries.networking.istio.io "nope" not found\n',
     });
     const two = await withRegion(['plan', 'unenroll service reviews ; unenroll service ratings']);
     expect(two.code).toBe(1);

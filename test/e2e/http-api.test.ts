@@ -134,6 +134,13 @@ describe('meta and generate', () => {
         'DELETE /v1/clusters/{cluster}/namespaces/{namespace}/enrollment',
         'PUT /v1/clusters/{cluster}/namespaces/{namespace}/services/{service}/enrollment',
         'DELETE /v1/clusters/{cluster}/namespaces/{namespace}/services/{service}/enrollment',
+        'PUT /v1/clusters/{cluster}/namespaces/{namespace}/serviceentries/{serviceentry}/canary',
+        'DELETE /v1/clusters/{cluster}/namespaces/{namespace}/serviceentries/{serviceentry}/canary',
+        'POST /v1/clusters/{cluster}/namespaces/{namespace}/serviceentries/{serviceentry}/canary/promote',
+        'PUT /v1/clusters/{cluster}/namespaces/{namespace}/serviceentries/{serviceentry}/enrollment',
+        'DELETE /v1/clusters/{cluster}/namespaces/{namespace}/serviceentries/{serviceentry}/enrollment',
+        'PUT /v1/clusters/{cluster}/namespaces/{namespace}/workloadentries/{workloadentry}/enrollment',
+        'DELETE /v1/clusters/{cluster}/namespaces/{namespace}/workloadentries/{workloadentry}/enrollment',
         'PUT /v1/clusters/{cluster}/namespaces/{namespace}/pods/{pod}/enrollment',
         'DELETE /v1/clusters/{cluster}/namespaces/{namespace}/pods/{pod}/enrollment',
         'PUT /v1/clusters/{cluster}/namespaces/{namespace}/pods/enrollment',
@@ -145,7 +152,7 @@ describe('meta and generate', () => {
         'GET /v1/openapi.json',
       ]),
     );
-    expect(operations).toHaveLength(25);
+    expect(operations).toHaveLength(32);
   });
 
   it('POST /v1/generate answers JSON, or istioctl YAML when asked', async () => {
@@ -704,6 +711,10 @@ describe('authorization', () => {
     });
     expect(refused.status).toBe(403);
     expect(refused.json.detail).toContain('arn:aws:iam::111111111111:role/viewers-ops');
+    for (const path of ['serviceentries/api/enrollment', 'workloadentries/vm-1/enrollment']) {
+      const entry = await guarded.call('DELETE', `${NS}/${path}?dryRun=true`, { caller: viewer });
+      expect([path, entry.status]).toEqual([path, 403]);
+    }
   });
 
   it('lets an operator change only its namespaces', async () => {
@@ -1005,5 +1016,166 @@ describe('canary waypoints (Istio 1.31)', () => {
     expect(left.labels).not.toHaveProperty('istio.io/use-waypoint-canary');
     expect(left.annotations).not.toHaveProperty('istio.io/use-waypoint-canary-weight');
     expect(await details()).toEqual({ waypoint: 'canary-b', canary: null });
+  });
+});
+
+describe('ServiceEntry and WorkloadEntry enrollment (docs/istio-semantics.md §15)', () => {
+  const ENS = '/v1/clusters/local/namespaces/entries';
+  const KUBE = '/apis/networking.istio.io/v1/namespaces/entries';
+  const labelsOf = async (path: string): Promise<Record<string, string>> =>
+    (await raw(api.local, 'GET', `${KUBE}/${path}`)).json.metadata.labels ?? {};
+
+  beforeAll(async () => {
+    await raw(api.local, 'POST', '/api/v1/namespaces', {
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'entries' } },
+    });
+    for (const [name, body] of [
+      ['egress', { for: 'all', wait: true }],
+      ['svc-only', { wait: true }],
+    ] as const)
+      expect((await api.call('PUT', `${ENS}/waypoints/${name}`, { body })).status).toBe(200);
+    const se = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'ServiceEntry',
+      metadata: { name: 'api' },
+      spec: { hosts: ['api.example.com'], resolution: 'STATIC' },
+    };
+    expect((await raw(api.local, 'POST', `${KUBE}/serviceentries`, { body: se })).status).toBe(201);
+    const we = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'WorkloadEntry',
+      metadata: { name: 'vm-1' },
+      spec: { address: '10.9.0.1' },
+    };
+    expect((await raw(api.local, 'POST', `${KUBE}/workloadentries`, { body: we })).status).toBe(
+      201,
+    );
+  });
+
+  it('previews, enrolls and unenrolls a ServiceEntry and a WorkloadEntry; delete counts them as dependents', async () => {
+    const preview = await api.call('PUT', `${ENS}/serviceentries/api/enrollment?dryRun=true`, {
+      body: { waypoint: 'egress' },
+    });
+    expect(preview.status).toBe(200);
+    expect(changed(preview.json)).toEqual(['ServiceEntry api: - -> egress']);
+    expect(await labelsOf('serviceentries/api')).toEqual({});
+
+    const se = await api.call('PUT', `${ENS}/serviceentries/api/enrollment`, {
+      body: { waypoint: 'egress' },
+    });
+    expect(se.status).toBe(200);
+    expect(se.json.done).toEqual([
+      'labeled serviceentry entries/api with "istio.io/use-waypoint: egress"',
+    ]);
+    expect(await labelsOf('serviceentries/api')).toEqual({ 'istio.io/use-waypoint': 'egress' });
+    const taken = await api.call('PUT', `${ENS}/serviceentries/api/enrollment`, {
+      body: { waypoint: 'svc-only' },
+    });
+    expect([taken.status, taken.json.detail]).toEqual([
+      409,
+      'ServiceEntry entries/api already use another waypoint: pass overwrite=true to replace it',
+    ]);
+
+    const warned = await api.call('PUT', `${ENS}/workloadentries/vm-1/enrollment`, {
+      body: { waypoint: 'svc-only', dryRun: true },
+    });
+    expect(warned.json.warnings).toEqual([
+      'waypoint entries/svc-only serves service traffic (istio.io/waypoint-for: service), not workload traffic: the WorkloadEntry gets no waypoint (UnsupportedTrafficType); apply it with --for workload or all',
+    ]);
+    const we = await api.call('PUT', `${ENS}/workloadentries/vm-1/enrollment`, {
+      body: { waypoint: 'egress' },
+    });
+    expect(changed(we.json)).toEqual(['WorkloadEntry vm-1: - -> egress']);
+    expect(await labelsOf('workloadentries/vm-1')).toEqual({ 'istio.io/use-waypoint': 'egress' });
+
+    const refused = await api.call('DELETE', `${ENS}/waypoints/egress`);
+    expect(refused.status).toBe(409);
+    expect(refused.json.dependents).toEqual([
+      { kind: 'ServiceEntry', namespace: 'entries', name: 'api' },
+      { kind: 'WorkloadEntry', namespace: 'entries', name: 'vm-1' },
+    ]);
+
+    // §5.1 canaries of a ServiceEntry: set (labels and weight annotation), then dropped.
+    const canary = await api.call('PUT', `${ENS}/serviceentries/api/canary`, {
+      body: { canary: 'svc-only', weight: 10 },
+    });
+    expect([canary.status, canary.json.done]).toEqual([
+      200,
+      ['set the canary of serviceentry entries/api'],
+    ]);
+    expect(canary.json.plan.map((c: any) => [c.kind, c.after.canary])).toEqual([
+      ['ServiceEntry', { waypoint: { namespace: 'entries', name: 'svc-only' }, weight: 10 }],
+    ]);
+    const annotated = (await raw(api.local, 'GET', `${KUBE}/serviceentries/api`)).json.metadata;
+    expect(annotated.labels['istio.io/use-waypoint-canary']).toBe('svc-only');
+    expect(annotated.annotations['istio.io/use-waypoint-canary-weight']).toBe('10');
+    const dropped = await api.call('DELETE', `${ENS}/serviceentries/api/canary`);
+    expect(dropped.json.done).toEqual(['removed the canary of serviceentry entries/api']);
+    expect(await labelsOf('serviceentries/api')).toEqual({ 'istio.io/use-waypoint': 'egress' });
+
+    const back = await api.call('DELETE', `${ENS}/serviceentries/api/enrollment`);
+    expect(back.status).toBe(200);
+    expect(changed(back.json)).toEqual(['ServiceEntry api: egress -> -']);
+    expect(await labelsOf('serviceentries/api')).toEqual({});
+    const deleted = await api.call('DELETE', `${ENS}/waypoints/egress?unenroll=true`);
+    expect(deleted.json.done).toEqual([
+      'removed istio.io/use-waypoint from WorkloadEntry entries/vm-1',
+      'waypoint entries/egress deleted',
+    ]);
+    expect(await labelsOf('workloadentries/vm-1')).toEqual({});
+  });
+
+  it('E1 warns that unenroll leaves a WorkloadEntry label of spec.labels in place', async () => {
+    const we = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'WorkloadEntry',
+      metadata: { name: 'vm-2' },
+      spec: { address: '10.9.0.2', labels: { 'istio.io/use-waypoint': 'svc-only' } },
+    };
+    expect((await raw(api.local, 'POST', `${KUBE}/workloadentries`, { body: we })).status).toBe(
+      201,
+    );
+    for (const query of ['?dryRun=true', '']) {
+      const response = await api.call('DELETE', `${ENS}/workloadentries/vm-2/enrollment${query}`);
+      expect(response.status).toBe(200);
+      expect(response.json.warnings).toEqual([
+        'WorkloadEntry entries/vm-2 keeps istio.io/use-waypoint: svc-only in spec.labels, which unenroll does not change (istiod reads spec.labels under metadata.labels): remove it from the WorkloadEntry to unenroll it',
+      ]);
+    }
+    const deleting = await api.call(
+      'DELETE',
+      `${ENS}/waypoints/svc-only?unenroll=true&dryRun=true`,
+    );
+    expect(deleting.json.warnings).toEqual([
+      'WorkloadEntry entries/vm-2 keeps istio.io/use-waypoint: svc-only in spec.labels, which unenroll does not change (istiod reads spec.labels under metadata.labels): remove it from the WorkloadEntry to unenroll it',
+    ]);
+  });
+
+  it('answers 404 for an entry that does not exist, and 400 naming the field for bad input', async () => {
+    const missing = await api.call('PUT', `${ENS}/serviceentries/nope/enrollment`, {
+      body: { waypoint: 'w' },
+    });
+    expect([missing.status, missing.json.detail]).toEqual([
+      404,
+      'serviceentries.networking.istio.io "nope" not found',
+    ]);
+    const gone = await api.call('DELETE', `${ENS}/workloadentries/nope/enrollment`);
+    expect([gone.status, gone.json.detail]).toEqual([
+      404,
+      'workloadentries.networking.istio.io "nope" not found',
+    ]);
+    const noWaypoint = await api.call('PUT', `${ENS}/serviceentries/api/enrollment`, { body: {} });
+    expect(noWaypoint.status).toBe(400);
+    expect(noWaypoint.type).toBe('application/problem+json');
+    expect(noWaypoint.json.errors).toEqual([
+      { path: 'body.waypoint', message: 'Invalid input: expected string, received undefined' },
+    ]);
+    const badName = await api.call('PUT', `${ENS}/workloadentries/Bad_Name/enrollment`, {
+      body: { waypoint: 'w' },
+    });
+    expect(badName.status).toBe(400);
+    expect(badName.json.errors.map((e: { path: string }) => e.path)).toEqual([
+      'path.workloadentry',
+    ]);
   });
 });

@@ -22,7 +22,7 @@ import {
   sweepCluster,
 } from '../../shared/app/pipeline.ts';
 import type { AuditRecord } from '../../shared/domain/audit.ts';
-import { computeNamespaceBindings } from '../../shared/domain/bindings.ts';
+import { type BindingSet, computeNamespaceBindings } from '../../shared/domain/bindings.ts';
 import { generateWaypoint, waypointManifest } from '../../shared/domain/generate.ts';
 import type { BindingStore, Clock, OutgoingMessage } from '../../shared/ports.ts';
 import type { ReconcileRequest } from '../../shared/schemas/reconcile-request.ts';
@@ -573,3 +573,124 @@ function bind(store: BindingStore): BindingStore {
     saveSweepCursor: store.saveSweepCursor.bind(store),
   };
 }
+
+describe('ServiceEntries and WorkloadEntries (docs/istio-semantics.md §15)', () => {
+  const NS = 'entries';
+  const SE = `/apis/networking.istio.io/v1/namespaces/${NS}/serviceentries`;
+  const WE = `/apis/networking.istio.io/v1/namespaces/${NS}/workloadentries`;
+  const GATEWAYS = `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/gateways`;
+  const changesOf = (from: number): string[] =>
+    recorder.published
+      .slice(from)
+      .flatMap((m) =>
+        JSON.parse(m.body).data.changes.map(
+          (c: any) =>
+            `${c.kind} ${c.name}${c.after?.serviceEntryEndpoint === undefined ? '' : ` ${c.after.serviceEntryEndpoint}`}: ${c.before === null ? 'new' : (c.before.waypoint?.name ?? '-')} -> ${c.after === null ? 'removed' : (c.after.waypoint?.name ?? '-')}`,
+        ),
+      );
+
+  it('publishes a ServiceEntry, its inline endpoints and a WorkloadEntry; a state stored without entries publishes only them', async () => {
+    const namespace = {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: NS, labels: { 'istio.io/use-waypoint': 'waypoint' } },
+    };
+    expect((await raw(local, 'POST', '/api/v1/namespaces', { body: namespace })).status).toBe(201);
+    const gateway = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'waypoint', labels: { 'istio.io/waypoint-for': 'all' } },
+      spec: {
+        gatewayClassName: 'istio-waypoint',
+        listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }],
+      },
+    };
+    expect((await raw(local, 'POST', GATEWAYS, { body: gateway })).status).toBe(201);
+    for (let i = 0; i < 100; i++) {
+      const gw = (await raw(local, 'GET', `${GATEWAYS}/waypoint`)).json;
+      if ((gw.status?.addresses ?? []).length > 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await reconcileNamespace(deps, request(NS));
+    const serviceEntry = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'ServiceEntry',
+      metadata: { name: 'api' },
+      spec: {
+        hosts: ['api.example.com'],
+        resolution: 'STATIC',
+        endpoints: [{ address: '10.1.0.1' }],
+      },
+    };
+    expect((await raw(local, 'POST', SE, { body: serviceEntry })).status).toBe(201);
+    const vm = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'WorkloadEntry',
+      metadata: { name: 'vm-1' },
+      spec: { address: '10.9.0.1' },
+    };
+    expect((await raw(local, 'POST', WE, { body: vm })).status).toBe(201);
+
+    const start = recorder.published.length;
+    const created = await reconcileNamespace(deps, request(NS, ['se1']));
+    expect(changesOf(start)).toEqual([
+      'ServiceEntry api: new -> waypoint',
+      'WorkloadEntry api 10.1.0.1: new -> waypoint',
+      'WorkloadEntry vm-1: new -> waypoint',
+    ]);
+    const event = JSON.parse(recorder.published[start]?.body ?? 'null');
+    expect(event.data.changes[0].after).toEqual({
+      namespace: NS,
+      name: 'api',
+      waypoint: { namespace: NS, name: 'waypoint' },
+      via: 'namespace',
+      canary: null,
+      conditions: {
+        'istio.io/WaypointBound': {
+          status: 'True',
+          reason: 'WaypointAccepted',
+          message: `Successfully attached to waypoint ${NS}/waypoint`,
+        },
+      },
+    });
+    expect(await reconcileNamespace(deps, request(NS))).toMatchObject({ changes: 0 });
+    // The sweep reads the whole cluster and computes the same entry bindings: nothing to publish.
+    const swept = await sweepCluster(deps, { cluster: 'local' });
+    expect(swept.results.find((r) => r.namespace === NS)).toMatchObject({ changes: 0 });
+
+    // A state stored before entries were published: its entries read as none, and the next
+    // reconcile announces the entries as new, exactly like a namespace's first reconcile.
+    const stored = await deps.store.load('local', NS);
+    const { serviceEntries, workloadEntries, ...older } = stored?.bindings ?? {};
+    expect(serviceEntries).toHaveLength(1);
+    expect(workloadEntries).toHaveLength(2);
+    const generation = created.generation;
+    await deps.store.stage(
+      'local',
+      NS,
+      {
+        generation: generation + 1,
+        bindings: older as BindingSet,
+        messages: [],
+        observedAt: stored?.observedAt ?? new Date(0).toISOString(),
+      },
+      generation,
+    );
+    await deps.store.commit('local', NS, generation);
+    const upgraded = recorder.published.length;
+    await reconcileNamespace(deps, request(NS));
+    expect(changesOf(upgraded)).toEqual([
+      'ServiceEntry api: new -> waypoint',
+      'WorkloadEntry api 10.1.0.1: new -> waypoint',
+      'WorkloadEntry vm-1: new -> waypoint',
+    ]);
+
+    const removed = recorder.published.length;
+    await raw(local, 'DELETE', `${SE}/api`);
+    await reconcileNamespace(deps, request(NS));
+    expect(changesOf(removed)).toEqual([
+      'ServiceEntry api: waypoint -> removed',
+      'WorkloadEntry api: waypoint -> removed',
+    ]);
+  });
+});

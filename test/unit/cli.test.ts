@@ -224,7 +224,7 @@ describe('waypointer plan', () => {
     ],
     [
       ['plan', '-f', BOOKINFO, 'enroll', 'deployment', 'x', '--waypoint', 'w'],
-      'Error: cannot enroll "deployment": give namespace [NS], service NAME, pod NAME..., or pods -l SELECTOR\n',
+      'Error: cannot enroll "deployment": give namespace [NS], service NAME, serviceentry NAME, workloadentry NAME, pod NAME..., or pods -l SELECTOR\n',
     ],
     [
       ['plan', '-f', BOOKINFO, 'enroll', 'service', 'nope', '--waypoint', 'w'],

@@ -1,6 +1,7 @@
 /**
  * diff, plan and the compact form: properties over generated clusters, and examples.
  */
+
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -17,6 +18,7 @@ import { type BindingChange, diff } from '../../shared/domain/diff.ts';
 import { NotFoundError, ValidationError } from '../../shared/domain/errors.ts';
 import type { ClusterSnapshot } from '../../shared/domain/model.ts';
 import { applyMutation, type LabelTarget, type Mutation, plan } from '../../shared/domain/plan.ts';
+import { computeEntryBindings } from '../../shared/domain/service-entries.ts';
 import { mutationArb, NAMESPACES, snapshotArb } from '../support/arbitraries.ts';
 import { gateway, gatewayClass, namespace, pod, service } from '../support/builders.ts';
 
@@ -145,6 +147,8 @@ function naiveRelabel(
       services: snapshot.services.map((x) => (isIt(x) ? relabelled(x, edit) : x)),
     };
   }
+  // The generated mutations target no ServiceEntry or WorkloadEntry (test/unit/entry-enroll.test.ts does).
+  if (t.kind === 'serviceentry' || t.kind === 'workloadentry') return null;
   if (
     'names' in t &&
     t.names.some((n) => !snapshot.pods.some((p) => inNs(p) && p.metadata.name === n))
@@ -299,8 +303,13 @@ describe('plan', () => {
         const expected = naiveApply(snapshot, mutation);
         expect(result === null).toBe(expected === null);
         if (result === null || expected === null) return;
-        expect(result.before).toEqual(computeBindings(snapshot));
-        expect(result.after).toEqual(computeBindings(expected));
+        // A plan covers ServiceEntries and WorkloadEntries too (§15).
+        const every = (s: ClusterSnapshot) => ({
+          ...computeBindings(s),
+          ...computeEntryBindings(s),
+        });
+        expect(result.before).toEqual(every(snapshot));
+        expect(result.after).toEqual(every(expected));
         expect(sorted(patch(result.before, result.changes))).toEqual(sorted(result.after));
       }),
       { numRuns: 400 },

@@ -147,6 +147,10 @@ function enrollment(cluster: string, target: LabelTarget): { path: string; query
   if (target.kind === 'namespace') return [{ path: `${base}/enrollment`, query: {} }];
   if (target.kind === 'service')
     return [{ path: `${base}/services/${enc(target.name)}/enrollment`, query: {} }];
+  if (target.kind === 'serviceentry')
+    return [{ path: `${base}/serviceentries/${enc(target.name)}/enrollment`, query: {} }];
+  if (target.kind === 'workloadentry')
+    return [{ path: `${base}/workloadentries/${enc(target.name)}/enrollment`, query: {} }];
   if ('selector' in target)
     return [{ path: `${base}/pods/enrollment`, query: { selector: target.selector } }];
   return target.names.map((pod) => ({ path: `${base}/pods/${enc(pod)}/enrollment`, query: {} }));
@@ -209,10 +213,11 @@ function canaryCall(
   mutation: CanaryInput['mutation'],
 ): [method: 'PUT' | 'DELETE' | 'POST', path: string] {
   const t = mutation.target;
+  const plural = t.kind === 'serviceentry' ? 'serviceentries' : 'services';
   const base =
     t.kind === 'namespace'
       ? `${ns(cluster, t.namespace)}/canary`
-      : `${ns(cluster, t.namespace)}/services/${enc(t.name)}/canary`;
+      : `${ns(cluster, t.namespace)}/${plural}/${enc(t.name)}/canary`;
   if (mutation.op === 'enrollCanary') return ['PUT', base];
   if (mutation.op === 'rollbackCanary') return ['DELETE', base];
   return ['POST', `${base}/promote`];

@@ -888,6 +888,27 @@ export class KubernetesCluster implements Cluster {
         }
         return names;
       }
+      case 'serviceentry':
+      case 'workloadentry':
+        await this.#call(
+          (o) =>
+            this.#custom.patchNamespacedCustomObject(
+              {
+                group: ISTIO_NETWORKING_GROUP,
+                version: VERSION,
+                namespace: target.namespace,
+                plural: target.kind === 'serviceentry' ? 'serviceentries' : 'workloadentries',
+                name: target.name,
+                body,
+                fieldManager: FIELD_MANAGER,
+                ...dryRun,
+              },
+              o,
+            ),
+          options,
+          headers,
+        );
+        return [target.name];
     }
   }
 
