@@ -9,3 +9,16 @@ export function requireTool(tool: string, install: string): void {
     throw new Error(`${tool} is not installed; the differential suites need it: ${install}`);
   }
 }
+
+/**
+ * The environment for `go run` on the Go oracles: GOPATH mode over the Go sources Debian
+ * installs under /usr/share/gocode (no module download).
+ */
+export function goOracleEnv(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    GO111MODULE: 'off',
+    GOPATH: '/usr/share/gocode',
+    GOCACHE: process.env.GOCACHE ?? '/tmp/waypointer-gocache',
+  };
+}
