@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type GoYamlValue, marshalGoYaml } from '../../shared/domain/go-yaml.ts';
-import { goOracleEnv, requireTool } from './tools.ts';
+import { goOracleEnv, requireGoSources } from './tools.ts';
 
 const program = fileURLToPath(new URL('go/yaml', import.meta.url));
 
@@ -40,7 +40,7 @@ interface GoAnswer {
 }
 
 function oracle(values: readonly unknown[], runes: readonly number[]): GoAnswer {
-  requireTool('go', 'apt-get install golang-go golang-k8s-sigs-yaml-dev');
+  requireGoSources('sigs.k8s.io/yaml', 'golang-k8s-sigs-yaml-dev');
   return JSON.parse(
     execFileSync('go', ['run', '.'], {
       cwd: program,
