@@ -22,6 +22,8 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../../shared/commands/cli.ts';
+import { generateWaypoint, waypointManifest } from '../../shared/domain/generate.ts';
 import { type GoYamlValue, marshalGoYaml } from '../../shared/domain/go-yaml.ts';
 import { goOracleEnv, requireGoSources } from './tools.ts';
 
@@ -236,5 +238,82 @@ describe('sigs.k8s.io/yaml Marshal, against the Go library', () => {
     const result = compare(inputs);
     expect(result.mismatches.slice(0, 3)).toEqual([]);
     expect(result.compared).toBe(200);
+  });
+});
+
+/** Values YAML 1.1 would read as something else, and ordinary ones. */
+const FLAG_VALUES = [
+  'default',
+  'istio-system',
+  'yes',
+  'on',
+  'no',
+  'null',
+  '1.20',
+  '0x1F',
+  '1e3',
+  '007',
+];
+
+interface GenerateFlags {
+  namespace?: string;
+  name?: string;
+  for?: string;
+  revision?: string;
+  long: boolean;
+}
+
+const generateFlags: fc.Arbitrary<GenerateFlags> = fc.record(
+  {
+    namespace: fc.constantFrom(...FLAG_VALUES, 'team-a'),
+    name: fc.constantFrom(...FLAG_VALUES, 'waypoint', 'my-waypoint'),
+    for: fc.constantFrom('service', 'workload', 'all', 'none'),
+    revision: fc.constantFrom(...FLAG_VALUES, 'canary', '1-24-0'),
+    long: fc.boolean(),
+  },
+  { requiredKeys: ['long'] },
+);
+
+function generateArgs(flags: GenerateFlags): string[] {
+  const args = ['generate'];
+  const add = (short: string | undefined, long: string, value: string | undefined): void => {
+    if (value === undefined) return;
+    if (flags.long || short === undefined) args.push(`--${long}=${value}`);
+    else args.push(short, value);
+  };
+  add('-n', 'namespace', flags.namespace);
+  add(undefined, 'name', flags.name);
+  add(undefined, 'for', flags.for);
+  add('-r', 'revision', flags.revision);
+  return args;
+}
+
+describe('waypointer generate, against sigs.k8s.io/yaml', () => {
+  // The Gateway itself (istioctl's makeGateway and the gateway-api struct) is checked by the
+  // golden files of test/unit/generate.test.ts; Debian packages neither istioctl nor gateway-api.
+  // This checks the printed bytes: the CLI's whole output against Go marshalling the same Gateway.
+  it('prints what sigs.k8s.io/yaml prints for 300 random flag combinations', async () => {
+    const cases = fc.sample(generateFlags, { numRuns: 300, seed: 20261206 });
+    const printed: string[] = [];
+    for (const flags of cases) {
+      let stdout = '';
+      const code = await runCli(generateArgs(flags), {
+        stdout: (text) => {
+          stdout += text;
+        },
+        stderr: () => undefined,
+        readInput: () => Promise.reject(new Error('no input')),
+        env: {},
+      });
+      expect(code).toBe(0);
+      printed.push(stdout);
+    }
+    const manifests = cases.map((flags) => waypointManifest(generateWaypoint(flags)));
+    const theirs = oracle(manifests, []).results;
+    const mismatches = cases
+      .map((flags, i) => ({ args: generateArgs(flags), ours: printed[i], go: theirs[i]?.yaml }))
+      .filter((row) => row.ours !== row.go);
+    expect(mismatches.slice(0, 3)).toEqual([]);
+    expect(printed.filter((text) => text.includes('namespace: "yes"')).length).toBeGreaterThan(0);
   });
 });
