@@ -18,14 +18,16 @@
  * - The order of items in associative lists: Debian packages structured-merge-diff 4.1.2, which
  *   appends new items after the live ones; since 4.2.0 (Kubernetes 1.23) the merged list follows
  *   the applied order, as the port does. Items are compared in key order.
- * - Go's typed value turns an object that pruning emptied into `null` where the port keeps `{}`.
- * - Empty objects in a configuration (`labels: {}`): structured-merge-diff owns them as leaves
- *   (`f:labels: {}`), the port owns nothing there. A known difference of the port.
- * - A field that changes between an object and a scalar or list across applies: structured-merge-diff
- *   walks both shapes and removes the other managers' ownership of the object's children; the
- *   port keeps it (`b` applies `{spec: {extra: {b: false}}}`, `a` force-applies
- *   `{spec: {extra: "c"}}`: Go leaves `a` owning `f:spec.f:extra` and `b` nothing; the port
- *   leaves `b` owning `f:spec.f:extra.f:b`). A known difference of the port.
+ * - Go's typed value turns an object that pruning emptied into `null` where the port keeps `{}`
+ *   (at the root) or drops the field (below it), as the API server drops a stored `null`.
+ * - Empty objects in a configuration, and fields that change between an object and a scalar or
+ *   list across applies. Both once differed in single steps and are fixed, pinned by rows in
+ *   infra/local/kube-api/test/server-side-apply.test.ts (an empty object is owned as a leaf,
+ *   `tofieldset.go` `visitMapItems`; each side of a changed shape is walked with its own type,
+ *   `merge.go` `deduceAtom`). Sequences of them still part ways over what happens between steps:
+ *   the library keeps a map that pruning emptied as `null` in the object it hands to the next
+ *   apply, where an API server stores the object (dropping the `null`) and reads it back; this
+ *   suite chains the library's objects directly, so it leaves those sequences out.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -131,7 +133,7 @@ const spec = fc.record(
   { requiredKeys: [] },
 );
 
-/** An empty object below the root: the one class of configurations left out (see above). */
+/** An empty object below the root: left out (see above). */
 function hasEmptyObject(value: unknown, root = true): boolean {
   if (Array.isArray(value)) return value.some((item) => hasEmptyObject(item, false));
   if (value === null || typeof value !== 'object') return false;
@@ -198,10 +200,24 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Go's typed value turns a map emptied by pruning into `null`; the port leaves `{}`. */
+/**
+ * Go's typed value turns a map emptied by pruning into `null` (`remove.go`); the port leaves `{}`
+ * at the root and drops the field below it, as the API server does with a `null` it stores
+ * (configurations carry no `null`, so a `null` here is always one of these).
+ */
 function normal(result: StepResult): string {
   const object = result.object === null ? {} : result.object;
-  return JSON.stringify(sortKeys({ ...result, object: unordered(object) }));
+  return JSON.stringify(sortKeys({ ...result, object: unordered(withoutNulls(object)) }));
+}
+
+function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, child]) => child !== null)
+      .map(([key, child]) => [key, withoutNulls(child)]),
+  );
 }
 
 function sortKeys(value: unknown): unknown {

@@ -396,13 +396,20 @@ function indexList(
 // ---------------------------------------------------------------------------------------------
 // typed: ToFieldSet, Compare, Merge, RemoveItems
 
-/** `TypedValue.ToFieldSet`: every leaf and list item the applied configuration mentions. */
+/**
+ * `TypedValue.ToFieldSet`: every leaf and list item the applied configuration mentions; a field
+ * whose value is an empty object or null is a leaf too (`tofieldset.go` `visitMapItems`).
+ */
 function toFieldSet(value: unknown, schema: Schema): FieldSet {
   const set = emptySet();
   const visit = (node: unknown, path: Path, schemaPath: string): void => {
     if (isObject(node)) {
       for (const [key, child] of Object.entries(node)) {
-        visit(child, [...path, { kind: 'f', name: key }], childSchemaPath(schemaPath, key));
+        const childPath: Path = [...path, { kind: 'f', name: key }];
+        visit(child, childPath, childSchemaPath(schemaPath, key));
+        if (child === null || (isObject(child) && Object.keys(child).length === 0)) {
+          insertPath(set, childPath);
+        }
       }
       return;
     }
@@ -469,7 +476,43 @@ function compareNode(
   }
   if (lhs === undefined) insertPath(out.added, path);
   else if (rhs === undefined) insertPath(out.removed, path);
-  else if (!jsonEqual(lhs, rhs)) insertPath(out.modified, path);
+  else if (!jsonEqual(lhs, rhs)) {
+    insertPath(out.modified, path);
+    compareShapes(lhs, rhs, path, schemaPath, schema, out);
+  }
+}
+
+/**
+ * A node whose two sides have different shapes (an object against a scalar, a list against an
+ * object...): structured-merge-diff walks each side with its own type (`merge.go` `merge`,
+ * `deduceAtom` per side), so the children of the side that is a container are removed (left) or
+ * added (right) besides the node being modified.
+ */
+function compareShapes(
+  lhs: unknown,
+  rhs: unknown,
+  path: Path,
+  schemaPath: string,
+  schema: Schema,
+  out: Comparison,
+): void {
+  const shape = (v: unknown): string =>
+    Array.isArray(v) ? 'list' : isObject(v) ? 'map' : 'scalar';
+  if (shape(lhs) === shape(rhs)) return;
+  for (const [left, right] of [
+    [lhs, undefined],
+    [undefined, rhs],
+  ] as const) {
+    const side = left ?? right;
+    if (isObject(side))
+      compareMaps(left as JsonObject, right as JsonObject, path, schemaPath, schema, out);
+    else if (Array.isArray(side)) {
+      const kind = schema.listKind(schemaPath, left, right);
+      if (kind.kind !== 'atomic') {
+        compareLists(left as unknown[], right as unknown[], kind, path, schemaPath, schema, out);
+      }
+    }
+  }
 }
 
 function compareMaps(

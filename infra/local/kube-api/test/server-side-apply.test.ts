@@ -79,11 +79,16 @@ const MESH_FIELDS = {
   'k:{"name":"mesh"}': { '.': {}, 'f:name': {}, 'f:port': {}, 'f:protocol': {} },
 };
 
+/** `labels` unless empty: an empty map in a configuration is a field of its own (tofieldset.go). */
+function withLabels(labels: Record<string, string>): { labels?: Record<string, string> } {
+  return Object.keys(labels).length === 0 ? {} : { labels };
+}
+
 function gateway(labels: Record<string, string>, listeners: object[] = [MESH_LISTENER]): object {
   return {
     apiVersion: GW,
     kind: 'Gateway',
-    metadata: { name: 'waypoint', namespace: 'bookinfo', labels },
+    metadata: { name: 'waypoint', namespace: 'bookinfo', ...withLabels(labels) },
     spec: { gatewayClassName: 'istio-waypoint', listeners },
   };
 }
@@ -99,7 +104,7 @@ function rc(labels: Record<string, string>, replicas: number): object {
   return {
     apiVersion: 'v1',
     kind: 'ReplicationController',
-    metadata: { name: 'rc', namespace: 'default', labels },
+    metadata: { name: 'rc', namespace: 'default', ...withLabels(labels) },
     spec: { replicas },
   };
 }
@@ -219,7 +224,13 @@ describe('serverSideApply: ownership and pruning', () => {
       {},
       { spec: { replicas: 4 } },
       [
-        ['test_applier', 'Apply', at(0), { 'f:metadata': { 'f:labels': { 'f:app': {} } } }],
+        // The applier's `spec: {}` is a field of its own: an empty object is a leaf (tofieldset.go).
+        [
+          'test_applier',
+          'Apply',
+          at(0),
+          { 'f:metadata': { 'f:labels': { 'f:app': {} } }, 'f:spec': {} },
+        ],
         ['test_updater', 'Update', at(1), { 'f:spec': { 'f:replicas': {} } }],
       ],
     ],
@@ -710,5 +721,34 @@ describe('untracked objects, subresources and reset fields', () => {
         listMapKeys: {},
       }),
     ).toThrow('metadata.managedFields must be nil');
+  });
+});
+
+describe('what the differential suite against structured-merge-diff found (test/oracles)', () => {
+  const cm = (data: object) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'c', namespace: 'd' },
+    ...data,
+  });
+
+  it('owns an empty object it applies as a leaf (tofieldset.go visitMapItems)', () => {
+    const live = run([{ apply: cm({ data: {} }), manager: 'a' }], 'v1');
+    expect(live.data).toEqual({});
+    expect(entries(live).map((e) => e[3])).toEqual([{ 'f:data': {} }]);
+  });
+
+  it("drops others' ownership of an object's children when a forced apply makes it a scalar (merge.go deduceAtom per side)", () => {
+    const live = run(
+      [
+        { apply: cm({ spec: { extra: { b: false } } }), manager: 'b' },
+        { apply: cm({ spec: { extra: 'c' } }), manager: 'a', force: true },
+      ],
+      'v1',
+    );
+    expect((live.spec as Record<string, unknown>).extra).toBe('c');
+    expect(entries(live).map((e) => [e[0], e[3]])).toEqual([
+      ['a', { 'f:spec': { 'f:extra': {} } }],
+    ]);
   });
 });
