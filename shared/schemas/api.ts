@@ -184,7 +184,7 @@ export const diagnostic = z.object({
   namespace: z.string().describe("The object's namespace (a Namespace's own name)."),
   waypoint: waypointRef.describe('The waypoint the diagnostic is about, if any.'),
   object: z.object({
-    kind: z.enum(['Namespace', 'Service', 'Pod', 'Gateway']),
+    kind: z.enum(['Namespace', 'Service', 'Pod', 'Gateway', 'ServiceEntry', 'WorkloadEntry']),
     namespace: z.string(),
     name: z.string(),
   }),
