@@ -176,27 +176,15 @@ export async function explainBinding(deps: Deps, input: ExplainInput): Promise<E
   );
   const namespaceMeta = snapshot.namespaces.find((n) => n.metadata.name === ns)?.metadata;
   const labels = { object: labelsOf(found.metadata), namespace: labelsOf(namespaceMeta) };
-  const own = parseUseWaypoint(found.metadata.labels, ns);
-  const inherited = parseUseWaypoint(namespaceMeta?.labels, ns);
   const condition = entry !== undefined && 'condition' in entry ? entry.condition : null;
   const noun = isPod ? 'Pod' : 'Service';
-  const rules: RuleApplied[] = [];
-  let decidedBy: string;
-  let named: WaypointRef | null = null;
-  if (own.kind === 'none') {
-    rules.push(rule('R2'));
-    decidedBy = `the ${noun}'s own label ${USE_WAYPOINT}=none`;
-  } else if (own.kind === 'ref') {
-    rules.push(rule('R1'));
-    named = own.ref;
-    decidedBy = `the ${noun}'s own label ${USE_WAYPOINT}=${labels.object.useWaypoint}`;
-  } else if (inherited.kind === 'ref') {
-    named = inherited.ref;
-    decidedBy = `namespace ${ns}'s label ${USE_WAYPOINT}=${labels.namespace.useWaypoint}`;
-  } else {
-    if (inherited.kind === 'none') rules.push(rule('R3'));
-    decidedBy = `no ${USE_WAYPOINT} label on the ${noun} or on namespace ${ns}`;
-  }
+  const decided = decision(
+    { noun, labels: found.metadata.labels, fromSpec: false },
+    namespaceMeta,
+    ns,
+  );
+  const { rules, decidedBy, named } = decided;
+
   const instance =
     isPod &&
     found.metadata.labels?.[GATEWAY_NAME] !== undefined &&
@@ -212,7 +200,7 @@ export async function explainBinding(deps: Deps, input: ExplainInput): Promise<E
   );
   if (isPod && named !== null && entry?.waypoint === null) {
     const dangling = diagnostics.some((d) => d.code === 'dangling-reference');
-    if (!dangling) rules.push(rule(own.kind === 'ref' ? 'K4' : 'K3'));
+    if (!dangling) rules.push(rule(decided.own === 'ref' ? 'K4' : 'K3'));
   }
   if (isPod) rules.push(rule('K5'));
   const workload = entry !== undefined && 'workload' in entry ? entry.workload : undefined;
@@ -234,7 +222,7 @@ export async function explainBinding(deps: Deps, input: ExplainInput): Promise<E
     condition,
     diagnostics,
     fixes: [
-      ...fixesFor(input, named, entry?.waypoint ?? null, own.kind, reason, diagnostics),
+      ...fixesFor(input, named, entry?.waypoint ?? null, decided.own, reason, diagnostics),
       ...canaryFacts.fixes,
     ],
   };
@@ -301,9 +289,9 @@ function entryFacts(snapshot: ClusterSnapshot, input: ExplainInput): EntryFacts 
   return { noun: 'WorkloadEntry', meta: found.metadata, labels, fromSpec };
 }
 
-/** R1-R3: which label decides, for an object whose labels istiod reads are `labels`. */
+/** R1-R3: which label decides, for an object (of kind `noun`) whose labels istiod reads are `labels`. */
 function decision(
-  facts: EntryFacts,
+  facts: Pick<EntryFacts, 'labels' | 'fromSpec'> & { readonly noun: string },
   namespaceMeta: ObjectMeta | undefined,
   ns: string,
 ): {

@@ -256,6 +256,12 @@ describe('the explain grammar', () => {
     expect(parseCommand(text)).toMatchObject({ verb: 'explain', kind });
   });
 
+  it('takes the structured form EventBridge commands use', () => {
+    expect(
+      parseCommand({ verb: 'explain', kind: 'workloadentry', name: 'vm', namespace: 'default' }),
+    ).toMatchObject({ verb: 'explain', kind: 'workloadentry', name: 'vm', namespace: 'default' });
+  });
+
   it('names every kind it takes when the object is of another kind', () => {
     expect(() => parseCommand('explain deployment/x')).toThrow(
       'explain takes one object: service/NAME, pod/NAME, serviceentry/NAME or workloadentry/NAME, as in: explain service/reviews -n default',
