@@ -149,7 +149,12 @@ function rule(id: keyof typeof RULE): RuleApplied {
   return { id, text: RULE[id] };
 }
 
-/** Explains the binding of one Service or Pod. */
+/**
+ * Explains the binding of one Service, Pod, ServiceEntry or WorkloadEntry.
+ *
+ * @example
+ * (await explainBinding(deps, { caller, cluster: 'local', namespace: 'default', kind: 'serviceentry', name: 'api' })).rules;
+ */
 // biome-ignore lint/complexity/noExcessiveCognitiveComplexity: one branch per rule of docs/istio-semantics.md, kept together to be read against it
 export async function explainBinding(deps: Deps, input: ExplainInput): Promise<Explanation> {
   deps.authorizer.authorize(input.caller, 'read', {
@@ -184,7 +189,6 @@ export async function explainBinding(deps: Deps, input: ExplainInput): Promise<E
     ns,
   );
   const { rules, decidedBy, named } = decided;
-
   const instance =
     isPod &&
     found.metadata.labels?.[GATEWAY_NAME] !== undefined &&
@@ -402,6 +406,9 @@ function outcomeRules(
 /**
  * Explains the binding of one ServiceEntry (as a Service, §15 S1-S8) or WorkloadEntry (as a Pod,
  * E1-E3) of a namespace snapshot.
+ *
+ * @example
+ * explainEntry(snapshot, { caller, cluster: 'c', namespace: 'default', kind: 'workloadentry', name: 'vm' }).via; // 'workloadentry'
  */
 export function explainEntry(snapshot: ClusterSnapshot, input: ExplainInput): Explanation {
   const ns = input.namespace;
