@@ -1175,6 +1175,13 @@ describe('ServiceEntry and WorkloadEntry enrollment (docs/istio-semantics.md §1
     expect(deleting.json.warnings).toEqual([
       'WorkloadEntry entries/vm-2 keeps istio.io/use-waypoint: svc-only in spec.labels, which unenroll does not change (istiod reads spec.labels under metadata.labels): remove it from the WorkloadEntry to unenroll it',
     ]);
+    // The waypoint serves services only: its status diagnoses the WorkloadEntry that names it (E2).
+    const status = await api.call('GET', `${ENS}/waypoints/svc-only`);
+    expect(
+      status.json.diagnostics
+        .filter((d: any) => d.object.kind === 'WorkloadEntry')
+        .map((d: any) => [d.code, d.subject]),
+    ).toEqual([['traffic-type-mismatch', 'WorkloadEntry entries/vm-2']]);
   });
 
   it('answers 404 for an entry that does not exist, and 400 naming the field for bad input', async () => {
