@@ -15,6 +15,7 @@ import {
   type PodBinding,
   type ServiceBinding,
   sameWaypoint,
+  type WaypointRef,
 } from '../domain/bindings.ts';
 import { type Diagnostic, diagnose } from '../domain/diagnostics.ts';
 import { NotFoundError, ValidationError } from '../domain/errors.ts';
@@ -46,7 +47,29 @@ export interface WaypointSummary {
   readonly effectiveTrafficType: string;
   /** The `Programmed` condition's status, `False` when absent. */
   readonly programmed: string;
-  readonly bound: { readonly services: number; readonly pods: number; readonly namespaces: number };
+  readonly bound: {
+    readonly services: number;
+    readonly pods: number;
+    readonly namespaces: number;
+    /** ServiceEntries whose hosts' traffic goes through it (§15 S1). */
+    readonly serviceEntries: number;
+    /** WorkloadEntries and inline endpoints of ServiceEntries bound to it (§15 E2, E4). */
+    readonly workloadEntries: number;
+  };
+}
+
+/** What is bound to one waypoint: Services, Pods, namespace defaults and entries (§15). */
+interface BoundSet {
+  readonly services: readonly ServiceBinding[];
+  readonly pods: readonly PodBinding[];
+  readonly namespaces: readonly NamespaceBinding[];
+  readonly serviceEntries: readonly ServiceEntryBinding[];
+  readonly workloadEntries: readonly WorkloadEntryBinding[];
+}
+
+/** Every binding of a cluster, entries included. */
+function clusterBindings(snapshot: ClusterSnapshot, context?: BindingContext): BindingSet {
+  return { ...computeBindings(snapshot, context), ...computeEntryBindings(snapshot) };
 }
 
 /** What is bound to a waypoint, in the namespaces `visible` admits. */
@@ -54,12 +77,16 @@ function visibleBoundTo(
   bindings: BindingSet,
   ref: { namespace: string; name: string },
   visible: (namespace: string) => boolean,
-): BindingSet {
+): BoundSet {
   const bound = boundTo(bindings, ref);
+  const mine = (b: { namespace: string; waypoint: WaypointRef | null }): boolean =>
+    sameWaypoint(b.waypoint, ref) && visible(b.namespace);
   return {
     services: bound.services.filter((s) => visible(s.namespace)),
     pods: bound.pods.filter((p) => visible(p.namespace)),
     namespaces: bound.namespaces.filter((n) => visible(n.namespace)),
+    serviceEntries: (bindings.serviceEntries ?? []).filter(mine),
+    workloadEntries: (bindings.workloadEntries ?? []).filter(mine),
   };
 }
 
@@ -91,6 +118,8 @@ function summarize(
       namespaces: dependents(snapshot, { namespace, name }).filter(
         (d) => d.kind === 'Namespace' && d.canary !== true && visible(d.namespace),
       ).length,
+      serviceEntries: bound.serviceEntries.length,
+      workloadEntries: bound.workloadEntries.length,
     },
   };
 }
@@ -103,7 +132,7 @@ export async function listWaypoints(
   const { caller, cluster } = input;
   deps.authorizer.authorize(caller, 'read', { cluster, namespace: input.namespace });
   const snapshot = await deps.clusters.get(cluster).clusterSnapshot();
-  const bindings = computeBindings(snapshot);
+  const bindings = clusterBindings(snapshot);
   return snapshot.gateways
     .filter((g) =>
       isWaypointClass(g.spec.gatewayClassName, snapshot.gatewayClasses, istioVersionOf(snapshot)),
@@ -133,6 +162,9 @@ export interface WaypointStatus {
   readonly boundServices: readonly ServiceBinding[];
   readonly boundPods: readonly PodBinding[];
   readonly boundNamespaces: readonly NamespaceBinding[];
+  readonly boundServiceEntries: readonly ServiceEntryBinding[];
+  /** WorkloadEntries, and inline endpoints of ServiceEntries (with `serviceEntryEndpoint`). */
+  readonly boundWorkloadEntries: readonly WorkloadEntryBinding[];
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -177,7 +209,7 @@ export async function waypointStatus(
     throw new NotFoundError(`waypoint ${input.namespace}/${input.name} not found`);
   }
   const context = new BindingContext(snapshot);
-  const bindings = computeBindings(snapshot, context);
+  const bindings = clusterBindings(snapshot, context);
   const ref = { namespace: input.namespace, name: input.name };
   // Other namespaces show only as far as the caller may read them.
   const visible = readable(deps, input.caller, input.cluster);
@@ -201,6 +233,8 @@ export async function waypointStatus(
     boundServices: bound.services,
     boundPods: bound.pods,
     boundNamespaces: bound.namespaces,
+    boundServiceEntries: bound.serviceEntries,
+    boundWorkloadEntries: bound.workloadEntries,
     diagnostics: diagnose(snapshot, context).filter(
       (d) => sameWaypoint(d.waypoint, ref) && visible(d.namespace),
     ),

@@ -68,7 +68,7 @@ Commands (istioctl waypoint's words and flags where it has them):
       Remove both labels.
   bindings [-n NS | -A]
       Which waypoint every Service and Pod is bound to, and what is wrong.
-  explain service/NAME | pod/NAME [-n NS]
+  explain service/NAME | pod/NAME | serviceentry/NAME | workloadentry/NAME [-n NS]
       Why: the label that decided, Istio's rule, the WaypointBound condition, what to change.
   plan MUTATION [; MUTATION]...
       Preview mutations (apply, delete, enroll, unenroll) in sequence, each on the state the one

@@ -15,7 +15,7 @@
  * enroll   namespace [NS] | service NAME | serviceentry NAME | workloadentry NAME | pod NAME... | pods -l SELECTOR  --waypoint W [--waypoint-namespace NS2] [-n NS] [--overwrite] [--force]
  * unenroll namespace [NS] | service NAME | serviceentry NAME | workloadentry NAME | pod NAME... | pods -l SELECTOR  [-n NS]
  * bindings [-n NS | -A]
- * explain  service/NAME | pod/NAME [-n NS]
+ * explain  service/NAME | pod/NAME | serviceentry/NAME | workloadentry/NAME [-n NS]
  * plan     MUTATION [; MUTATION]...
  * every verb: [--cluster C] [--dry-run] [-o table|json|yaml]
  * the command line only: [-c|--kubeconfig FILE] [--context CTX] [--api URL] [-f|--filename FILE|-]
@@ -210,7 +210,7 @@ const bindingsSchema = z.strictObject({
 
 const explainSchema = z.strictObject({
   verb: z.literal('explain'),
-  kind: z.enum(['service', 'pod']),
+  kind: z.enum(['service', 'pod', 'serviceentry', 'workloadentry']),
   name: nonEmpty,
   namespace,
   ...common,
@@ -455,6 +455,19 @@ const ENTRY_KINDS: Readonly<
   we: { kind: 'workloadentry', what: 'WorkloadEntry' },
 };
 
+/** The kinds `explain` takes, by the words (and short names) that name them. */
+const EXPLAIN_KINDS: Readonly<
+  Record<string, 'service' | 'pod' | 'serviceentry' | 'workloadentry'>
+> = {
+  service: 'service',
+  svc: 'service',
+  pod: 'pod',
+  serviceentry: 'serviceentry',
+  se: 'serviceentry',
+  workloadentry: 'workloadentry',
+  we: 'workloadentry',
+};
+
 /** `serviceentry NAME` or `workloadentry NAME` (one name). */
 function entryTarget(verb: string, word: string, names: readonly string[]): Target {
   const entry = ENTRY_KINDS[word] as { kind: 'serviceentry' | 'workloadentry'; what: string };
@@ -601,12 +614,13 @@ function fields(
     }
     case 'explain': {
       const [subject, ...rest] = args;
-      const match = /^(service|svc|pod)\/(.+)$/.exec(subject ?? '');
-      if (match === null || rest.length > 0)
+      const match = /^([a-z]+)\/(.+)$/.exec(subject ?? '');
+      const kind = match === null ? undefined : EXPLAIN_KINDS[match[1] ?? ''];
+      if (match === null || kind === undefined || rest.length > 0)
         throw usage(
-          'explain takes one object: service/NAME or pod/NAME, as in: explain service/reviews -n default',
+          'explain takes one object: service/NAME, pod/NAME, serviceentry/NAME or workloadentry/NAME, as in: explain service/reviews -n default',
         );
-      return { kind: match[1] === 'pod' ? 'pod' : 'service', name: match[2], namespace: ns };
+      return { kind, name: match[2], namespace: ns };
     }
   }
 }

@@ -76,6 +76,15 @@ function deleteText(result: CommandResult & { verb: 'delete' }): string {
     .join('');
 }
 
+/** An entry's conditions besides WaypointBound (WaypointMissing, VisibilityApplied; §15 S7, S8). */
+function otherConditions(result: CommandResult & { verb: 'explain' }): string[] {
+  return Object.entries(result.conditions ?? {})
+    .filter(([type]) => type !== 'istio.io/WaypointBound')
+    .map(
+      ([type, c]) => `  ${type.replace('istio.io/', '')}: ${c.status} ${c.reason}: ${c.message}`,
+    );
+}
+
 function explainText(result: CommandResult & { verb: 'explain' }): string {
   const { object: o } = result;
   const condition = result.condition;
@@ -86,11 +95,15 @@ function explainText(result: CommandResult & { verb: 'explain' }): string {
     ...(result.workload === false
       ? ['  workload:      none (istiod builds no workload for it now)']
       : []),
+    ...(result.configured === false
+      ? ['  configured:    no (istiod does not see or configure it; see the rules)']
+      : []),
     `  decided by:    ${result.decidedBy}`,
     ...result.rules.map(
       (r, i) => `  ${i === 0 ? 'rules:        ' : '              '} ${r.id}  ${r.text}`,
     ),
     `  WaypointBound: ${condition === null ? '<none>' : `${condition.status} ${condition.reason}: ${condition.message}`}`,
+    ...otherConditions(result),
     ...result.fixes.map((f, i) => `  ${i === 0 ? 'to change:    ' : '              '} ${f}`),
   ];
   const diagnostics =

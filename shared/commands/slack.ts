@@ -58,7 +58,7 @@ export const SLACK_HELP = `/waypoint COMMAND [flags]   (the same grammar as the 
   list [-n NS | -A]                       waypoints: name, revision, traffic type, programmed
   status [NAME] [-n NS | -A]              each waypoint's Programmed condition
   bindings [-n NS | -A]                   which waypoint each Service, Pod and Istio entry uses
-  explain service/NAME | pod/NAME [-n NS] why an object is bound the way it is
+  explain service/NAME | pod/NAME | se/NAME | we/NAME [-n NS]   why an object is bound the way it is
   generate [-n NS] [--name N] [--for T]   the waypoint Gateway istioctl would generate
   plan MUTATION [; MUTATION]...           preview changes; nothing changes
   apply [-n NS] [--name N] [--for T] [--enroll-namespace] [--overwrite] [-w]

@@ -22,10 +22,27 @@ import {
   GATEWAY_MANAGED,
   GATEWAY_NAME,
   PROTECTED_NAMESPACES,
+  REVISION,
   USE_WAYPOINT,
   USE_WAYPOINT_CANARY,
 } from './labels.ts';
-import type { ClusterSnapshot, Gateway, ObjectCondition, ObjectMeta, Service } from './model.ts';
+import { istiodView, meshConfigOf, visibilityFor } from './mesh-config.ts';
+import type {
+  ClusterSnapshot,
+  Gateway,
+  MeshConfig,
+  ObjectCondition,
+  ObjectMeta,
+  Service,
+  ServiceEntry,
+  WorkloadEntry,
+} from './model.ts';
+import {
+  computeEntryBindings,
+  WAYPOINT_BOUND as ENTRY_WAYPOINT_BOUND,
+  serviceHostsOf,
+  workloadEntryLabels,
+} from './service-entries.ts';
 import { isReady, isWaypointClass, programmedStatus } from './waypoints.ts';
 
 export type DiagnosticCode =
@@ -40,13 +57,17 @@ export type DiagnosticCode =
   | 'canary-not-attached'
   | 'canary-ignored'
   | 'drift'
-  | 'waypoint-binds-itself';
+  | 'waypoint-binds-itself'
+  | 'cross-namespace-forbidden'
+  | 'entry-label-overridden'
+  | 'host-shadowed'
+  | 'entry-ignored';
 
 export type Severity = 'error' | 'warning' | 'info';
 
 /** The object a diagnostic is about; a Namespace's `namespace` is its own name. */
 export interface DiagnosticObject {
-  readonly kind: 'Namespace' | 'Service' | 'Pod' | 'Gateway';
+  readonly kind: 'Namespace' | 'Service' | 'Pod' | 'Gateway' | 'ServiceEntry' | 'WorkloadEntry';
   readonly namespace: string;
   readonly name: string;
 }
@@ -97,7 +118,7 @@ function referenceProblem(scan: Scan, object: DiagnosticObject, error: BindingEr
   const bypass =
     object.kind === 'Namespace'
       ? "traffic of the namespace's Services and Pods bypasses any waypoint"
-      : `${object.kind === 'Pod' ? 'workload' : 'service'}-addressed traffic bypasses any waypoint (Istio never falls back to the namespace's waypoint)`;
+      : `${object.kind === 'Pod' || object.kind === 'WorkloadEntry' ? 'workload' : 'service'}-addressed traffic bypasses any waypoint (Istio never falls back to the namespace's waypoint)`;
   const problem = (code: DiagnosticCode, message: string): Diagnostic =>
     finding(code, 'error', object, error.waypoint, `uses waypoint ${ref}, ${message}`);
   if (error.reason === 'AttachmentDenied') {
@@ -367,6 +388,202 @@ function checkDrift(scan: Scan, snapshot: ClusterSnapshot): void {
   }
 }
 
+/** `namespace/name` of an object, to match entries across the raw snapshot and istiod's view. */
+function keyOf(meta: ObjectMeta): string {
+  return `${meta.namespace ?? ''}/${meta.name}`;
+}
+
+/** Whether an entry's own labels (a WorkloadEntry's merged labels, E1) name a waypoint. */
+function namesWaypoint(labels: ObjectMeta['labels']): boolean {
+  return parseUseWaypoint(labels, '').kind === 'ref';
+}
+
+/** An entry as the ignored-entry check reads it: kind, metadata and the labels istiod reads (E1). */
+type EntryLabels = readonly [DiagnosticObject['kind'], ObjectMeta, ObjectMeta['labels']];
+
+function labelledEntries(snapshot: ClusterSnapshot): EntryLabels[] {
+  return [
+    ...(snapshot.serviceEntries ?? []).map(
+      (e): EntryLabels => ['ServiceEntry', e.metadata, e.metadata.labels],
+    ),
+    ...(snapshot.workloadEntries ?? []).map(
+      (e): EntryLabels => ['WorkloadEntry', e.metadata, workloadEntryLabels(e)],
+    ),
+  ].filter(([, , labels]) => namesWaypoint(labels));
+}
+
+/** What istiod sees of entries and namespaces, to tell why an entry is ignored. */
+interface Sight {
+  readonly mesh: MeshConfig;
+  readonly seen: ReadonlySet<string>;
+  readonly discovered: ReadonlySet<string>;
+  readonly namespaceLabels: ReadonlyMap<string, ObjectMeta['labels']>;
+  readonly visibility: boolean;
+}
+
+/** Why istiod ignores an entry (M2, M4, S3), or null when it configures it. */
+function whyIgnored(sight: Sight, kind: DiagnosticObject['kind'], meta: ObjectMeta): string | null {
+  const { mesh } = sight;
+  const namespace = meta.namespace ?? '';
+  if (!sight.seen.has(keyOf(meta))) {
+    if (mesh.discoverySelectors.length > 0 && !sight.discovered.has(namespace))
+      return `its namespace ${namespace} matches none of MeshConfig discoverySelectors (M2)`;
+    return `its ${REVISION} label ${JSON.stringify(meta.labels?.[REVISION] ?? '')} is not istiod's revision ${JSON.stringify(mesh.revision)} (M4)`;
+  }
+  const none =
+    kind === 'ServiceEntry' &&
+    sight.visibility &&
+    visibilityFor(mesh, sight.namespaceLabels.get(namespace)) === 'None';
+  return none
+    ? `MeshConfig serviceEntryVisibility gives namespace ${namespace} NONE visibility (S3)`
+    : null;
+}
+
+/**
+ * Labelled entries istiod does not see or does not configure: outside the discovery selectors
+ * (M2), of another revision (M4), or of a namespace whose ServiceEntry visibility is NONE (S3).
+ */
+function checkIgnoredEntries(scan: Scan, snapshot: ClusterSnapshot, view: ClusterSnapshot): void {
+  const sight: Sight = {
+    mesh: meshConfigOf(snapshot),
+    seen: new Set(
+      [...(view.serviceEntries ?? []), ...(view.workloadEntries ?? [])].map((e) =>
+        keyOf(e.metadata),
+      ),
+    ),
+    discovered: new Set(view.namespaces.map((n) => n.metadata.name)),
+    namespaceLabels: new Map(snapshot.namespaces.map((n) => [n.metadata.name, n.metadata.labels])),
+    visibility: atLeast(scan.context.istioVersion, '1.31'),
+  };
+  for (const [kind, meta] of labelledEntries(snapshot)) {
+    const why = whyIgnored(sight, kind, meta);
+    if (why === null) continue;
+    scan.out.push(
+      finding(
+        'entry-ignored',
+        'warning',
+        objectOf(kind, meta),
+        null,
+        `carries ${USE_WAYPOINT}, but istiod ignores it: ${why}. Its label has no effect and no condition is written.`,
+      ),
+    );
+  }
+}
+
+/** S4, S5: hosts of a ServiceEntry that a Kubernetes Service of its namespace wins. */
+function checkShadowedHosts(scan: Scan, view: ClusterSnapshot): void {
+  const serviceHosts = serviceHostsOf(view);
+  for (const entry of view.serviceEntries ?? []) {
+    const namespace = entry.metadata.namespace ?? '';
+    const hosts = [...new Set(entry.spec.hosts)];
+    const lost = hosts.filter((h) => serviceHosts.has(`${namespace}/${h}`));
+    if (lost.length === 0) continue;
+    const outcome =
+      lost.length === hosts.length
+        ? 'every host is lost, so istiod does not configure the ServiceEntry at all: no waypoint, no condition, its endpoints are not workloads (S5)'
+        : "traffic to them follows the Service's binding, not this ServiceEntry's";
+    scan.out.push(
+      finding(
+        'host-shadowed',
+        'warning',
+        objectOf('ServiceEntry', entry.metadata),
+        null,
+        `has host(s) ${lost.join(', ')} that a Kubernetes Service of namespace ${namespace} also has; the Service wins (S4): ${outcome}. Remove the host or the Service.`,
+      ),
+    );
+  }
+}
+
+/** E1: a WorkloadEntry whose spec.labels name another waypoint than its metadata.labels. */
+function overriddenLabel(entry: WorkloadEntry): Diagnostic | null {
+  const namespace = entry.metadata.namespace ?? '';
+  const spec = parseUseWaypoint(entry.spec?.labels, namespace);
+  const meta = parseUseWaypoint(entry.metadata.labels, namespace);
+  if (spec.kind !== 'ref' || meta.kind === 'absent') return null;
+  if (meta.kind === 'ref' && formatRef(meta.ref) === formatRef(spec.ref)) return null;
+  const used = meta.kind === 'ref' ? formatRef(meta.ref) : 'none';
+  return finding(
+    'entry-label-overridden',
+    'warning',
+    objectOf('WorkloadEntry', entry.metadata),
+    meta.kind === 'ref' ? meta.ref : null,
+    `names waypoint ${formatRef(spec.ref)} in spec.labels and ${used} in metadata.labels; istiod merges them and metadata.labels win (E1), so it uses ${used}. Remove ${USE_WAYPOINT} from spec.labels or make both agree.`,
+  );
+}
+
+/** A reference of a labelled ServiceEntry (S1, S2) istiod could not honour. */
+function serviceEntryProblem(
+  scan: Scan,
+  context: BindingContext,
+  entry: ServiceEntry,
+  reason: string | undefined,
+): Diagnostic | null {
+  const object = objectOf('ServiceEntry', entry.metadata);
+  const { waypoint, error } = context.serviceOutcome({ metadata: entry.metadata });
+  if (reason === 'CrossNamespaceWaypointForbidden' && waypoint !== null) {
+    const ref = { namespace: waypoint.namespace, name: waypoint.name };
+    return finding(
+      'cross-namespace-forbidden',
+      'error',
+      object,
+      ref,
+      `uses waypoint ${formatRef(ref)} in another namespace, but MeshConfig serviceEntryVisibility gives namespace ${object.namespace} NAMESPACE visibility, which forbids it (S2, CrossNamespaceWaypointForbidden); service-addressed traffic bypasses any waypoint. Use a waypoint of namespace ${object.namespace}.`,
+    );
+  }
+  return error === null ? null : referenceProblem(scan, object, error);
+}
+
+/**
+ * ServiceEntries and WorkloadEntries (§15): references istiod could not honour (as for Services
+ * and Pods, on istiod's view), entries it ignores, shadowed hosts and overridden labels.
+ */
+function checkEntries(scan: Scan, snapshot: ClusterSnapshot): void {
+  const view = istiodView(snapshot);
+  const context = view === snapshot ? scan.context : new BindingContext(view);
+  checkServiceEntryReferences(scan, snapshot, view, context);
+  checkWorkloadEntryReferences(scan, view, context);
+  checkIgnoredEntries(scan, snapshot, view);
+  checkShadowedHosts(scan, view);
+}
+
+function checkServiceEntryReferences(
+  scan: Scan,
+  snapshot: ClusterSnapshot,
+  view: ClusterSnapshot,
+  context: BindingContext,
+): void {
+  const reasons = new Map(
+    computeEntryBindings(snapshot).serviceEntries.map((b) => [
+      `${b.namespace}/${b.name}`,
+      b.conditions[ENTRY_WAYPOINT_BOUND]?.reason,
+    ]),
+  );
+  for (const entry of view.serviceEntries ?? []) {
+    if (!namesWaypoint(entry.metadata.labels)) continue;
+    // Not configured (S3, S5): no condition; checkIgnoredEntries and checkShadowedHosts say why.
+    const reason = reasons.get(keyOf(entry.metadata));
+    if (reason === undefined) continue;
+    const problem = serviceEntryProblem(scan, context, entry, reason);
+    if (problem !== null) scan.out.push(problem);
+  }
+}
+
+function checkWorkloadEntryReferences(
+  scan: Scan,
+  view: ClusterSnapshot,
+  context: BindingContext,
+): void {
+  for (const entry of view.workloadEntries ?? []) {
+    const overridden = overriddenLabel(entry);
+    if (overridden !== null) scan.out.push(overridden);
+    const labels = workloadEntryLabels(entry);
+    if (!namesWaypoint(labels)) continue;
+    const { error } = context.podOutcome({ metadata: { ...entry.metadata, labels } });
+    if (error !== null)
+      scan.out.push(referenceProblem(scan, objectOf('WorkloadEntry', entry.metadata), error));
+  }
+}
+
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
 /**
@@ -391,6 +608,7 @@ export function diagnose(
   checkIgnoredCanaries(scan, snapshot);
   checkDrift(scan, snapshot);
   checkSelfBinding(scan, snapshot);
+  checkEntries(scan, snapshot);
   return scan.out.sort(
     (a, b) =>
       SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||

@@ -284,7 +284,8 @@ function bindEndpoints(context: BindingContext, entry: ServiceEntry): WorkloadEn
   });
 }
 
-function serviceHostsOf(snapshot: ClusterSnapshot): Set<string> {
+/** `namespace/hostname` of every Kubernetes Service that wins its hostname (S4); ExternalName aside. */
+export function serviceHostsOf(snapshot: ClusterSnapshot): Set<string> {
   const hosts = new Set<string>();
   for (const s of snapshot.services) {
     if (s.spec?.type === 'ExternalName') continue;

@@ -184,7 +184,7 @@ export const diagnostic = z.object({
   namespace: z.string().describe("The object's namespace (a Namespace's own name)."),
   waypoint: waypointRef.describe('The waypoint the diagnostic is about, if any.'),
   object: z.object({
-    kind: z.enum(['Namespace', 'Service', 'Pod', 'Gateway']),
+    kind: z.enum(['Namespace', 'Service', 'Pod', 'Gateway', 'ServiceEntry', 'WorkloadEntry']),
     namespace: z.string(),
     name: z.string(),
   }),
@@ -265,9 +265,15 @@ export const waypointSummary = z.object({
   effectiveTrafficType: z.string(),
   programmed: z.string(),
   bound: z
-    .object({ services: z.number(), pods: z.number(), namespaces: z.number() })
+    .object({
+      services: z.number(),
+      pods: z.number(),
+      namespaces: z.number(),
+      serviceEntries: z.number(),
+      workloadEntries: z.number(),
+    })
     .describe(
-      'Services and Pods bound to it, and namespaces enrolled on it (istio.io/use-waypoint names it), among those the caller may read.',
+      'Services, Pods, ServiceEntries and WorkloadEntries (with inline endpoints of ServiceEntries) bound to it, and namespaces enrolled on it (istio.io/use-waypoint names it), among those the caller may read.',
     ),
 });
 export const waypointStatus = z.object({
@@ -280,6 +286,8 @@ export const waypointStatus = z.object({
   boundServices: z.array(serviceBinding),
   boundPods: z.array(podBinding),
   boundNamespaces: z.array(namespaceBinding),
+  boundServiceEntries: z.array(serviceEntryBinding),
+  boundWorkloadEntries: z.array(workloadEntryBinding),
   diagnostics: z.array(diagnostic),
 });
 export const problem = z.object({

@@ -225,6 +225,40 @@ describe('ServiceEntries and WorkloadEntries with --kubeconfig (docs/istio-seman
       /^default\s+vm-1\s+-\s+default\/egress\s+workloadentry\s+WaypointAccepted$/m,
     );
     expect(table.stdout).toMatch(/^default\s+ext-api\s+10\.1\.0\.1\s+\S+\s+\S+\s+-$/m);
+    // explain walks istiod's decision for each entry, as for a Service and a Pod.
+    const explained = await run(k('explain', 'se/ext-api', '-n', 'default'));
+    expect([explained.code, explained.stderr]).toEqual([0, '']);
+    expect(explained.stdout.split('\n').slice(0, 5)).toEqual([
+      'ServiceEntry default/ext-api (service-addressed traffic)',
+      '  waypoint:      default/egress via serviceentry',
+      "  decided by:    the ServiceEntry's own label istio.io/use-waypoint=egress",
+      "  rules:         S1  a ServiceEntry is bound like a Service: its own label beats its namespace's; the waypoint must serve service traffic",
+      "                 R1  the object's own istio.io/use-waypoint label beats its namespace's, in every outcome",
+    ]);
+    const vm = JSON.parse(
+      (await run(k('explain', 'workloadentry/vm-1', '-n', 'default', '-o', 'json'))).stdout,
+    );
+    expect(vm).toMatchObject({
+      object: { kind: 'WorkloadEntry', namespace: 'default', name: 'vm-1' },
+      traffic: 'workload',
+      waypoint: { namespace: 'default', name: 'egress' },
+      via: 'workloadentry',
+      condition: { status: 'True', reason: 'WaypointAccepted' },
+    });
+    expect(await run(k('explain', 'we/nope', '-n', 'default'))).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'Error: workloadentries "nope" not found\n',
+    });
+    // list -o json counts them among what is bound to the waypoint.
+    const listed = JSON.parse((await run(k('list', '-n', 'default', '-o', 'json'))).stdout);
+    expect(listed.waypoints.find((w: { name: string }) => w.name === 'egress').bound).toEqual({
+      services: 0,
+      pods: 0,
+      namespaces: 0,
+      serviceEntries: 1,
+      workloadEntries: 1,
+    });
     const refused = await run(k('delete', 'egress', '-n', 'default'));
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('ServiceEntry default/ext-api, WorkloadEntry default/vm-1');

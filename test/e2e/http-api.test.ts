@@ -195,7 +195,7 @@ describe('waypoints', () => {
       effectiveTrafficType: 'service',
       programmed: 'True',
       // The namespace is enrolled on it: it counts, though a service waypoint binds no pods.
-      bound: { services: 3, pods: 0, namespaces: 1 },
+      bound: { services: 3, pods: 0, namespaces: 1, serviceEntries: 0, workloadEntries: 0 },
     });
   });
 
@@ -816,11 +816,23 @@ describe('authorization', () => {
     );
     expect(status.status).toBe(200);
     expect(JSON.stringify(status.json)).not.toContain('payments');
-    expect(status.json.waypoint.bound).toEqual({ services: 0, pods: 0, namespaces: 0 });
+    expect(status.json.waypoint.bound).toEqual({
+      services: 0,
+      pods: 0,
+      namespaces: 0,
+      serviceEntries: 0,
+      workloadEntries: 0,
+    });
     const list = await guarded.call('GET', '/v1/clusters/local/waypoints?namespace=team-a', {
       caller: operator,
     });
-    expect(list.json.items[0].bound).toEqual({ services: 0, pods: 0, namespaces: 0 });
+    expect(list.json.items[0].bound).toEqual({
+      services: 0,
+      pods: 0,
+      namespaces: 0,
+      serviceEntries: 0,
+      workloadEntries: 0,
+    });
     const conflict = await guarded.call(
       'DELETE',
       '/v1/clusters/local/namespaces/team-a/waypoints/shared-a?dryRun=true',
@@ -1088,6 +1100,20 @@ describe('ServiceEntry and WorkloadEntry enrollment (docs/istio-semantics.md §1
     expect(changed(we.json)).toEqual(['WorkloadEntry vm-1: - -> egress']);
     expect(await labelsOf('workloadentries/vm-1')).toEqual({ 'istio.io/use-waypoint': 'egress' });
 
+    // list and status count and show the entries bound to the waypoint.
+    const list = await api.call('GET', '/v1/clusters/local/waypoints?namespace=entries');
+    expect(list.json.items.map((w: any) => [w.name, w.bound])).toEqual([
+      ['egress', { services: 0, pods: 0, namespaces: 0, serviceEntries: 1, workloadEntries: 1 }],
+      ['svc-only', { services: 0, pods: 0, namespaces: 0, serviceEntries: 0, workloadEntries: 0 }],
+    ]);
+    const status = await api.call('GET', `${ENS}/waypoints/egress`);
+    expect(status.json.boundServiceEntries.map((b: any) => [b.name, b.via])).toEqual([
+      ['api', 'serviceentry'],
+    ]);
+    expect(status.json.boundWorkloadEntries.map((b: any) => [b.name, b.via])).toEqual([
+      ['vm-1', 'workloadentry'],
+    ]);
+
     const refused = await api.call('DELETE', `${ENS}/waypoints/egress`);
     expect(refused.status).toBe(409);
     expect(refused.json.dependents).toEqual([
@@ -1149,6 +1175,13 @@ describe('ServiceEntry and WorkloadEntry enrollment (docs/istio-semantics.md §1
     expect(deleting.json.warnings).toEqual([
       'WorkloadEntry entries/vm-2 keeps istio.io/use-waypoint: svc-only in spec.labels, which unenroll does not change (istiod reads spec.labels under metadata.labels): remove it from the WorkloadEntry to unenroll it',
     ]);
+    // The waypoint serves services only: its status diagnoses the WorkloadEntry that names it (E2).
+    const status = await api.call('GET', `${ENS}/waypoints/svc-only`);
+    expect(
+      status.json.diagnostics
+        .filter((d: any) => d.object.kind === 'WorkloadEntry')
+        .map((d: any) => [d.code, d.subject]),
+    ).toEqual([['traffic-type-mismatch', 'WorkloadEntry entries/vm-2']]);
   });
 
   it('answers 404 for an entry that does not exist, and 400 naming the field for bad input', async () => {

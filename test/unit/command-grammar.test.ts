@@ -54,7 +54,7 @@ describe('flags, as pflag parses them', () => {
     ],
     [
       ['explain', 'deployment/x'],
-      'explain takes one object: service/NAME or pod/NAME, as in: explain service/reviews -n default',
+      'explain takes one object: service/NAME, pod/NAME, serviceentry/NAME or workloadentry/NAME, as in: explain service/reviews -n default',
     ],
     [['list', '-o', 'xml'], 'unknown output format "xml": use table, json or yaml'],
     [['plan'], 'missing a mutation: apply, delete, enroll, unenroll, promote, rollback'],

@@ -26,7 +26,7 @@ const summary = (
   trafficType,
   effectiveTrafficType: 'service',
   programmed,
-  bound: { services: 0, pods: 0, namespaces: 0 },
+  bound: { services: 0, pods: 0, namespaces: 0, serviceEntries: 0, workloadEntries: 0 },
 });
 
 const status = (namespace: string, status: string): WaypointStatus => ({
@@ -37,6 +37,8 @@ const status = (namespace: string, status: string): WaypointStatus => ({
   boundServices: [],
   boundPods: [],
   boundNamespaces: [],
+  boundServiceEntries: [],
+  boundWorkloadEntries: [],
   diagnostics: [],
 });
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LOCAL_PERMISSIVE, parsePolicy, policyAuthorizer } from '../../shared/app/authorization.ts';
-import { getNamespaceBindings, waypointStatus } from '../../shared/app/queries.ts';
+import { getNamespaceBindings, listWaypoints, waypointStatus } from '../../shared/app/queries.ts';
 import { reconcileNow } from '../../shared/app/reconcile-now.ts';
 import { ForbiddenError } from '../../shared/domain/errors.ts';
 import type { ClusterSnapshot } from '../../shared/domain/model.ts';
@@ -117,5 +117,70 @@ describe('reconcile now', () => {
       ),
     ).rejects.toThrow(ForbiddenError);
     expect(queued).toEqual([]);
+  });
+});
+
+describe('waypoint list and status count ServiceEntries and WorkloadEntries', () => {
+  const withEntries: ClusterSnapshot = {
+    ...snapshot,
+    services: [service('default', 'reviews')],
+    serviceEntries: [
+      {
+        // No label: namespace default's waypoint, a service waypoint (§15 S1).
+        metadata: { name: 'api', namespace: 'default', labels: {} },
+        spec: {
+          hosts: ['api.example.com'],
+          resolution: 'STATIC',
+          // The endpoint's own label picks the workload waypoint (§15 E4).
+          endpoints: [{ address: '10.0.0.9', labels: { [USE]: 'waypoint-east' } }],
+        },
+      },
+    ],
+    workloadEntries: [
+      {
+        // spec.labels name the waypoint (§15 E1).
+        metadata: { name: 'vm', namespace: 'default', labels: {} },
+        spec: { address: '10.0.0.8', labels: { [USE]: 'waypoint-east' } },
+      },
+    ],
+  };
+  const entryCluster = {
+    clusterSnapshot: async () => withEntries,
+    getGateway: async () => null,
+  } as unknown as Cluster;
+  const entryDeps = { ...deps, clusters: { names: () => ['c'], get: () => entryCluster } };
+
+  it('counts the entries bound to each waypoint beside Services, Pods and namespaces', async () => {
+    const list = await listWaypoints(entryDeps, { caller, cluster: 'c' });
+    expect(list.map((w) => [w.name, w.bound])).toEqual([
+      ['waypoint', { services: 1, pods: 0, namespaces: 1, serviceEntries: 1, workloadEntries: 0 }],
+      [
+        'waypoint-east',
+        { services: 0, pods: 0, namespaces: 0, serviceEntries: 0, workloadEntries: 2 },
+      ],
+    ]);
+  });
+
+  it('lists the entries bound to a waypoint in its status, inline endpoints with their address', async () => {
+    const status = await waypointStatus(entryDeps, {
+      caller,
+      cluster: 'c',
+      namespace: 'default',
+      name: 'waypoint-east',
+    });
+    expect(status.boundServiceEntries).toEqual([]);
+    expect(
+      status.boundWorkloadEntries.map((b) => [b.name, b.serviceEntryEndpoint ?? null]),
+    ).toEqual([
+      ['api', '10.0.0.9'],
+      ['vm', null],
+    ]);
+    const primary = await waypointStatus(entryDeps, {
+      caller,
+      cluster: 'c',
+      namespace: 'default',
+      name: 'waypoint',
+    });
+    expect(primary.boundServiceEntries.map((b) => b.name)).toEqual(['api']);
   });
 });

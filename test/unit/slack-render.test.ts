@@ -31,7 +31,7 @@ const summary = (namespace: string, name: string, programmed = 'True') => ({
   trafficType: 'service',
   effectiveTrafficType: 'service',
   programmed,
-  bound: { services: 0, pods: 0, namespaces: 0 },
+  bound: { services: 0, pods: 0, namespaces: 0, serviceEntries: 0, workloadEntries: 0 },
 });
 const ok = (result: CommandResult): CommandOutcome => ({
   exitCode: 0,
