@@ -7,7 +7,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { NAMESPACES } from '../src/api.ts';
 import type { LocalCluster } from '../src/cluster.ts';
 import type { EntryStatus } from '../src/istiod.ts';
@@ -749,17 +749,26 @@ describe('watch', () => {
   });
 
   it('clears its timeout when it closes', async () => {
-    const timers = (): number =>
-      process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-    // Let the watches of earlier tests finish closing on the server side.
-    await new Promise((r) => setTimeout(r, 100));
-    const baseline = timers();
-    const revision = local.server.store.revision;
-    const w = watch(local, `${PODS}?watch=true&timeoutSeconds=3600&resourceVersion=${revision}`);
-    await w.ready;
-    await eventually(() => timers() === baseline + 1);
-    w.close();
-    await eventually(() => timers() === baseline);
+    // The server's own timer for this watch (timeoutSeconds=3600), followed through the global
+    // timer functions, not a count of every timer the process has.
+    const set = vi.spyOn(globalThis, 'setTimeout');
+    const cleared = vi.spyOn(globalThis, 'clearTimeout');
+    try {
+      const revision = local.server.store.revision;
+      const w = watch(local, `${PODS}?watch=true&timeoutSeconds=3600&resourceVersion=${revision}`);
+      await w.ready;
+      const index = await eventually(() => {
+        const i = set.mock.calls.findIndex(([, ms]) => ms === 3_600_000);
+        return i >= 0 ? i : undefined;
+      });
+      const timer = set.mock.results[index]?.value;
+      expect(cleared.mock.calls.some(([t]) => t === timer)).toBe(false);
+      w.close();
+      await eventually(() => cleared.mock.calls.some(([t]) => t === timer));
+    } finally {
+      set.mockRestore();
+      cleared.mockRestore();
+    }
   });
 
   it('sends the current objects first when no resourceVersion is given', async () => {
