@@ -87,6 +87,22 @@ function route<P, Q, B>(definition: Route<P, Q, B>): Route<P, Q, B> {
 
 type NsParams = z.infer<typeof api.namespaceParams>;
 
+/** The objects a route's path names, as the label targets of enrollment and canary routes. */
+const namespaceOf = (i: { params: NsParams }) => ({
+  kind: 'namespace' as const,
+  namespace: i.params.namespace,
+});
+const serviceOf = (i: { params: NsParams }) => ({
+  kind: 'service' as const,
+  namespace: i.params.namespace,
+  name: (i.params as z.infer<typeof api.serviceParams>).service,
+});
+const serviceEntryOf = (i: { params: NsParams }) => ({
+  kind: 'serviceentry' as const,
+  namespace: i.params.namespace,
+  name: (i.params as z.infer<typeof api.serviceEntryParams>).serviceentry,
+});
+
 function enrollmentRoutes<P extends NsParams>(
   path: string,
   noun: string,
@@ -323,48 +339,26 @@ export const ROUTES: readonly Route[] = [
     run: async (deps, input) =>
       ok(await deleteWaypoint(deps, { ...requested(input), ...input.params, ...input.query })),
   }),
-  ...canaryRoutes(`${NS}/canary`, 'a namespace', api.namespaceParams, (i) => ({
-    kind: 'namespace',
-    namespace: i.params.namespace,
-  })),
-  ...canaryRoutes(`${NS}/services/{service}/canary`, 'a Service', api.serviceParams, (i) => ({
-    kind: 'service',
-    namespace: i.params.namespace,
-    name: (i.params as z.infer<typeof api.serviceParams>).service,
-  })),
+  ...canaryRoutes(`${NS}/canary`, 'a namespace', api.namespaceParams, namespaceOf),
+  ...canaryRoutes(`${NS}/services/{service}/canary`, 'a Service', api.serviceParams, serviceOf),
   ...canaryRoutes(
     `${NS}/serviceentries/{serviceentry}/canary`,
     'a ServiceEntry',
     api.serviceEntryParams,
-    (i) => ({
-      kind: 'serviceentry',
-      namespace: i.params.namespace,
-      name: (i.params as z.infer<typeof api.serviceEntryParams>).serviceentry,
-    }),
+    serviceEntryOf,
   ),
-  ...enrollmentRoutes(`${NS}/enrollment`, 'a namespace', api.namespaceParams, (i) => ({
-    kind: 'namespace',
-    namespace: i.params.namespace,
-  })),
+  ...enrollmentRoutes(`${NS}/enrollment`, 'a namespace', api.namespaceParams, namespaceOf),
   ...enrollmentRoutes(
     `${NS}/services/{service}/enrollment`,
     'a Service',
     api.serviceParams,
-    (i) => ({
-      kind: 'service',
-      namespace: i.params.namespace,
-      name: (i.params as z.infer<typeof api.serviceParams>).service,
-    }),
+    serviceOf,
   ),
   ...enrollmentRoutes(
     `${NS}/serviceentries/{serviceentry}/enrollment`,
     'a ServiceEntry',
     api.serviceEntryParams,
-    (i) => ({
-      kind: 'serviceentry',
-      namespace: i.params.namespace,
-      name: (i.params as z.infer<typeof api.serviceEntryParams>).serviceentry,
-    }),
+    serviceEntryOf,
   ),
   ...enrollmentRoutes(
     `${NS}/workloadentries/{workloadentry}/enrollment`,
