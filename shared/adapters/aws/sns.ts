@@ -6,52 +6,39 @@
  * failed entries the same way: a sender fault fails at once, others are resent with backoff.
  */
 import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { UnavailableError } from '../../domain/errors.ts';
 import type { ChangePublisher, OutgoingMessage } from '../../ports.ts';
-import { systemClock } from '../clock.ts';
-import { SEND_BATCH_MAX_ENTRIES, type SqsOptions, sendBatches } from './sqs.ts';
+import { type BatchSendOptions, sendEntries } from './batch-send.ts';
+import { SEND_BATCH_MAX_ENTRIES, sendBatches } from './sqs.ts';
 
 /** SNS's largest PublishBatch payload (the sum of its messages) and largest message: 256 KiB. */
 export const PUBLISH_BATCH_MAX_BYTES = 262_144;
 
 /** How the SNS publisher retries and tells time (as the SQS adapters do). */
-export type SnsOptions = SqsOptions;
+export type SnsOptions = BatchSendOptions;
 
 /** Publishes one batch, resending failed entries; throws UnavailableError when some never made it. */
-async function publishBatch(
+function publishBatch(
   client: SNSClient,
   topicArn: string,
   batch: readonly OutgoingMessage[],
   options: SnsOptions,
 ): Promise<void> {
-  const attempts = options.attempts ?? 4;
-  const clock = options.clock ?? systemClock;
-  let pending = batch.map((m, i) => ({
+  const entries = batch.map((m, i) => ({
     Id: `m${i}`,
     Message: m.body,
     MessageGroupId: m.groupId,
     MessageDeduplicationId: m.deduplicationId,
   }));
-  for (let attempt = 1; pending.length > 0; attempt++) {
-    const result = await client.send(
-      new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: pending }),
-    );
-    const failed = new Map((result.Failed ?? []).map((f) => [f.Id, f]));
-    const permanent = [...failed.values()].filter((f) => f.SenderFault === true);
-    if (permanent.length > 0) {
-      throw new UnavailableError(
-        `SNS refused ${permanent.length} message(s) to ${topicArn}: ${permanent.map((f) => `${f.Code}: ${f.Message}`).join('; ')}`,
-      );
-    }
-    pending = pending.filter((e) => failed.has(e.Id));
-    if (pending.length === 0) return;
-    if (attempt >= attempts) {
-      throw new UnavailableError(
-        `SNS kept failing ${pending.length} message(s) to ${topicArn} after ${attempts} attempts`,
-      );
-    }
-    await clock.sleep(100 * 2 ** attempt);
-  }
+  return sendEntries(
+    entries,
+    (pending) =>
+      client.send(
+        new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: pending }),
+      ),
+    'SNS',
+    topicArn,
+    options,
+  );
 }
 
 /**

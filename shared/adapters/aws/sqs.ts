@@ -6,22 +6,18 @@
  */
 import { createHash } from 'node:crypto';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { UnavailableError, ValidationError } from '../../domain/errors.ts';
+import { ValidationError } from '../../domain/errors.ts';
 import { messageGroupId, SQS_MAX_BYTES } from '../../domain/message.ts';
 import type { ChangePublisher, Clock, OutgoingMessage, ReconcileQueue } from '../../ports.ts';
 import type { ReconcileRequest } from '../../schemas/reconcile-request.ts';
 import { systemClock } from '../clock.ts';
+import { type BatchSendOptions, sendEntries } from './batch-send.ts';
 
 /** SQS's largest number of entries in one SendMessageBatch call. */
 export const SEND_BATCH_MAX_ENTRIES = 10;
 
 /** How the SQS adapters retry and tell time. */
-export interface SqsOptions {
-  /** Attempts for entries SQS refuses with a retryable error (default 4). */
-  readonly attempts?: number;
-  /** Waits between attempts and, for reconcile requests, the deduplication salt (default: the system clock). */
-  readonly clock?: Clock;
-}
+export type SqsOptions = BatchSendOptions;
 
 /**
  * Splits messages, in order, into SendMessageBatch calls: at most 10 entries, at most 1 MiB of
@@ -82,40 +78,25 @@ export function requestDeduplicationId(
 }
 
 /** Sends one batch, resending failed entries; throws UnavailableError when some never made it. */
-async function sendBatch(
+function sendBatch(
   client: SQSClient,
   queueUrl: string,
   batch: readonly OutgoingMessage[],
   options: SqsOptions,
 ): Promise<void> {
-  const attempts = options.attempts ?? 4;
-  const clock = options.clock ?? systemClock;
-  let pending = batch.map((m, i) => ({
+  const entries = batch.map((m, i) => ({
     Id: `m${i}`,
     MessageBody: m.body,
     MessageGroupId: m.groupId,
     MessageDeduplicationId: m.deduplicationId,
   }));
-  for (let attempt = 1; pending.length > 0; attempt++) {
-    const result = await client.send(
-      new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }),
-    );
-    const failed = new Map((result.Failed ?? []).map((f) => [f.Id, f]));
-    const permanent = [...failed.values()].filter((f) => f.SenderFault === true);
-    if (permanent.length > 0) {
-      throw new UnavailableError(
-        `SQS refused ${permanent.length} message(s) to ${queueUrl}: ${permanent.map((f) => `${f.Code}: ${f.Message}`).join('; ')}`,
-      );
-    }
-    pending = pending.filter((e) => failed.has(e.Id));
-    if (pending.length === 0) return;
-    if (attempt >= attempts) {
-      throw new UnavailableError(
-        `SQS kept failing ${pending.length} message(s) to ${queueUrl} after ${attempts} attempts`,
-      );
-    }
-    await clock.sleep(100 * 2 ** attempt);
-  }
+  return sendEntries(
+    entries,
+    (pending) => client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending })),
+    'SQS',
+    queueUrl,
+    options,
+  );
 }
 
 /** Sends messages in order, a batch at a time (a FIFO group keeps their order). */
