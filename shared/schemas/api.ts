@@ -216,29 +216,17 @@ export const workloadEntryBinding = z.object({
     .optional()
     .describe('For an inline endpoint of the ServiceEntry `name`: its address.'),
 });
+/** One side of a binding change: the object's binding, null when it did not or no longer exists. */
+const changedBinding = z
+  .union([serviceBinding, podBinding, namespaceBinding, serviceEntryBinding, workloadEntryBinding])
+  .nullable();
 export const bindingChange = z.object({
   kind: z.enum(['Namespace', 'Service', 'Pod', 'ServiceEntry', 'WorkloadEntry']),
   namespace: z.string(),
   name: z.string(),
   traffic: z.enum(['service', 'workload']),
-  before: z
-    .union([
-      serviceBinding,
-      podBinding,
-      namespaceBinding,
-      serviceEntryBinding,
-      workloadEntryBinding,
-    ])
-    .nullable(),
-  after: z
-    .union([
-      serviceBinding,
-      podBinding,
-      namespaceBinding,
-      serviceEntryBinding,
-      workloadEntryBinding,
-    ])
-    .nullable(),
+  before: changedBinding,
+  after: changedBinding,
 });
 export const mutationResult = z.object({
   dryRun: z.boolean(),
