@@ -203,8 +203,6 @@ const kinds: Record<string, { bucket: Bucket; schema: z.ZodType; group: string }
   },
 };
 
-export { MESH_CONFIG_NAME, MESH_CONFIG_NAMESPACE };
-
 /**
  * istiod's revision as its mesh ConfigMap names it (§15.1 M4): the `istio.io/rev` label, else the
  * `<rev>` of a ConfigMap named `istio-<rev>`, else none ('').

@@ -25,7 +25,13 @@ import {
   ValidationError,
   type WaypointerError,
 } from '../../domain/errors.ts';
-import { GATEWAY_NAME, ISTIO_NETWORKING_GROUP, USE_WAYPOINT } from '../../domain/labels.ts';
+import {
+  GATEWAY_NAME,
+  ISTIO_NETWORKING_GROUP,
+  MESH_CONFIG_NAME,
+  MESH_CONFIG_NAMESPACE,
+  USE_WAYPOINT,
+} from '../../domain/labels.ts';
 import type {
   ClusterSnapshot,
   Gateway,
@@ -48,12 +54,7 @@ import type {
   SnapshotOptions,
   WriteOptions,
 } from '../../ports.ts';
-import {
-  MESH_CONFIG_NAME,
-  MESH_CONFIG_NAMESPACE,
-  parseMeshConfig,
-  revisionOfMeshConfigMap,
-} from '../../schemas/kubernetes.ts';
+import { parseMeshConfig, revisionOfMeshConfigMap } from '../../schemas/kubernetes.ts';
 import { systemClock } from '../clock.ts';
 import { type EksKubeConfigOptions, type EksTokenSource, eksKubeConfig } from './eks-auth.ts';
 

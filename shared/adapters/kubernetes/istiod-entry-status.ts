@@ -5,14 +5,13 @@
  */
 
 import type { z } from 'zod';
+import { MESH_CONFIG_NAME, MESH_CONFIG_NAMESPACE } from '../../domain/labels.ts';
 import type { ClusterSnapshot, MeshConfig } from '../../domain/model.ts';
 import { type EntryStatus, entryStatuses } from '../../domain/service-entries.ts';
 import {
   configMapSchema,
   gatewayClassSchema,
   gatewaySchema,
-  MESH_CONFIG_NAME,
-  MESH_CONFIG_NAMESPACE,
   namespaceSchema,
   parseMeshConfig,
   podSchema,
